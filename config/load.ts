@@ -1,0 +1,120 @@
+// Reads the YAML config, applies environment overrides, validates it once, and resolves
+// every path against the config file's folder so that cron's working directory never matters.
+// This is the only module that reads process.env.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../pipelines/errors.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+
+export const SAMPLE_CONFIG = fileURLToPath(new URL('./sample.yaml', import.meta.url));
+
+/** Environment variables named `CCHC__SECTION__KEY` override `section.key` of the file. */
+const ENV_PREFIX = 'CCHC__';
+
+export type Config = ParsedConfig & {
+  file: string;
+  isSample: boolean;
+  paths: {
+    dataDir: string;
+    publishDir: string;
+    tempDir: string;
+    warehouse: string;
+    landing: string;
+    motcuaInbox: string;
+    sampleOut: string | undefined;
+  };
+};
+
+export type LoadOptions = { file?: string | undefined; env?: NodeJS.ProcessEnv };
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = resolve(options.file ?? env.CCHC_CONFIG ?? SAMPLE_CONFIG);
+  const document = readYaml(file);
+  const fromEnv = applyEnvOverrides(document, env);
+
+  const parsed = configSchema.safeParse(document);
+  if (!parsed.success) throw configErrorFrom(parsed.error, file, fromEnv);
+
+  const config = parsed.data;
+  const base = dirname(file);
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const dataDir = at(config.warehouse.data_dir);
+  return {
+    ...config,
+    file,
+    isSample: file === SAMPLE_CONFIG,
+    paths: {
+      dataDir,
+      publishDir: config.warehouse.publish_dir ? at(config.warehouse.publish_dir) : join(dataDir, 'publish'),
+      tempDir: config.duckdb.temp_directory ? at(config.duckdb.temp_directory) : join(dataDir, 'tmp'),
+      warehouse: join(dataDir, 'warehouse.duckdb'),
+      landing: join(dataDir, 'landing'),
+      motcuaInbox: at(config.sources.motcua.inbox),
+      sampleOut: config.sample ? at(config.sample.out) : undefined,
+    },
+  };
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the config file ${file}: ${(error as Error).message}`, {
+      action: 'pass an existing YAML file with --config, or omit --config to use the bundled sample config',
+    });
+  }
+  try {
+    const document: unknown = parseYaml(text) ?? {};
+    if (typeof document !== 'object' || Array.isArray(document)) {
+      throw new ConfigError(`${file}: the config must be a YAML mapping of sections`, {
+        action: 'start from config/sample.yaml',
+      });
+    }
+    return document as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof YAMLParseError)) throw error;
+    throw new ConfigError(`${file}: invalid YAML: ${error.message}`, { action: 'fix the YAML syntax at that line' });
+  }
+}
+
+/** Writes each `CCHC__A__B=value` into document.a.b; returns the dotted keys it set, by env var name. */
+function applyEnvOverrides(document: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<string, string> {
+  const set = new Map<string, string>();
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
+    const keys = name.slice(ENV_PREFIX.length).toLowerCase().split('__').filter(Boolean);
+    if (keys.length === 0) continue;
+    let node = document;
+    for (const key of keys.slice(0, -1)) {
+      const child = node[key];
+      node[key] = typeof child === 'object' && child !== null && !Array.isArray(child) ? child : {};
+      node = node[key] as Record<string, unknown>;
+    }
+    // YAML parsing of the value turns "4" into 4 and "true" into true, as in the file.
+    node[keys.at(-1)!] = parseYaml(raw);
+    set.set(keys.join('.'), name);
+  }
+  return set;
+}
+
+function configErrorFrom(error: z.ZodError, file: string, fromEnv: Map<string, string>): ConfigError {
+  const lines = error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    const envName = [...fromEnv].find(([dotted]) => key === dotted || key.startsWith(`${dotted}.`))?.[1];
+    const where = envName ? `${key} (from the environment variable ${envName})` : key || '(top level)';
+    return `  ${where}: ${describeIssue(issue)}`;
+  });
+  return new ConfigError(`${file} is not a valid config:\n${lines.join('\n')}`, {
+    action: 'correct these keys; config/sample.yaml shows every section with its defaults',
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}

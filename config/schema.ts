@@ -1,0 +1,73 @@
+// The one schema of cchc-warehouse's configuration. Every setting the job reads is declared
+// here, with its default; `config/load.ts` is the only code that reads files or the environment.
+import { z } from 'zod';
+
+const memorySize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as "2GB" or "512MiB"');
+
+// A glob on a file name: `*` and `?` as usual, `{a,b}` for alternatives.
+const fileGlob = z.string().min(1);
+
+const motcuaSource = z.strictObject({
+  enabled: z.boolean().default(true),
+  mode: z.literal('file').default('file'),
+  /** Folder where the one-stop-shop system drops its exports. */
+  inbox: z.string().min(1),
+  /** Which file names hold which table. */
+  files: z
+    .strictObject({
+      dossiers: fileGlob.default('ho-so-*.{csv,xlsx}'),
+      procedures: fileGlob.default('danh-muc-tthc*.{csv,xlsx}'),
+    })
+    .prefault({}),
+  /** Extra header spellings, by canonical column: `{ dossier_id: ["Số biên nhận"] }`. */
+  header_aliases: z.record(z.string(), z.array(z.string().min(1))).default({}),
+});
+
+export const configSchema = z.strictObject({
+  warehouse: z
+    .strictObject({
+      /** Landing zone, the DuckDB warehouse and run files live here. */
+      data_dir: z.string().min(1).default('./data'),
+      /** Releases and `current`; defaults to `<data_dir>/publish`. */
+      publish_dir: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  duckdb: z
+    .strictObject({
+      threads: z.number().int().positive().max(256).default(2),
+      memory_limit: memorySize.default('2GB'),
+      /** Where DuckDB spills; defaults to `<data_dir>/tmp`. */
+      temp_directory: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  reporting: z
+    .strictObject({
+      /** `calendar` periods, or the official cut-off: 15th of the month before to the 14th of the last month. */
+      period_window: z.enum(['calendar', 'cutoff']).default('calendar'),
+      /** Which date finishes a dossier: NgayKetThucXuLy (falling back to NgayTra) or the reverse. */
+      finished_date: z.enum(['processing_finished', 'result_returned']).default('processing_finished'),
+    })
+    .prefault({}),
+  sources: z.strictObject({
+    motcua: motcuaSource,
+  }),
+  /** Only in the bundled sample config: generate the sample exports when the inbox is missing. */
+  sample: z
+    .strictObject({
+      generate_if_missing: z.boolean().default(false),
+      out: z.string().min(1),
+      seed: z.number().int().default(20240331),
+    })
+    .optional(),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type MotcuaConfig = ParsedConfig['sources']['motcua'];

@@ -1,0 +1,47 @@
+// What a connector declares about the data it brings: its tables, each table's columns with the
+// header spellings met in exports, which columns must be present, which values must be readable,
+// and which hold citizens' personal data (they stay in `raw`).
+
+/** How the load stage checks a value before it enters `raw` (raw keeps the text as landed). */
+export type ColumnType =
+  | 'text'
+  | 'timestamp'
+  | 'boolean'
+  | 'amount'
+  | 'integer'
+  /** A code of a code list in sql/seeds/code_lists.csv (or a unit of units.csv), by code, label or alias. */
+  | { lookup: string };
+
+export type ColumnContract = {
+  name: string;
+  type: ColumnType;
+  /** Header spellings; diacritics, case, NFC/NFD and CamelCase do not matter (see headers.ts). */
+  aliases: readonly string[];
+  /** The file must have this column. */
+  required?: boolean;
+  /** Every row must have a value; a row without one is quarantined. */
+  notNull?: boolean;
+  /** Citizens' personal data: never leaves `raw`. */
+  personal?: boolean;
+  description: string;
+};
+
+export type TableContract = {
+  /** The raw table, `raw.<source>__<table>`. */
+  name: string;
+  description: string;
+  primaryKey: readonly string[];
+  /** The column that orders versions of a row (latest wins). */
+  cursor?: string;
+  columns: readonly ColumnContract[];
+};
+
+export type FileSourceContract = {
+  name: string;
+  description: string;
+  tables: Readonly<Record<string, TableContract>>;
+};
+
+export function rawTableName(source: string, table: TableContract): string {
+  return `${source}__${table.name}`;
+}

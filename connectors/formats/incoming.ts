@@ -1,0 +1,23 @@
+// What a file reader hands to the load stage: the rows of one file in the temporary table
+// `incoming` (`_row` plus every column of the table contract, as text), and the records it
+// could not split into columns. The load stage checks and commits them.
+import { ident, type Warehouse } from '../../pipelines/db.js';
+import type { TableContract } from '../contract.js';
+import type { HeaderMapping } from '../headers.js';
+
+export const INCOMING = 'incoming';
+
+/** A record the reader could not split into the header's columns. */
+export type Reject = { row: number; reason: string; text: string };
+
+export type ReadResult = {
+  mapping: HeaderMapping;
+  /** Rows in `incoming`. */
+  rowsRead: number;
+  rejects: Reject[];
+};
+
+export async function createIncoming(db: Warehouse, table: TableContract): Promise<void> {
+  const columns = table.columns.map((c) => `${ident(c.name)} VARCHAR`).join(', ');
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${INCOMING} (_row BIGINT, ${columns})`);
+}

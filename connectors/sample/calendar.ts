@@ -1,0 +1,65 @@
+// Days as integers (days since 1970-01-01, Vietnam local dates) and the working calendar of a
+// one-stop-shop desk: Monday to Friday, without public holidays.
+
+export type Day = number;
+/** A local timestamp: a day and minutes after midnight. */
+export type Moment = { day: Day; minute: number };
+
+const MS_PER_DAY = 86_400_000;
+
+export function day(iso: string): Day {
+  return Math.round(Date.parse(`${iso}T00:00:00Z`) / MS_PER_DAY);
+}
+
+export function isoDate(d: Day): string {
+  return new Date(d * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export function weekday(d: Day): number {
+  return new Date(d * MS_PER_DAY).getUTCDay(); // 0 Sunday … 6 Saturday
+}
+
+/** Mondays start export weeks. */
+export function mondayOf(d: Day): Day {
+  return d - ((weekday(d) + 6) % 7);
+}
+
+// Tết, Reunification and Labour Day, National Day, New Year (with the days moved in those years).
+const HOLIDAYS = new Set(
+  [
+    '2023-01-02', '2023-01-20', '2023-01-23', '2023-01-24', '2023-01-25', '2023-01-26',
+    '2023-05-01', '2023-05-02', '2023-05-03', '2023-09-01', '2023-09-04',
+    '2024-01-01', '2024-02-08', '2024-02-09', '2024-02-12', '2024-02-13', '2024-02-14',
+  ].map(day),
+);
+
+export function isWorkingDay(d: Day): boolean {
+  const w = weekday(d);
+  return w !== 0 && w !== 6 && !HOLIDAYS.has(d);
+}
+
+export function addWorkingDays(from: Day, n: number): Day {
+  let d = from;
+  let left = n;
+  while (left > 0) {
+    d++;
+    if (isWorkingDay(d)) left--;
+  }
+  return d;
+}
+
+export function workingDaysBetween(first: Day, last: Day): Day[] {
+  const days: Day[] = [];
+  for (let d = first; d <= last; d++) if (isWorkingDay(d)) days.push(d);
+  return days;
+}
+
+/** ISO week label of a Monday: 2023-W05. */
+export function isoWeek(monday: Day): string {
+  const thursday = monday + 3;
+  const year = new Date(thursday * MS_PER_DAY).getUTCFullYear();
+  const firstThursday = day(`${year}-01-01`);
+  const offset = (4 - weekday(firstThursday) + 7) % 7;
+  const week = Math.floor((thursday - (firstThursday + offset)) / 7) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}

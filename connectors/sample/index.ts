@@ -1,0 +1,69 @@
+// `cchc sample`: writes the sample exports of the source systems of Đồng Hới, seeded and
+// deterministic, built so that the warehouse reproduces the figures of the reference report.
+// Written to a temporary folder and renamed, so that an interrupted run leaves no half sample.
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { SQL_DIR } from '../../pipelines/warehouse.js';
+import { buildCatalogue } from './catalogue.js';
+import { simulateDossiers, type Unit } from './dossiers.js';
+import { writeApiPages, writeCatalogue, writeWeeklyExports } from './exports.js';
+import { Random } from './random.js';
+
+export const DEFAULT_SEED = 20240331;
+
+export type SampleSummary = {
+  dir: string;
+  procedures: number;
+  dossiers: number;
+  exportFiles: number;
+  exportRows: number;
+  apiPages: number;
+};
+
+/** Layout of a sample folder: where each source's files go. */
+export function sampleLayout(dir: string) {
+  return {
+    motcuaInbox: join(dir, 'motcua', 'inbox'),
+    motcuaApi: join(dir, 'motcua', 'api', 'dossiers'),
+  };
+}
+
+export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<SampleSummary> {
+  const random = new Random(seed);
+  const units = readUnits();
+  const catalogue = buildCatalogue(random);
+  const dossiers = simulateDossiers(random, catalogue, units);
+
+  const partial = `${dir}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  const layout = sampleLayout(partial);
+  await mkdir(layout.motcuaInbox, { recursive: true });
+  await writeCatalogue(join(layout.motcuaInbox, 'danh-muc-tthc.csv'), catalogue, new Map(units.map((u) => [u.code, u])));
+  const exports = await writeWeeklyExports(layout.motcuaInbox, dossiers);
+  const api = await writeApiPages(layout.motcuaApi, dossiers);
+
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  return {
+    dir,
+    procedures: catalogue.length,
+    dossiers: dossiers.length,
+    exportFiles: exports.files + 1,
+    exportRows: exports.rows,
+    apiPages: api.pages,
+  };
+}
+
+/** The units of sql/seeds/units.csv: the sample's agencies and communes are the warehouse's. */
+function readUnits(): Unit[] {
+  const rows = parse(readFileSync(join(SQL_DIR, 'seeds', 'units.csv')), { columns: true }) as Record<string, string>[];
+  return rows.map((row, index) => ({
+    code: row.unit_code!,
+    name: row.unit_name!,
+    level: row.level!,
+    aliases: (row.aliases ?? '').split('|').filter(Boolean),
+    index,
+  }));
+}

@@ -1,0 +1,123 @@
+// The `cchc` command line. Exit codes: 0 success, 1 the run failed, 2 the config or the
+// command line is wrong.
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, type Config } from '../config/load.js';
+import { CONNECTORS, configuredSources } from '../connectors/registry.js';
+import { DEFAULT_SEED, generateSample } from '../connectors/sample/index.js';
+import { STAGES, type StageName } from './context.js';
+import { Warehouse } from './db.js';
+import { CchcError } from './errors.js';
+import { createLogger } from './log.js';
+import { discoverModels } from './models.js';
+import { runJob } from './run.js';
+import { headlineTable } from './summary.js';
+import { prepareWarehouse } from './warehouse.js';
+
+const program = new Command('cchc')
+  .description('Nightly warehouse of the administrative-reform (CCHC) indicators')
+  .showHelpAfterError();
+
+const configOption = () =>
+  new Option('-c, --config <file>', 'YAML config file (default: CCHC_CONFIG, else the bundled sample config)');
+
+program
+  .command('run')
+  .description('run the nightly job once: extract → load → transform → publish')
+  .addOption(configOption())
+  .addOption(new Option('--only <stage>', 'run one stage alone').choices(STAGES))
+  .option('--sources <names>', 'comma-separated sources to extract and load (default: all enabled)', (v) => v.split(',').map((s) => s.trim()))
+  .action(async (options: { config?: string; only?: StageName; sources?: string[] }) => {
+    const config = loadConfig({ file: options.config });
+    const log = createLogger({ level: config.log.level });
+    const summary = await runJob(config, log, { only: options.only, sources: options.sources });
+    const published = summary.stages.publish;
+    if (published) {
+      console.log(`\n${await headlineTable(published.releaseDir)}\n`);
+      console.log(`Published ${published.marts.length} marts as Parquet, the DuckDB snapshot and manifest.json in`);
+      console.log(`  ${published.releaseDir}`);
+      console.log(`  (current release: ${published.currentLink})`);
+    }
+    if (summary.outcome === 'failed') {
+      console.error(`\nThe run failed (${summary.runId}); the published release was not changed.`);
+      for (const error of summary.errors) console.error(`- [${error.stage}] ${error.message}\n  → ${error.action}`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('check')
+  .description('validate the config, the sources, the seeds and the SQL models')
+  .addOption(configOption())
+  .action(async (options: { config?: string }) => {
+    const config = loadConfig({ file: options.config });
+    console.log(`config ${config.file}: valid`);
+    const problems = [...checkSources(config), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
+    const db = await Warehouse.open(':memory:');
+    try {
+      await prepareWarehouse(db, CONNECTORS);
+      const models = discoverModels();
+      console.log(`seeds and ${models.length} SQL models: valid, dependencies resolved`);
+    } catch (error) {
+      if (!(error instanceof CchcError)) throw error;
+      problems.push(error.describe());
+    } finally {
+      db.close();
+    }
+    for (const problem of problems) console.error(`problem: ${problem}`);
+    if (problems.length > 0) process.exitCode = 2;
+  });
+
+program
+  .command('sample')
+  .description('write the sample exports of the source systems (seeded, deterministic)')
+  .option('-o, --out <dir>', 'folder to write (default: the sample folder of the bundled config)')
+  .option('--seed <n>', 'random seed', (v) => parseInteger(v), DEFAULT_SEED)
+  .action(async (options: { out?: string; seed: number }) => {
+    const out = options.out ? resolve(options.out) : loadConfig().paths.sampleOut!;
+    const summary = await generateSample(out, options.seed);
+    console.log(
+      `Wrote ${summary.exportFiles} export files (${summary.exportRows.toLocaleString('en-US')} dossier rows, ` +
+        `${summary.procedures} procedures) and ${summary.apiPages} API pages to ${summary.dir}`,
+    );
+  });
+
+function checkSources(config: Config): string[] {
+  const problems: string[] = [];
+  for (const source of configuredSources(config)) {
+    if (existsSync(source.inbox)) {
+      console.log(`source ${source.contract.name}: inbox ${source.inbox} is readable`);
+    } else if (config.sample?.generate_if_missing) {
+      console.log(`source ${source.contract.name}: the sample exports will be generated in ${source.inbox} on the first run`);
+    } else {
+      problems.push(`source ${source.contract.name}: the inbox ${source.inbox} does not exist\n  → create it, or set sources.${source.contract.name}.inbox`);
+    }
+  }
+  return problems;
+}
+
+function checkWritable(dir: string, key: string): string[] {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    console.log(`${key} ${dir}: writable`);
+    return [];
+  } catch (error) {
+    return [`${key} ${dir} is not writable: ${(error as Error).message}\n  → choose a folder the job's user can write`];
+  }
+}
+
+function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CchcError)) throw error;
+  console.error(error.describe());
+  process.exitCode = error.exitCode;
+}

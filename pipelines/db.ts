@@ -1,0 +1,90 @@
+// The one place that opens DuckDB, runs statements and turns DuckDB values into plain JS.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+
+export type Row = Record<string, unknown>;
+export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
+
+export type DuckDBSettings = { threads: number; memory_limit: string; temp_directory?: string };
+
+export class Warehouse {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly path: string,
+  ) {}
+
+  /** Opens (or creates) a DuckDB database file; ':memory:' for a throwaway one. */
+  static async open(path: string, settings?: DuckDBSettings): Promise<Warehouse> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const options: Record<string, string> = {};
+    if (settings) {
+      options.threads = String(settings.threads);
+      options.memory_limit = settings.memory_limit;
+      if (settings.temp_directory) {
+        mkdirSync(settings.temp_directory, { recursive: true });
+        options.temp_directory = settings.temp_directory;
+      }
+    }
+    const instance = await DuckDBInstance.create(path, options);
+    return new Warehouse(instance, await instance.connect(), path);
+  }
+
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  /** Runs a script of several statements, one after the other. */
+  async runScript(sql: string): Promise<void> {
+    const statements = await this.connection.extractStatements(sql);
+    for (let i = 0; i < statements.count; i++) await (await statements.prepare(i)).run();
+  }
+
+  /** Rows as objects; BIGINT and HUGEINT become numbers when they fit, dates stay Dates. */
+  async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map((row) => {
+      for (const [key, value] of Object.entries(row)) {
+        if (typeof value === 'bigint' && Number.isSafeInteger(Number(value))) (row as Row)[key] = Number(value);
+      }
+      return row as T;
+    });
+  }
+
+  async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  /** Runs fn inside one transaction: all of its statements land, or none. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn();
+      await this.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  appender(table: string, schema?: string): Promise<DuckDBAppender> {
+    return this.connection.createAppender(table, schema);
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** A SQL string literal. */
+export function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A SQL identifier. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,46 @@
+// The error types of the job. Each says what happened, where, and what to do about it, and
+// whether trying again later could help (transient) or a person must act first (terminal).
+
+export type ErrorDetails = {
+  /** What the operator should do, as an instruction. */
+  action: string;
+  transient?: boolean;
+  cause?: unknown;
+};
+
+export class CchcError extends Error {
+  readonly action: string;
+  readonly transient: boolean;
+  /** Process exit code for the CLI. */
+  readonly exitCode: number = 1;
+
+  constructor(message: string, details: ErrorDetails) {
+    super(message, { cause: details.cause });
+    this.name = new.target.name;
+    this.action = details.action;
+    this.transient = details.transient ?? false;
+  }
+
+  /** The message an operator reads: what, where, and what to do. */
+  describe(): string {
+    return `${this.message}\n  → ${this.action}`;
+  }
+}
+
+/** The config file or the environment is wrong. */
+export class ConfigError extends CchcError {
+  override readonly exitCode = 2;
+}
+
+/** A source file cannot be read as its table requires; names the file and, where known, the row and column. */
+export class SourceFileError extends CchcError {
+  readonly file: string;
+
+  constructor(file: string, message: string, details: ErrorDetails) {
+    super(`${file}: ${message}`, details);
+    this.file = file;
+  }
+}
+
+/** A SQL model or its inputs fail; names the model file. */
+export class ModelError extends CchcError {}

@@ -1,0 +1,153 @@
+// Stage 2, load: each landed file that has no load yet goes into its raw table. The reader puts
+// the file's rows in `incoming`; here every value is checked against the table contract, and
+// the good rows go to raw.<source>__<table> while the rest go to ops.quarantine with the reason,
+// all in one transaction with the file's ops.loads row. So for every file:
+// rows read = rows loaded + rows quarantined, and a load is either complete or absent.
+import { extname } from 'node:path';
+import { rawTableName, type ColumnContract, type TableContract } from '../../connectors/contract.js';
+import { readCsv } from '../../connectors/formats/csv.js';
+import { INCOMING } from '../../connectors/formats/incoming.js';
+import { readXlsx } from '../../connectors/formats/xlsx.js';
+import type { HeaderMapping } from '../../connectors/headers.js';
+import type { FileSource } from '../../connectors/registry.js';
+import type { RunContext } from '../context.js';
+import { ident, literal } from '../db.js';
+import { CchcError, SourceFileError } from '../errors.js';
+
+export type FileLoad = { file: string; loadId: number; rowsRead: number; rowsLoaded: number; rowsQuarantined: number };
+export type LoadFailure = { source: string; file: string; error: string; action: string };
+export type LoadResult = { loads: FileLoad[]; failures: LoadFailure[] };
+
+type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string };
+
+export async function load(ctx: RunContext): Promise<LoadResult> {
+  const result: LoadResult = { loads: [], failures: [] };
+  for (const source of ctx.sources) {
+    const log = ctx.log.child({ stage: 'load', source: source.contract.name });
+    const pending = await ctx.db.all<PendingFile>(
+      `SELECT sha256, table_name, original_name, landed_path FROM ops.landed_files f
+       WHERE source = $1 AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
+       ORDER BY landed_at, original_name`,
+      [source.contract.name],
+    );
+    let rows = 0;
+    let quarantined = 0;
+    for (const file of pending) {
+      try {
+        const loaded = await loadFile(ctx, source, file);
+        result.loads.push(loaded);
+        rows += loaded.rowsLoaded;
+        quarantined += loaded.rowsQuarantined;
+        log.debug(loaded, 'loaded');
+        if (loaded.rowsQuarantined > 0) {
+          log.warn({ file: file.original_name, rows_quarantined: loaded.rowsQuarantined }, 'rows quarantined: see ops.quarantine for each row and its reason');
+        }
+      } catch (error) {
+        if (!(error instanceof CchcError)) throw error;
+        result.failures.push({ source: source.contract.name, file: file.original_name, error: error.message, action: error.action });
+        log.error({ file: file.original_name, err: error.message, action: error.action }, 'file not loaded');
+      }
+    }
+    log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined }, 'load done');
+  }
+  return result;
+}
+
+async function loadFile(ctx: RunContext, source: FileSource, file: PendingFile): Promise<FileLoad> {
+  const table = source.contract.tables[file.table_name];
+  if (!table) {
+    throw new SourceFileError(file.original_name, `was landed as table "${file.table_name}", which ${source.contract.name} no longer has`, {
+      action: 'check sources.<source>.files in the config',
+    });
+  }
+  const startedAt = new Date();
+  const read = extname(file.landed_path) === '.xlsx' ? readXlsx : readCsv;
+  const result = await read(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
+  const unknown = result.mapping.unknown;
+  if (unknown.length > 0) {
+    ctx.log.debug({ stage: 'load', file: file.original_name, columns: unknown }, 'columns the contract does not know were left out');
+  }
+
+  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT *, ${reasonExpression(table, result.mapping)} AS _reason FROM ${INCOMING}`);
+  const present = table.columns.map((c) => ident(c.name)).join(', ');
+  const raw = `raw.${ident(rawTableName(source.contract.name, table))}`;
+  const names = { source: source.contract.name, table: table.name, file: file.original_name };
+
+  return ctx.db.transaction(async () => {
+    const { id } = (await ctx.db.one<{ id: number }>(`SELECT nextval('ops.load_ids') AS id`))!;
+    await ctx.db.run(
+      `INSERT INTO ${raw} (_load_id, _file, _row, ${present}) SELECT $id, $file, _row, ${present} FROM checked WHERE _reason IS NULL`,
+      { id, file: file.original_name },
+    );
+    await ctx.db.run(
+      `INSERT INTO ops.quarantine SELECT $id, $source, $table, $file, _row, _reason, ${recordJson(table, result.mapping)}
+       FROM checked WHERE _reason IS NOT NULL`,
+      { id, ...names },
+    );
+    for (const reject of result.rejects) {
+      await ctx.db.run('INSERT INTO ops.quarantine VALUES ($id, $source, $table, $file, $row, $reason, $text)', {
+        id, ...names, row: reject.row, reason: reject.reason, text: reject.text,
+      });
+    }
+    const counts = (await ctx.db.one<{ loaded: number; quarantined: number }>(
+      `SELECT count(*) FILTER (WHERE _reason IS NULL) AS loaded, count(*) FILTER (WHERE _reason IS NOT NULL) AS quarantined FROM checked`,
+    ))!;
+    const loaded: FileLoad = {
+      file: file.original_name,
+      loadId: id,
+      rowsRead: result.rowsRead + result.rejects.length,
+      rowsLoaded: counts.loaded,
+      rowsQuarantined: counts.quarantined + result.rejects.length,
+    };
+    await ctx.db.run(
+      `INSERT INTO ops.loads VALUES ($id, $run, $source, $table, $sha, $file, $read, $loaded, $quarantined, $started, current_timestamp)`,
+      {
+        id, run: ctx.runId, ...names, sha: file.sha256,
+        read: loaded.rowsRead, loaded: loaded.rowsLoaded, quarantined: loaded.rowsQuarantined, started: startedAt.toISOString(),
+      },
+    );
+    return loaded;
+  }).finally(() => dropTemporaryTables(ctx));
+}
+
+async function dropTemporaryTables(ctx: RunContext): Promise<void> {
+  await ctx.db.run(`DROP TABLE IF EXISTS ${INCOMING}`);
+  await ctx.db.run('DROP TABLE IF EXISTS checked');
+}
+
+/** SQL: every problem of a row, joined by "; ", or NULL when the row is good. */
+function reasonExpression(table: TableContract, mapping: HeaderMapping): string {
+  const checks = table.columns
+    .filter((c) => mapping.original.has(c.name))
+    .flatMap((c) => columnChecks(c, mapping.original.get(c.name)!));
+  return checks.length === 0 ? 'NULL::VARCHAR' : `nullif(concat_ws('; ', ${checks.join(', ')}), '')`;
+}
+
+function columnChecks(column: ColumnContract, header: string): string[] {
+  const value = ident(column.name);
+  const label = literal(`${header} (${column.name})`);
+  const problem = (condition: string, what: string) =>
+    `CASE WHEN ${condition} THEN ${label} || ${literal(`: ${what} `)} || coalesce('"' || ${value} || '"', '') END`;
+  const present = `blank_to_null(${value}) IS NOT NULL`;
+  const checks: string[] = [];
+  if (column.notNull) checks.push(`CASE WHEN blank_to_null(${value}) IS NULL THEN ${label} || ': empty, a value is required' END`);
+  const type = column.type;
+  if (type === 'timestamp') checks.push(problem(`${present} AND vn_timestamp(${value}) IS NULL`, 'unreadable date'));
+  else if (type === 'boolean') checks.push(problem(`${present} AND vn_boolean(${value}) IS NULL`, 'not a yes/no value'));
+  else if (type === 'amount') checks.push(problem(`${present} AND vn_amount(${value}) IS NULL`, 'not an amount'));
+  else if (type === 'integer') checks.push(problem(`${present} AND vn_integer(${value}) IS NULL`, 'not a whole number'));
+  else if (typeof type === 'object') {
+    const known = `norm_key(${value}) IN (SELECT alias_key FROM seeds.code_aliases WHERE list = ${literal(type.lookup)})`;
+    checks.push(problem(`${present} AND NOT ${known}`, `unknown ${type.lookup}`));
+  }
+  return checks;
+}
+
+/** SQL: the row as the file had it, a JSON object keyed by the file's own headers. */
+function recordJson(table: TableContract, mapping: HeaderMapping): string {
+  const pairs = table.columns
+    .filter((c) => mapping.original.has(c.name))
+    .map((c) => `${literal(mapping.original.get(c.name)!)}, ${ident(c.name)}`);
+  return `json_object(${pairs.join(', ')})::VARCHAR`;
+}
+

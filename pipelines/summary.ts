@@ -1,0 +1,60 @@
+// The short table a person reads after a run: the headline indicators of the latest complete
+// year and quarter, read back from the published Parquet files (what dashboards will see).
+import { join } from 'node:path';
+import { literal, Warehouse } from './db.js';
+
+type Line = { label: string; column: string; kind: 'count' | 'rate' };
+
+const LINES: Line[] = [
+  { label: 'received online', column: 'r.received_online', kind: 'count' },
+  { label: 'received directly or by post', column: 'r.received_direct', kind: 'count' },
+  { label: 'carried over', column: 'r.carried_over', kind: 'count' },
+  { label: 'to process', column: 'r.received_total', kind: 'count' },
+  { label: 'resolved', column: 'r.resolved_total', kind: 'count' },
+  { label: '  early or on time', column: 'r.resolved_early + r.resolved_on_time', kind: 'count' },
+  { label: 'in progress, within deadline', column: 'r.in_progress_within', kind: 'count' },
+  { label: 'in progress, overdue', column: 'r.in_progress_overdue', kind: 'count' },
+  { label: 'stopped (withdrawn, refused)', column: 'r.stopped_total', kind: 'count' },
+  { label: 'on-time rate', column: 'r.on_time_rate', kind: 'rate' },
+  { label: 'dossiers digitized', column: 'd.dossier_digitization_rate', kind: 'rate' },
+  { label: 'results digitized', column: 'd.result_digitization_rate', kind: 'rate' },
+  { label: 'online, of online procedures', column: 'o.online_rate', kind: 'rate' },
+];
+
+export async function headlineTable(releaseDir: string): Promise<string> {
+  const db = await Warehouse.open(':memory:');
+  try {
+    const mart = (name: string) => `read_parquet(${literal(join(releaseDir, 'marts', `${name}.parquet`))})`;
+    const periods = await db.all<{ period_key: string }>(
+      `SELECT period_key FROM (
+         SELECT period_key, period_type, row_number() OVER (PARTITION BY period_type ORDER BY period_start DESC) AS latest
+         FROM ${mart('dim_period')} WHERE is_complete AND period_type IN ('year', 'quarter'))
+       WHERE latest = 1 ORDER BY period_type DESC`,
+    );
+    if (periods.length === 0) return 'No complete year or quarter in the data yet.';
+    const rows = await db.all<Record<string, unknown>>(
+      `SELECT r.period_key, r.unit_name, ${LINES.map((l, i) => `${l.column} AS v${i}`).join(', ')}
+       FROM ${mart('fct_tthc_resolution')} r
+       JOIN ${mart('fct_digitization')} d USING (period_key, unit_code)
+       JOIN ${mart('fct_online_service')} o USING (period_key, unit_code)
+       WHERE r.scope = 'total' AND r.period_key IN (${periods.map((p) => literal(p.period_key)).join(', ')})`,
+    );
+    const byPeriod = new Map(rows.map((r) => [r.period_key as string, r]));
+    const keys = periods.map((p) => p.period_key);
+    const width = Math.max(...LINES.map((l) => l.label.length)) + 2;
+    const title = `${String(rows[0]?.unit_name ?? 'Whole city')}`.padEnd(width) + keys.map((k) => k.padStart(10)).join('');
+    const body = LINES.map((line, i) => {
+      const cells = keys.map((k) => format(byPeriod.get(k)?.[`v${i}`], line.kind).padStart(10));
+      return `  ${line.label.padEnd(width - 2)}${cells.join('')}`;
+    });
+    return [title, ...body].join('\n');
+  } finally {
+    db.close();
+  }
+}
+
+function format(value: unknown, kind: Line['kind']): string {
+  if (value === null || value === undefined) return '–';
+  const n = Number(value);
+  return kind === 'rate' ? `${(n * 100).toFixed(2)} %` : n.toLocaleString('en-US');
+}

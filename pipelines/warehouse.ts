@@ -1,0 +1,68 @@
+// The layout of the DuckDB warehouse: its schemas, the ops ledger, the raw tables declared by
+// the connectors, and the reference data (seeds) with the parsing macros. Idempotent; every run
+// starts here, so a new contract column or a corrected seed takes effect on the next run.
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rawTableName, type FileSourceContract } from '../connectors/contract.js';
+import { ident, literal, type Warehouse } from './db.js';
+import { ModelError } from './errors.js';
+
+export const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
+export const LAYERS = ['staging', 'intermediate', 'marts'] as const;
+
+const OPS_DDL = `
+CREATE SEQUENCE IF NOT EXISTS ops.load_ids START 1;
+CREATE TABLE IF NOT EXISTS ops.runs (
+  run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, outcome VARCHAR,
+  release_dir VARCHAR, summary JSON);
+CREATE TABLE IF NOT EXISTS ops.landed_files (
+  source VARCHAR, sha256 VARCHAR, table_name VARCHAR, original_name VARCHAR,
+  landed_path VARCHAR, bytes BIGINT, landed_at TIMESTAMP, run_id VARCHAR, PRIMARY KEY (source, sha256));
+CREATE TABLE IF NOT EXISTS ops.loads (
+  load_id BIGINT PRIMARY KEY, run_id VARCHAR, source VARCHAR, table_name VARCHAR, sha256 VARCHAR,
+  file_name VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+  started_at TIMESTAMP, finished_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.quarantine (
+  load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
+  reason VARCHAR, record VARCHAR);
+`;
+
+export async function prepareWarehouse(db: Warehouse, sources: readonly FileSourceContract[]): Promise<void> {
+  for (const schema of ['raw', ...LAYERS, 'ops', 'seeds']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await db.runScript(OPS_DDL);
+  for (const source of sources) {
+    for (const table of Object.values(source.tables)) {
+      const name = `raw.${ident(rawTableName(source.name, table))}`;
+      await db.run(`CREATE TABLE IF NOT EXISTS ${name} (_load_id BIGINT, _file VARCHAR, _row BIGINT)`);
+      for (const column of table.columns) {
+        await db.run(`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${ident(column.name)} VARCHAR`);
+      }
+    }
+  }
+  await loadSeeds(db);
+}
+
+/** Reloads every sql/seeds/*.csv into seeds.<name>, as text, then the macros that read them. */
+async function loadSeeds(db: Warehouse): Promise<void> {
+  const dir = join(SQL_DIR, 'seeds');
+  await db.transaction(async () => {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+      await db.run(
+        `CREATE OR REPLACE TABLE seeds.${ident(basename(file, '.csv'))} AS
+         SELECT * FROM read_csv(${literal(join(dir, file))}, header = true, delim = ',', quote = '"', all_varchar = true)`,
+      );
+    }
+    await db.runScript(readFileSync(join(SQL_DIR, 'setup.sql'), 'utf8'));
+  });
+  const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
+    `SELECT list, alias_key, string_agg(DISTINCT code, ', ') AS codes FROM seeds.code_aliases
+     GROUP BY list, alias_key HAVING count(DISTINCT code) > 1`,
+  );
+  if (clashes.length > 0) {
+    const list = clashes.map((c) => `"${c.alias_key}" in ${c.list} names ${c.codes}`).join('; ');
+    throw new ModelError(`sql/seeds: one spelling names two codes: ${list}`, {
+      action: 'remove the ambiguous alias from sql/seeds/code_lists.csv or units.csv',
+    });
+  }
+}

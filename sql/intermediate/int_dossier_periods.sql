@@ -1,0 +1,68 @@
+/*
+description: >
+  Each dossier in each period where it is to be processed (Biểu 06): received in the period,
+  or received before it and not yet closed at its start (carried over). Flags say what
+  happened to it in the period. Each such dossier is resolved, stopped or still in progress
+  at the end, exactly one of the three, which is what makes the Biểu 06 identities hold.
+grain: one row per dossier and period in which it is to be processed
+primary_key: [period_key, dossier_id]
+materialized: view
+columns:
+  period_type: year, half, quarter or month
+  period_key: Period
+  dossier_id: Mã hồ sơ
+  unit_code: Receiving unit
+  level: city or commune
+  is_received: Received in the period
+  is_carried_over: Received before the period, open at its start
+  is_online: Received online
+  is_online_procedure: Its procedure is offered online
+  resolution: early, on_time or late when resolved in the period (compared as dates with the due date); NULL otherwise
+  is_stopped: Withdrawn, refused or stopped in the period
+  is_in_progress: Not closed by the end of the period
+  is_overdue: In progress at the end and due before the last day of the period
+  has_digitized_components: Components digitized; NULL when none required
+  result_digitized: Result issued electronically
+*/
+with dossiers as (
+    select * from intermediate.int_dossiers_classified
+),
+
+periods as (
+    select period_type, period_key, period_start, period_end from intermediate.int_periods
+),
+
+dossiers_in_periods as (
+    select p.period_type, p.period_key, p.period_start, p.period_end, d.*
+    from dossiers as d
+    inner join periods as p
+        on d.received_date <= p.period_end
+        and coalesce(d.closed_date, date '9999-12-31') >= p.period_start
+),
+
+final as (
+    select
+        period_type,
+        period_key,
+        dossier_id,
+        unit_code,
+        level,
+        received_date >= period_start as is_received,
+        received_date < period_start as is_carried_over,
+        is_online,
+        is_online_procedure,
+        case
+            when resolved_date is null or closed_date > period_end then null
+            when resolved_date < due_date then 'early'
+            when resolved_date = due_date or due_date is null then 'on_time'
+            else 'late'
+        end as resolution,
+        stopped_date is not null and closed_date <= period_end as is_stopped,
+        closed_date is null or closed_date > period_end as is_in_progress,
+        (closed_date is null or closed_date > period_end) and due_date < period_end as is_overdue,
+        has_digitized_components,
+        result_digitized
+    from dossiers_in_periods
+)
+
+select * from final

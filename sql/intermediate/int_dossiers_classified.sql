@@ -1,0 +1,83 @@
+/*
+description: >
+  Every dossier that was received, with its unit's level, whether its procedure is offered
+  online, and the dates that place it in reporting periods. The date that finishes a dossier
+  follows the setting reporting.finished_date (NgayKetThucXuLy or NgayTra, each falling back
+  to the other). Dossiers only registered online and never received are left out.
+grain: one row per received dossier
+primary_key: [dossier_id]
+columns:
+  dossier_id: Mã hồ sơ
+  unit_code: Receiving unit
+  level: city or commune (NULL for a unit missing from the unit seed)
+  procedure_code: Mã TTHC
+  is_online_procedure: The procedure is offered online (level 3 or 4) in the catalogue
+  is_online: Received online
+  received_date: Day of reception
+  due_date: Due day, as last moved
+  resolved_date: Day the dossier was resolved (status 9 or 10); NULL otherwise
+  stopped_date: Day it was withdrawn, refused or stopped (status 3, 7 or 8); NULL otherwise
+  closed_date: Day it left the work list (resolved or stopped, never before reception); NULL while open
+  has_digitized_components: Components digitized; NULL when no digitization is required
+  result_digitized: Result issued as an electronic document
+  fee_vnd: Fees, đồng
+  paid_online: Fees paid online
+*/
+with dossiers as (
+    select * from staging.stg_motcua__dossiers
+),
+
+procedures as (
+    select procedure_code, is_online_service from staging.stg_motcua__procedures
+),
+
+units as (
+    select unit_code, level from staging.stg_seeds__units
+),
+
+dossiers_dated as (
+    select
+        d.dossier_id,
+        d.unit_code,
+        u.level,
+        d.procedure_code,
+        coalesce(p.is_online_service, false) as is_online_procedure,
+        d.is_online,
+        d.received_at::date as received_date,
+        d.due_at::date as due_date,
+        case when d.status_group = 'resolved' then
+            coalesce(
+                case getvariable('finished_date')
+                    when 'result_returned' then coalesce(d.result_returned_at, d.processing_finished_at)
+                    else coalesce(d.processing_finished_at, d.result_returned_at)
+                end,
+                d.updated_at
+            )::date
+        end as resolved_date,
+        case when d.status_group = 'stopped' then
+            coalesce(d.refused_at, d.processing_finished_at, d.updated_at)::date
+        end as stopped_date,
+        d.has_digitized_components,
+        d.result_digitized,
+        d.fee_vnd,
+        d.paid_online
+    from dossiers as d
+    left join units as u using (unit_code)
+    left join procedures as p using (procedure_code)
+    where d.received_at is not null and d.status_group <> 'registered'
+),
+
+final as (
+    select
+        dossier_id, unit_code, level, procedure_code, is_online_procedure, is_online,
+        received_date, due_date, resolved_date, stopped_date,
+        -- A result dated before reception (a data error) still closes the dossier in the
+        -- period it arrived, so that it is counted as received somewhere.
+        case when coalesce(resolved_date, stopped_date) is not null
+            then greatest(coalesce(resolved_date, stopped_date), received_date)
+        end as closed_date,
+        has_digitized_components, result_digitized, fee_vnd, paid_online
+    from dossiers_dated
+)
+
+select * from final

@@ -1,0 +1,144 @@
+/*
+description: >
+  The dossier counts of every indicator for each period and unit, rolled up to each level
+  (city-level agencies, communes and wards) and to the whole city. Every unit valid in a
+  period has a row, with zeros when it had no dossiers; a unit found in the data but not in
+  the unit seed keeps its rows, without a level, and counts in the city total only.
+grain: one row per period and unit, plus one per period and level and one per period
+primary_key: [period_key, unit_code]
+columns:
+  period_type: year, half, quarter or month
+  period_key: Period
+  period_start: First day of the reporting window
+  period_end: Last day of the reporting window
+  scope: total (whole city), level (roll-up of one level) or unit
+  level: city or commune; NULL for the total
+  unit_code: The unit; for roll-ups the entity code, or the entity code with /city or /commune
+  unit_name: Name of the unit or roll-up
+  received_online: Received online in the period
+  received_direct: Received directly or by post in the period
+  carried_over: Carried over from the previous period
+  resolved_early: Resolved before the due date
+  resolved_on_time: Resolved on the due date
+  resolved_late: Resolved after the due date
+  in_progress_within: In progress at the end, not overdue
+  in_progress_overdue: In progress at the end, overdue
+  stopped_total: Withdrawn, refused or stopped in the period
+  dossiers_requiring_digitization: Received in the period with components to digitize
+  dossiers_digitized: Of those, digitized
+  results_total: Results issued (dossiers resolved in the period)
+  results_digitized: Of those, issued electronically
+  dossiers_of_online_procedures: Received in the period for procedures offered online
+  dossiers_online: Of those, received online
+*/
+with memberships as (
+    select * from intermediate.int_dossier_periods
+),
+
+periods as (
+    select period_type, period_key, period_start, period_end from intermediate.int_periods
+),
+
+units as (
+    select unit_code, unit_name, level, valid_from, valid_to
+    from staging.stg_seeds__units
+    where level in ('city', 'commune')
+),
+
+entity as (
+    select unit_code, unit_name from staging.stg_seeds__units where level = 'entity'
+),
+
+level_names as (
+    select distinct code as level, label from seeds.code_aliases where list = 'level'
+),
+
+counts_per_unit as (
+    select
+        period_key,
+        unit_code,
+        count(*) filter (where is_received and is_online) as received_online,
+        count(*) filter (where is_received and not is_online) as received_direct,
+        count(*) filter (where is_carried_over) as carried_over,
+        count(*) filter (where resolution = 'early') as resolved_early,
+        count(*) filter (where resolution = 'on_time') as resolved_on_time,
+        count(*) filter (where resolution = 'late') as resolved_late,
+        count(*) filter (where is_in_progress and not is_overdue) as in_progress_within,
+        count(*) filter (where is_overdue) as in_progress_overdue,
+        count(*) filter (where is_stopped) as stopped_total,
+        count(*) filter (where is_received and has_digitized_components is not null) as dossiers_requiring_digitization,
+        count(*) filter (where is_received and has_digitized_components) as dossiers_digitized,
+        count(*) filter (where resolution is not null) as results_total,
+        count(*) filter (where resolution is not null and result_digitized) as results_digitized,
+        count(*) filter (where is_received and is_online_procedure) as dossiers_of_online_procedures,
+        count(*) filter (where is_received and is_online_procedure and is_online) as dossiers_online
+    from memberships
+    group by period_key, unit_code
+),
+
+units_in_periods as (
+    select p.*, u.unit_code, u.unit_name, u.level
+    from periods as p
+    inner join units as u
+        on (u.valid_from is null or u.valid_from <= p.period_end)
+        and (u.valid_to is null or u.valid_to >= p.period_start)
+    union all
+    select p.*, c.unit_code, c.unit_code, null
+    from periods as p
+    inner join counts_per_unit as c using (period_key)
+    where c.unit_code not in (select unit_code from units)
+),
+
+rolled_up as (
+    select
+        s.period_type, s.period_key, s.period_start, s.period_end,
+        case when grouping(s.level) = 1 then 'total' when grouping(s.unit_code) = 1 then 'level' else 'unit' end as scope,
+        s.level,
+        s.unit_code,
+        any_value(s.unit_name) as unit_name,
+        coalesce(sum(c.received_online), 0)::bigint as received_online,
+        coalesce(sum(c.received_direct), 0)::bigint as received_direct,
+        coalesce(sum(c.carried_over), 0)::bigint as carried_over,
+        coalesce(sum(c.resolved_early), 0)::bigint as resolved_early,
+        coalesce(sum(c.resolved_on_time), 0)::bigint as resolved_on_time,
+        coalesce(sum(c.resolved_late), 0)::bigint as resolved_late,
+        coalesce(sum(c.in_progress_within), 0)::bigint as in_progress_within,
+        coalesce(sum(c.in_progress_overdue), 0)::bigint as in_progress_overdue,
+        coalesce(sum(c.stopped_total), 0)::bigint as stopped_total,
+        coalesce(sum(c.dossiers_requiring_digitization), 0)::bigint as dossiers_requiring_digitization,
+        coalesce(sum(c.dossiers_digitized), 0)::bigint as dossiers_digitized,
+        coalesce(sum(c.results_total), 0)::bigint as results_total,
+        coalesce(sum(c.results_digitized), 0)::bigint as results_digitized,
+        coalesce(sum(c.dossiers_of_online_procedures), 0)::bigint as dossiers_of_online_procedures,
+        coalesce(sum(c.dossiers_online), 0)::bigint as dossiers_online
+    from units_in_periods as s
+    left join counts_per_unit as c using (period_key, unit_code)
+    group by grouping sets (
+        (s.period_type, s.period_key, s.period_start, s.period_end),
+        (s.period_type, s.period_key, s.period_start, s.period_end, s.level),
+        (s.period_type, s.period_key, s.period_start, s.period_end, s.level, s.unit_code)
+    )
+),
+
+final as (
+    select
+        r.period_type, r.period_key, r.period_start, r.period_end, r.scope, r.level,
+        case r.scope
+            when 'total' then e.unit_code
+            when 'level' then e.unit_code || '/' || r.level
+            else r.unit_code
+        end as unit_code,
+        case r.scope
+            when 'total' then e.unit_name
+            when 'level' then n.label
+            else r.unit_name
+        end as unit_name,
+        r.* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name)
+    from rolled_up as r
+    cross join entity as e
+    left join level_names as n on n.level = r.level
+    -- Units outside the seed have no level: they count in the total, not in a level roll-up.
+    where not (r.scope = 'level' and r.level is null)
+)
+
+select * from final

@@ -1,0 +1,40 @@
+/*
+description: >
+  Số hóa hồ sơ và kết quả giải quyết TTHC: dossiers received in the period whose components
+  had to be digitized, and how many were; results issued in the period (dossiers resolved)
+  and how many were issued as electronic documents (criterion 7.2.4 of the PAR index).
+grain: one row per period and unit, plus one per period and level and one per period for the whole city
+primary_key: [period_key, unit_code]
+columns:
+  period_type: year, half, quarter or month
+  period_key: 2023, 2023-H2, 2024-Q1 or 2024-03 (see dim_period)
+  period_start: First day of the reporting window
+  period_end: Last day of the reporting window
+  scope: total (whole city), level (city-level agencies or communes and wards) or unit
+  level: city or commune; NULL when scope is total
+  unit_code: The unit (see dim_unit); DH for the whole city, DH/city and DH/commune for the level roll-ups
+  unit_name: Name of the unit or roll-up
+  dossiers_requiring_digitization: Received in the period with components to digitize
+  dossiers_digitized: Of those, digitized
+  dossier_digitization_rate: dossiers_digitized / dossiers_requiring_digitization, a fraction
+  results_total: Results issued in the period (dossiers resolved)
+  results_digitized: Of those, issued as electronic documents
+  result_digitization_rate: results_digitized / results_total, a fraction
+*/
+with counts as (
+    select * from intermediate.int_unit_period_counts
+),
+
+final as (
+    select
+        period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name,
+        dossiers_requiring_digitization,
+        dossiers_digitized,
+        dossiers_digitized / nullif(dossiers_requiring_digitization, 0) as dossier_digitization_rate,
+        results_total,
+        results_digitized,
+        results_digitized / nullif(results_total, 0) as result_digitization_rate
+    from counts
+)
+
+select * from final

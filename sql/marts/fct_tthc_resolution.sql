@@ -1,0 +1,59 @@
+/*
+description: >
+  Biểu 06, tình hình và kết quả giải quyết TTHC: dossiers received (online, directly or by
+  post, carried over), resolved (early, on time, late), in progress at the end (within the
+  deadline, overdue) and stopped (withdrawn, refused, processing stopped), with the on-time
+  rate. received_total = received_online + received_direct + carried_over; resolved_total =
+  early + on time + late; received_total = resolved_total + in_progress_total + stopped_total;
+  carried_over of a period = in_progress_total of the one before.
+grain: one row per period and unit, plus one per period and level and one per period for the whole city
+primary_key: [period_key, unit_code]
+columns:
+  period_type: year, half, quarter or month
+  period_key: 2023, 2023-H2, 2024-Q1 or 2024-03 (see dim_period)
+  period_start: First day of the reporting window
+  period_end: Last day of the reporting window
+  scope: total (whole city), level (city-level agencies or communes and wards) or unit
+  level: city or commune; NULL when scope is total
+  unit_code: The unit (see dim_unit); DH for the whole city, DH/city and DH/commune for the level roll-ups
+  unit_name: Name of the unit or roll-up
+  received_online: Tiếp nhận trực tuyến in the period
+  received_direct: Tiếp nhận trực tiếp or by post (bưu chính công ích) in the period
+  carried_over: Kỳ trước chuyển qua, open at the start of the period
+  received_in_period: received_online + received_direct
+  received_total: Tổng số hồ sơ phải giải quyết, received_in_period + carried_over
+  resolved_early: Giải quyết trước hạn
+  resolved_on_time: Giải quyết đúng hạn (on the due date)
+  resolved_late: Giải quyết quá hạn
+  resolved_total: Đã giải quyết
+  in_progress_within: Đang giải quyết trong hạn at the end of the period
+  in_progress_overdue: Đang giải quyết quá hạn at the end of the period
+  in_progress_total: Đang giải quyết
+  stopped_total: Withdrawn, refused or stopped in the period (status 3, 7, 8)
+  on_time_rate: (resolved_early + resolved_on_time) / resolved_total, a fraction; NULL when nothing was resolved
+*/
+with counts as (
+    select * from intermediate.int_unit_period_counts
+),
+
+final as (
+    select
+        period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name,
+        received_online,
+        received_direct,
+        carried_over,
+        received_online + received_direct as received_in_period,
+        received_online + received_direct + carried_over as received_total,
+        resolved_early,
+        resolved_on_time,
+        resolved_late,
+        resolved_early + resolved_on_time + resolved_late as resolved_total,
+        in_progress_within,
+        in_progress_overdue,
+        in_progress_within + in_progress_overdue as in_progress_total,
+        stopped_total,
+        (resolved_early + resolved_on_time) / nullif(resolved_early + resolved_on_time + resolved_late, 0) as on_time_rate
+    from counts
+)
+
+select * from final

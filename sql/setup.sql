@@ -1,0 +1,43 @@
+-- Objects that every stage relies on, recreated at the start of each run after the seeds:
+-- the parsing macros of the text that source exports carry, and the lookup of code-list labels.
+-- The load stage uses them to quarantine unreadable values; staging uses them to type the rest.
+
+-- A label reduced to what identifies it: NFC, no diacritics, đ→d, lower case, words split by one space.
+create or replace macro norm_key(s) as
+    trim(regexp_replace(lower(strip_accents(replace(replace(nfc_normalize(trim(s)), 'đ', 'd'), 'Đ', 'D'))), '[^a-z0-9]+', ' ', 'g'));
+
+-- Blank text is no value.
+create or replace macro blank_to_null(s) as nullif(trim(s), '');
+
+-- Dates as the exports write them: dd/mm/yyyy with or without a time, or ISO (XLSX cells).
+create or replace macro vn_timestamp(s) as
+    try_strptime(blank_to_null(s), [
+        '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
+        '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d'
+    ]);
+
+-- Amounts in Vietnamese notation: '.' groups thousands, ',' marks decimals ("1.234.500", "98,85").
+create or replace macro vn_amount(s) as
+    try_cast(replace(replace(replace(blank_to_null(s), ' ', ''), '.', ''), ',', '.') as decimal(18, 2));
+
+create or replace macro vn_integer(s) as try_cast(replace(blank_to_null(s), '.', '') as bigint);
+
+-- Yes/no as words, marks or digits ("Có", "x", "1" / "Không", "0").
+create or replace macro vn_boolean(s) as
+    case
+        when norm_key(s) in ('co', 'x', '1', 'true', 'yes', 'y', 'da', 'dung') then true
+        when norm_key(s) in ('khong', '0', 'false', 'no', 'n', 'chua', 'sai') then false
+    end;
+
+-- Every spelling that names a code of a code list or a unit: its code, its label, its aliases.
+create or replace view seeds.code_aliases as
+with labelled as (
+    select list, code, label, group_name, code || '|' || label || '|' || coalesce(aliases, '') as spellings
+    from seeds.code_lists
+    union all
+    select 'unit', unit_code, unit_name, level, unit_code || '|' || unit_name || '|' || coalesce(aliases, '')
+    from seeds.units
+)
+select distinct list, code, label, group_name, norm_key(spelling) as alias_key
+from labelled, unnest(string_split(spellings, '|')) as s(spelling)
+where norm_key(spelling) <> '';

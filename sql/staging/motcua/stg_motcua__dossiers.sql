@@ -1,0 +1,111 @@
+/*
+description: >
+  Hồ sơ TTHC of the one-stop-shop system, typed and deduplicated: the latest version of each
+  dossier across all exports (by update time, then load order, then row). A liên thông dossier
+  that several agencies export is one row, for its receiving unit. No personal data.
+grain: one row per dossier
+primary_key: [dossier_id]
+columns:
+  dossier_id: Mã hồ sơ (dossier code, unique within the province)
+  procedure_code: Mã TTHC, national code without the provincial suffix
+  procedure_name: Tên thủ tục as exported
+  field_code: Mã lĩnh vực
+  field_name: Lĩnh vực
+  unit_code: Receiving unit (đơn vị tiếp nhận), a unit_code of dim_unit; the exported label when it matches no unit
+  handling_unit: Đơn vị xử lý of the winning row, as exported
+  channel_code: KenhThucHien (1 direct, 2 online, 3 postal)
+  channel: direct, online or postal
+  is_online: Received online (kênh trực tuyến)
+  status_code: TrangThaiHoSo, 1–10
+  status_group: registered, received, processing, resolved or stopped
+  submitted_at: Ngày nộp (online submission)
+  received_at: Ngày tiếp nhận
+  due_at: Ngày hẹn trả, as last moved
+  processing_finished_at: Ngày có kết quả (NgayKetThucXuLy)
+  result_returned_at: Ngày trả kết quả (NgayTra)
+  refused_at: Ngày từ chối / dừng xử lý (NgayTuChoi)
+  has_digitized_components: Components digitized; NULL when the dossier needs no digitization
+  result_digitized: Result issued as an electronic document
+  fee_vnd: Fees and charges, đồng
+  paid_online: Fees paid online
+  updated_at: Time of the winning version
+  versions: Number of rows seen for this dossier across exports
+  _load_id: ops.loads id of the winning row
+  _file: Export file of the winning row
+  _row: Row of the winning row in that file
+*/
+with source_rows as (
+    select * from raw.motcua__dossiers
+),
+
+channels as (
+    select alias_key, code::integer as channel_code, group_name as channel
+    from seeds.code_aliases where list = 'channel'
+),
+
+statuses as (
+    select alias_key, code::integer as status_code, group_name as status_group
+    from seeds.code_aliases where list = 'status'
+),
+
+units as (
+    select alias_key, code as unit_code
+    from seeds.code_aliases where list = 'unit'
+),
+
+typed as (
+    select
+        trim(r.dossier_id) as dossier_id,
+        regexp_replace(trim(r.procedure_code), '\.000\.00\.00\.H\d+$', '') as procedure_code,
+        blank_to_null(r.procedure_name) as procedure_name,
+        blank_to_null(r.field_code) as field_code,
+        blank_to_null(r.field_name) as field_name,
+        coalesce(u.unit_code, trim(r.receiving_unit)) as unit_code,
+        blank_to_null(r.handling_unit) as handling_unit,
+        c.channel_code,
+        c.channel,
+        c.channel = 'online' as is_online,
+        s.status_code,
+        s.status_group,
+        vn_timestamp(r.submitted_at) as submitted_at,
+        vn_timestamp(r.received_at) as received_at,
+        vn_timestamp(r.due_at) as due_at,
+        vn_timestamp(r.processing_finished_at) as processing_finished_at,
+        vn_timestamp(r.result_returned_at) as result_returned_at,
+        vn_timestamp(r.refused_at) as refused_at,
+        vn_boolean(r.has_digitized_components) as has_digitized_components,
+        coalesce(vn_boolean(r.result_digitized), false) as result_digitized,
+        coalesce(vn_amount(r.fee_vnd), 0) as fee_vnd,
+        coalesce(vn_boolean(r.paid_online), false) as paid_online,
+        vn_timestamp(r.updated_at) as updated_at,
+        r._load_id,
+        r._file,
+        r._row
+    from source_rows as r
+    left join channels as c on c.alias_key = norm_key(r.channel)
+    left join statuses as s on s.alias_key = norm_key(r.status)
+    left join units as u on u.alias_key = norm_key(r.receiving_unit)
+),
+
+latest_versions as (
+    select
+        *,
+        count(*) over (partition by dossier_id) as versions
+    from typed
+    qualify row_number() over (
+        partition by dossier_id
+        order by updated_at desc nulls last, _load_id desc, _row desc
+    ) = 1
+),
+
+final as (
+    select
+        dossier_id, procedure_code, procedure_name, field_code, field_name, unit_code, handling_unit,
+        channel_code, channel, is_online, status_code, status_group,
+        submitted_at, received_at, due_at, processing_finished_at, result_returned_at, refused_at,
+        has_digitized_components, result_digitized, fee_vnd, paid_online,
+        updated_at, versions::bigint as versions, _load_id, _file, _row
+    from latest_versions
+)
+
+select * from final
