@@ -103,18 +103,21 @@ function applyEnvOverrides(document: Record<string, unknown>, env: NodeJS.Proces
 }
 
 function configErrorFrom(error: z.ZodError, file: string, fromEnv: Map<string, string>): ConfigError {
-  const lines = error.issues.map((issue) => {
-    const key = issue.path.join('.');
-    const envName = [...fromEnv].find(([dotted]) => key === dotted || key.startsWith(`${dotted}.`))?.[1];
-    const where = envName ? `${key} (from the environment variable ${envName})` : key || '(top level)';
-    return `  ${where}: ${describeIssue(issue)}`;
+  const lines = error.issues.flatMap((issue) => {
+    const path = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => line([path, key].filter(Boolean).join('.'), 'unknown key'));
+    }
+    const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+    return [line(path, missing ? `missing: a ${issue.expected} is required` : issue.message)];
   });
   return new ConfigError(`${file} is not a valid config:\n${lines.join('\n')}`, {
     action: 'correct these keys; config/sample.yaml shows every section with its defaults',
   });
-}
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message;
+  function line(key: string, problem: string): string {
+    const envName = [...fromEnv].find(([dotted]) => key === dotted || key.startsWith(`${dotted}.`))?.[1];
+    const where = envName ? `${key} (from the environment variable ${envName})` : key || '(top level)';
+    return `  ${where}: ${problem}`;
+  }
 }

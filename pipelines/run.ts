@@ -49,7 +49,7 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
       if (stage === 'load') {
         summary.stages.load = await load(ctx);
         for (const failure of summary.stages.load.failures) {
-          summary.errors.push({ stage, message: `${failure.file}: ${failure.error}`, action: failure.action });
+          summary.errors.push({ stage, message: failure.error, action: failure.action });
         }
         if (summary.stages.load.failures.length > 0) break;
       }

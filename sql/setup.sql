@@ -30,7 +30,8 @@ create or replace macro vn_boolean(s) as
     end;
 
 -- Every spelling that names a code of a code list or a unit: its code, its label, its aliases.
-create or replace view seeds.code_aliases as
+-- A table, not a view: the load stage looks values up in it for every row.
+create or replace table seeds.code_aliases as
 with labelled as (
     select list, code, label, group_name, code || '|' || label || '|' || coalesce(aliases, '') as spellings
     from seeds.code_lists

@@ -78,15 +78,18 @@ export async function readCsv(
 
   const rejects = (
     await db.all<{ line: number; error_type: string; error_message: string; csv_line: string | null }>(
-      'SELECT line, error_type, error_message, csv_line FROM csv_rejects ORDER BY line',
+      // DuckDB reports one error per column of a bad record: one reject per record here.
+      `SELECT line, string_agg(DISTINCT lower(error_type), ', ') AS error_type,
+              string_agg(DISTINCT error_message, '; ') AS error_message, any_value(csv_line) AS csv_line
+       FROM csv_rejects GROUP BY line ORDER BY line`,
     )
-  ).map((r): Reject => ({ row: r.line, reason: `${r.error_type.toLowerCase()}: ${r.error_message}`, text: r.csv_line ?? '' }));
+  ).map((r): Reject => ({ row: r.line, reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
 
   // Rejected records hold their places in the count: the accepted ones after them move down.
   if (rejects.length > 0) {
     await db.run(
       `UPDATE ${INCOMING} SET _row = _row + (
-         SELECT count(*) FROM (SELECT line - 1 - row_number() OVER (ORDER BY line) AS accepted_before FROM csv_rejects) r
+         SELECT count(*) FROM (SELECT line - 1 - row_number() OVER (ORDER BY line) AS accepted_before FROM (SELECT DISTINCT line FROM csv_rejects)) r
          WHERE r.accepted_before < ${INCOMING}._row - 1)`,
     );
   }

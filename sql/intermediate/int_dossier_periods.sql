@@ -20,7 +20,7 @@ columns:
   resolution: early, on_time or late when resolved in the period (compared as dates with the due date); NULL otherwise
   is_stopped: Withdrawn, refused or stopped in the period
   is_in_progress: Not closed by the end of the period
-  is_overdue: In progress at the end and due before the last day of the period
+  is_overdue: In progress at the end and due before the last day of the period (or before the last day of the data, for a period still running)
   has_digitized_components: Components digitized; NULL when none required
   result_digitized: Result issued electronically
 */
@@ -29,11 +29,11 @@ with dossiers as (
 ),
 
 periods as (
-    select period_type, period_key, period_start, period_end from intermediate.int_periods
+    select period_type, period_key, period_start, period_end, observed_until from intermediate.int_periods
 ),
 
 dossiers_in_periods as (
-    select p.period_type, p.period_key, p.period_start, p.period_end, d.*
+    select p.period_type, p.period_key, p.period_start, p.period_end, p.observed_until, d.*
     from dossiers as d
     inner join periods as p
         on d.received_date <= p.period_end
@@ -59,7 +59,7 @@ final as (
         end as resolution,
         stopped_date is not null and closed_date <= period_end as is_stopped,
         closed_date is null or closed_date > period_end as is_in_progress,
-        (closed_date is null or closed_date > period_end) and due_date < period_end as is_overdue,
+        (closed_date is null or closed_date > period_end) and due_date < observed_until as is_overdue,
         has_digitized_components,
         result_digitized
     from dossiers_in_periods

@@ -14,6 +14,7 @@ columns:
   calendar_start: First day of the calendar period
   calendar_end: Last day of the calendar period
   is_complete: The data reaches the end of the window
+  observed_until: The end of the window, or for a period still running the last day the data reaches; dossiers open then are in progress, and overdue if due before it
   previous_period_key: The period of the same type just before
 */
 with bounds as (
@@ -81,6 +82,7 @@ final as (
         w.calendar_start,
         w.calendar_end,
         w.period_end <= b.as_of as is_complete,
+        least(w.period_end, b.as_of) as observed_until,
         lag(w.period_key) over (partition by w.period_type order by w.period_start) as previous_period_key
     from windowed as w, bounds as b
     where w.calendar_start >= b.first_month

@@ -25,6 +25,7 @@ columns:
   resolved_early: Giải quyết trước hạn
   resolved_on_time: Giải quyết đúng hạn (on the due date)
   resolved_late: Giải quyết quá hạn
+  resolved_early_or_on_time: Giải quyết đúng và sớm hạn, resolved_early + resolved_on_time
   resolved_total: Đã giải quyết
   in_progress_within: Đang giải quyết trong hạn at the end of the period
   in_progress_overdue: Đang giải quyết quá hạn at the end of the period
@@ -47,6 +48,7 @@ final as (
         resolved_early,
         resolved_on_time,
         resolved_late,
+        resolved_early + resolved_on_time as resolved_early_or_on_time,
         resolved_early + resolved_on_time + resolved_late as resolved_total,
         in_progress_within,
         in_progress_overdue,

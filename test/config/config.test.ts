@@ -1,0 +1,68 @@
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, SAMPLE_CONFIG } from '../../config/load.js';
+import { ConfigError } from '../../pipelines/errors.js';
+import { tempDir, writeText } from '../helpers.js';
+
+function configError(text: string, env: Record<string, string> = {}): string {
+  const dir = tempDir();
+  try {
+    loadConfig({ file: writeText(join(dir, 'config.yaml'), text), env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).describe().replaceAll(dir, '<dir>');
+  }
+  throw new Error('expected a config error');
+}
+
+const MINIMAL = 'sources:\n  motcua:\n    inbox: ./inbox\n';
+
+describe('the config', () => {
+  it('is the bundled sample config when no file is given', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.file).toBe(SAMPLE_CONFIG);
+    expect(config.isSample).toBe(true);
+    expect(config.reporting).toEqual({ period_window: 'calendar', finished_date: 'processing_finished' });
+  });
+
+  it('resolves relative paths against the folder of the config file, not the working directory', () => {
+    const dir = tempDir();
+    const config = loadConfig({ file: writeText(join(dir, 'config.yaml'), MINIMAL), env: {} });
+    expect(config.paths.motcuaInbox).toBe(join(dir, 'inbox'));
+    expect(config.paths.dataDir).toBe(join(dir, 'data'));
+    expect(config.paths.publishDir).toBe(join(dir, 'data', 'publish'));
+    expect(dirname(config.paths.warehouse)).toBe(join(dir, 'data'));
+  });
+
+  it('names the key and the reason when a value is wrong', () => {
+    expect(configError(`${MINIMAL}duckdb:\n  threads: two\n  memory_limit: lots\nreporting:\n  period_window: weekly\n`)).toMatchInlineSnapshot(`
+      "<dir>/config.yaml is not a valid config:
+        duckdb.threads: Invalid input: expected number, received string
+        duckdb.memory_limit: expected a size such as "2GB" or "512MiB"
+        reporting.period_window: Invalid option: expected one of "calendar"|"cutoff"
+        → correct these keys; config/sample.yaml shows every section with its defaults"
+    `);
+  });
+
+  it('names an unknown key, so that a typo is not silently ignored', () => {
+    expect(configError('sources:\n  motcua:\n    inbx: ./inbox\n')).toMatchInlineSnapshot(`
+      "<dir>/config.yaml is not a valid config:
+        sources.motcua.inbox: missing: a string is required
+        sources.motcua.inbx: unknown key
+        → correct these keys; config/sample.yaml shows every section with its defaults"
+    `);
+  });
+
+  it('takes CCHC__SECTION__KEY environment variables over the file, and names the variable when its value is wrong', () => {
+    const dir = tempDir();
+    const file = writeText(join(dir, 'config.yaml'), MINIMAL);
+    expect(loadConfig({ file, env: { CCHC__DUCKDB__THREADS: '4' } }).duckdb.threads).toBe(4);
+    expect(configError(MINIMAL, { CCHC__REPORTING__FINISHED_DATE: 'never' })).toContain(
+      'reporting.finished_date (from the environment variable CCHC__REPORTING__FINISHED_DATE): Invalid option',
+    );
+  });
+
+  it('reports YAML that does not parse, with the file', () => {
+    expect(configError('sources: [unclosed\n')).toMatch(/^<dir>\/config\.yaml: invalid YAML/);
+  });
+});

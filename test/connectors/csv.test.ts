@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCsv, sniffCsv } from '../../connectors/formats/csv.js';
+import { INCOMING } from '../../connectors/formats/incoming.js';
+import { motcua } from '../../connectors/motcua.js';
+import { memoryWarehouse, tempDir, writeText } from '../helpers.js';
+
+const dossiers = motcua.tables.dossiers!;
+const HEADER = 'Mã hồ sơ;Mã TTHC;Đơn vị tiếp nhận;Kênh nộp;Ngày tiếp nhận;Ngày hẹn trả;Trạng thái';
+
+describe('reading a CSV export', () => {
+  const dir = tempDir();
+  const db = memoryWarehouse();
+
+  it('finds the delimiter and the header of a file with a BOM', async () => {
+    const path = writeText(join(dir, 'bom.csv'), `\uFEFF${HEADER}\nA;1.1;Phòng Tư pháp;2;02/01/2024;05/01/2024;2\n`);
+    expect(await sniffCsv(path, 'bom.csv')).toEqual({ delimiter: ';', headers: HEADER.split(';') });
+  });
+
+  it('keeps quoted delimiters and line breaks inside a field', async () => {
+    const path = writeText(join(dir, 'quoted.csv'), `${HEADER}\n"A;1";1.1;"Phòng\nTư pháp";2;02/01/2024;05/01/2024;2\n`);
+    const result = await readCsv(db(), path, 'quoted.csv', dossiers, {});
+    expect(result.rowsRead).toBe(1);
+    expect(await db().all(`SELECT dossier_id, receiving_unit FROM ${INCOMING}`)).toEqual([{ dossier_id: 'A;1', receiving_unit: 'Phòng\nTư pháp' }]);
+  });
+
+  it('returns the records it cannot split as rejects and numbers rows as a spreadsheet shows them', async () => {
+    const rows = ['A;1.1;U;2;02/01/2024;05/01/2024;2', 'B;1.1;U;2;02/01/2024', 'C;1.1;U;2;02/01/2024;05/01/2024;2', 'D;1.1;U;2;02/01/2024;05/01/2024;2;extra', 'E;1.1;U;2;02/01/2024;05/01/2024;2'];
+    const path = writeText(join(dir, 'ragged.csv'), `${HEADER}\n${rows.join('\n')}\n`);
+    const result = await readCsv(db(), path, 'ragged.csv', dossiers, {});
+    expect(result.rowsRead).toBe(3);
+    expect(result.rejects.map((r) => [r.row, r.reason.split(':')[0]])).toEqual([[3, 'missing columns'], [5, 'too many columns']]);
+    expect(await db().all(`SELECT dossier_id, _row FROM ${INCOMING} ORDER BY _row`)).toEqual([
+      { dossier_id: 'A', _row: 2 },
+      { dossier_id: 'C', _row: 4 },
+      { dossier_id: 'E', _row: 6 },
+    ]);
+  });
+
+  it('refuses a UTF-16 file and says how to export it', async () => {
+    const path = join(dir, 'utf16.csv');
+    writeText(path, '');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER, 'utf16le')]));
+    await expect(sniffCsv(path, 'utf16.csv')).rejects.toThrow('utf16.csv: the file is UTF-16 ("Unicode text"), not UTF-8');
+  });
+
+  it('refuses an empty file', async () => {
+    const path = writeText(join(dir, 'empty.csv'), '');
+    await expect(sniffCsv(path, 'empty.csv')).rejects.toThrow('empty.csv: the file is empty');
+  });
+});

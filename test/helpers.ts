@@ -1,0 +1,89 @@
+// What the suites share: throwaway folders, configs that point the job at them, a logger whose
+// lines the test can read back, and a way to query Parquet or a DuckDB file.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
+import { loadConfig, type Config } from '../config/load.js';
+import { Warehouse, type Row } from '../pipelines/db.js';
+import { createLogger, type Logger } from '../pipelines/log.js';
+
+export const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+/** A fresh folder, removed when the suite ends. */
+export function tempDir(prefix = 'cchc-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The bundled sample config, with its data folder moved to `dataDir` and its inbox to `inbox`. */
+export function sampleConfig(dataDir: string, inbox: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    env: {
+      CCHC__WAREHOUSE__DATA_DIR: dataDir,
+      CCHC__SOURCES__MOTCUA__INBOX: inbox,
+      CCHC__SAMPLE__GENERATE_IF_MISSING: 'false',
+      ...env,
+    },
+  });
+}
+
+/** An inbox holding copies of the given fixture files (paths relative to test/fixtures). */
+export function inboxWith(dir: string, files: string[]): string {
+  const inbox = join(dir, 'inbox');
+  mkdirSync(inbox, { recursive: true });
+  for (const file of files) cpSync(join(FIXTURES, file), join(inbox, file.split('/').pop()!));
+  return inbox;
+}
+
+export function writeText(path: string, text: string): string {
+  writeFileSync(path, text);
+  return path;
+}
+
+export type CapturedLog = { log: Logger; lines: () => Record<string, unknown>[] };
+
+/** A JSON logger whose lines the test reads back. */
+export function capturedLog(level = 'info'): CapturedLog {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger({ level, pretty: false, destination });
+  return { log, lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** An in-memory DuckDB for the suite: call the returned function inside tests. */
+export function memoryWarehouse(): () => Warehouse {
+  let db: Warehouse | undefined;
+  beforeAll(async () => {
+    db = await Warehouse.open(':memory:');
+  });
+  afterAll(() => db?.close());
+  return () => db!;
+}
+
+/** Runs a query against a throwaway in-memory DuckDB (read_parquet(...) and the like). */
+export async function query<T = Row>(sql: string): Promise<T[]> {
+  const db = await Warehouse.open(':memory:');
+  try {
+    return await db.all<T>(sql);
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs a query against a DuckDB file the job has closed. */
+export async function queryFile<T = Row>(path: string, sql: string): Promise<T[]> {
+  const db = await Warehouse.open(path);
+  try {
+    return await db.all<T>(sql);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,93 @@
+// Landing and loading real export files: what happens to bad files and bad rows, to files seen
+// before, and to the published release when a run fails.
+import { copyFileSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { runJob } from '../../pipelines/run.js';
+import { capturedLog, FIXTURES, inboxWith, queryFile, sampleConfig, tempDir } from '../helpers.js';
+
+function setUp(files: string[]) {
+  const dir = tempDir();
+  const inbox = inboxWith(dir, files);
+  const config = sampleConfig(join(dir, 'data'), inbox);
+  return { dir, inbox, config };
+}
+
+describe('loading exports', () => {
+  it('fails a CSV without a required column with a message naming the file and the column', async () => {
+    const { config } = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-missing-column.csv']);
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.outcome).toBe('failed');
+    expect(summary.stages.publish).toBeUndefined();
+    expect(summary.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "action": "re-export the file with this column, or, if the file names it differently, add that header under sources.<source>.header_aliases in the config",
+          "message": "ho-so-missing-column.csv: missing required column received_at (e.g. "Ngày tiếp nhận")",
+          "stage": "load",
+        },
+      ]
+    `);
+  });
+
+  it('quarantines a row with an unreadable date or an unknown status, with the reason, and loads the rest', async () => {
+    const { config } = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-bad-values.csv']);
+    const summary = await runJob(config, capturedLog().log);
+    const load = summary.stages.load!.loads.find((l) => l.file === 'ho-so-bad-values.csv')!;
+    expect(load).toMatchObject({ rowsRead: 3, rowsLoaded: 1, rowsQuarantined: 2 });
+    const quarantined = await queryFile(
+      config.paths.warehouse,
+      'SELECT file_name, row_number, reason FROM ops.quarantine ORDER BY row_number',
+    );
+    expect(quarantined).toEqual([
+      { file_name: 'ho-so-bad-values.csv', row_number: 3, reason: 'Ngày tiếp nhận (received_at): unreadable date "31/02/2024 08:00:00"' },
+      { file_name: 'ho-so-bad-values.csv', row_number: 4, reason: 'Trạng thái (status): unknown status "Đang chờ phép màu"' },
+    ]);
+    const [loads] = await queryFile(config.paths.warehouse, 'SELECT sum(rows_read) AS r, sum(rows_loaded) AS l, sum(rows_quarantined) AS q FROM ops.loads');
+    expect(loads).toEqual({ r: 6, l: 4, q: 2 });
+  });
+
+  it('skips a file whose content was landed before, even under another name', async () => {
+    const { config, inbox } = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv']);
+    const first = await runJob(config, capturedLog().log);
+    copyFileSync(join(inbox, 'ho-so-2024-W01.csv'), join(inbox, 'ho-so-2024-W01-copy.csv'));
+    const second = await runJob(config, capturedLog().log);
+    expect(first.stages.extract).toMatchObject({ landed: 2, skipped: 0 });
+    expect(second.stages.extract).toMatchObject({ landed: 0, skipped: 3 });
+    const [raw] = await queryFile(config.paths.warehouse, 'SELECT count(*) AS n FROM raw.motcua__dossiers');
+    expect(raw).toEqual({ n: 6 });
+  });
+
+  it('keeps the last good release current when a run fails', async () => {
+    const { config, inbox } = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv']);
+    const good = await runJob(config, capturedLog().log);
+    const current = join(config.paths.publishDir, 'current');
+    expect(readlinkSync(current)).toBe(join('releases', good.runId));
+
+    copyFileSync(join(FIXTURES, 'motcua/ho-so-missing-column.csv'), join(inbox, 'ho-so-missing-column.csv'));
+    const bad = await runJob(config, capturedLog().log);
+    expect(bad.outcome).toBe('failed');
+    expect(readlinkSync(current)).toBe(join('releases', good.runId));
+  });
+
+  it('loads an XLSX export like its CSV twin', async () => {
+    const { dir, config } = setUp(['motcua/danh-muc-tthc.csv']);
+    const rows = parse(readFileSync(join(FIXTURES, 'motcua/ho-so-2024-W01.csv'))) as string[][];
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Danh sách hồ sơ');
+    for (const row of rows) sheet.addRow(row.map((v) => (v === '' ? null : v)));
+    await workbook.xlsx.writeFile(join(dir, 'inbox', 'ho-so-2024-W01.xlsx'));
+
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.outcome).toBe('success');
+    const xlsxRows = await queryFile(config.paths.warehouse, 'SELECT * EXCLUDE (_load_id, _file) FROM raw.motcua__dossiers ORDER BY _row');
+
+    const twin = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv']);
+    await runJob(twin.config, capturedLog().log);
+    const csvRows = await queryFile(twin.config.paths.warehouse, 'SELECT * EXCLUDE (_load_id, _file) FROM raw.motcua__dossiers ORDER BY _row');
+    expect(xlsxRows).toHaveLength(6);
+    expect(xlsxRows).toEqual(csvRows);
+  });
+});

@@ -1,0 +1,139 @@
+// The whole job over the sample exports, as `npm start` runs it, judged by what it publishes.
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import type { Config } from '../../config/load.js';
+import { sampleLayout } from '../../connectors/sample/index.js';
+import { literal } from '../../pipelines/db.js';
+import { runJob, type RunSummary } from '../../pipelines/run.js';
+import { SQL_DIR } from '../../pipelines/warehouse.js';
+import { capturedLog, query, queryFile, sampleConfig, tempDir } from '../helpers.js';
+
+type Figure = { figure_id: string; measure: string; period_key: string; unit_code: string; mart: string; published_value: string; status: string };
+
+const FIGURES = (parse(readFileSync(join(SQL_DIR, 'seeds', 'published_figures.csv')), { columns: true }) as Figure[]).filter(
+  (f) => f.status === 'reproduce',
+);
+const MARTS = ['dim_period', 'dim_procedure', 'dim_unit', 'fct_digitization', 'fct_online_service', 'fct_tthc_resolution'];
+
+describe('the nightly job over the sample exports', () => {
+  let config: Config;
+  let first: RunSummary;
+  let second: RunSummary;
+  let firstFigures: unknown[];
+  const mart = (name: string, release = first.stages.publish!.releaseDir) =>
+    `read_parquet(${literal(join(release, 'marts', `${name}.parquet`))})`;
+
+  beforeAll(async () => {
+    const dir = tempDir();
+    config = sampleConfig(join(dir, 'data'), sampleLayout(inject('sampleDir')).motcuaInbox);
+    first = await runJob(config, capturedLog().log);
+    firstFigures = await query(`SELECT * FROM ${mart('fct_tthc_resolution')} ORDER BY period_key, unit_code`);
+    second = await runJob(config, capturedLog().log);
+  });
+
+  it('succeeds and publishes one Parquet file per mart, the snapshot and the manifest', () => {
+    expect(first.outcome).toBe('success');
+    const release = first.stages.publish!.releaseDir;
+    for (const name of MARTS) expect(existsSync(join(release, 'marts', `${name}.parquet`))).toBe(true);
+    expect(existsSync(join(release, 'cchc.duckdb'))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(release, 'manifest.json'), 'utf8'));
+    expect(manifest.run_id).toBe(first.runId);
+    expect(manifest.marts.map((m: { name: string }) => m.name)).toEqual(MARTS);
+  });
+
+  it('points current at the newest release', () => {
+    const current = join(config.paths.publishDir, 'current');
+    expect(readlinkSync(current)).toBe(join('releases', second.runId));
+  });
+
+  it.each(FIGURES.map((f) => [f.figure_id, f.measure, f]))('reproduces %s (%s) of the reference report', async (_id, _measure, figure) => {
+    const [row] = await query<{ value: number }>(
+      `SELECT ${figure.measure} AS value FROM ${mart(figure.mart)}
+       WHERE period_key = ${literal(figure.period_key)} AND unit_code = ${literal(figure.unit_code)}`,
+    );
+    const published = Number(figure.published_value);
+    if (figure.measure.endsWith('_rate')) {
+      // The report prints rates to 0.01 % and truncates one of them (S1: 78.506 % printed 78.50 %).
+      expect(Math.abs(row!.value - published)).toBeLessThan(0.0001);
+    } else {
+      expect(row!.value).toBe(published);
+    }
+  });
+
+  it('keeps the Biểu 06 identities on every row', async () => {
+    const rows = await query<Record<string, number>>(`SELECT * FROM ${mart('fct_tthc_resolution')}`);
+    expect(rows.length).toBeGreaterThan(800);
+    for (const r of rows) {
+      expect(r.received_total).toBe(r.received_online! + r.received_direct! + r.carried_over!);
+      expect(r.resolved_total).toBe(r.resolved_early! + r.resolved_on_time! + r.resolved_late!);
+      expect(r.in_progress_total).toBe(r.in_progress_within! + r.in_progress_overdue!);
+      expect(r.received_total).toBe(r.resolved_total! + r.in_progress_total! + r.stopped_total!);
+    }
+  });
+
+  it('carries over into each period what was in progress at the end of the one before', async () => {
+    const pairs = await query<{ carried_over: number; in_progress_before: number }>(
+      `SELECT f.carried_over, prev.in_progress_total AS in_progress_before
+       FROM ${mart('fct_tthc_resolution')} f
+       JOIN ${mart('dim_period')} p USING (period_key)
+       JOIN ${mart('fct_tthc_resolution')} prev ON prev.period_key = p.previous_period_key AND prev.unit_code = f.unit_code`,
+    );
+    expect(pairs.length).toBeGreaterThan(700);
+    for (const pair of pairs) expect(pair.carried_over).toBe(pair.in_progress_before);
+  });
+
+  it('rolls units up to their level and levels up to the whole city', async () => {
+    const sums = await query<{ period_key: string; scope: string; n: number }>(
+      `SELECT period_key, scope, sum(received_total) AS n FROM ${mart('fct_tthc_resolution')} GROUP BY ALL`,
+    );
+    for (const period of new Set(sums.map((s) => s.period_key))) {
+      const rows = sums.filter((s) => s.period_key === period);
+      const n = (scope: string) => rows.find((r) => r.scope === scope)!.n;
+      expect(n('unit')).toBe(n('total'));
+      expect(n('level')).toBe(n('total'));
+    }
+  });
+
+  it('has the procedure catalogue of the report: 515 in force, 87 city-level and 31 commune-level online', async () => {
+    const [counts] = await query<Record<string, number>>(
+      `SELECT count(*) FILTER (WHERE is_in_force) AS in_force,
+              count(*) FILTER (WHERE is_in_force AND level = 'city') AS city,
+              count(*) FILTER (WHERE is_in_force AND level = 'commune') AS commune,
+              count(*) FILTER (WHERE is_in_force AND is_online_service AND level = 'city') AS city_online,
+              count(*) FILTER (WHERE is_in_force AND is_online_service AND level = 'commune') AS commune_online,
+              count(DISTINCT field_code) FILTER (WHERE is_in_force AND is_online_service AND level = 'city') AS city_online_fields
+       FROM ${mart('dim_procedure')}`,
+    );
+    expect(counts).toEqual({ in_force: 515, city: 335, commune: 180, city_online: 87, commune_online: 31, city_online_fields: 14 });
+  });
+
+  it('accounts for every row read, as loaded or quarantined', async () => {
+    const loads = first.stages.load!.loads;
+    expect(loads.length).toBe(80);
+    for (const load of loads) expect(load.rowsRead).toBe(load.rowsLoaded + load.rowsQuarantined);
+    const [raw] = await queryFile<{ n: number }>(config.paths.warehouse, 'SELECT count(*) AS n FROM raw.motcua__dossiers');
+    const loaded = loads.filter((l) => l.file.startsWith('ho-so-')).reduce((sum, l) => sum + l.rowsLoaded, 0);
+    expect(raw!.n).toBe(loaded);
+  });
+
+  it('loads nothing twice and leaves the same figures when it runs again', async () => {
+    expect(second.outcome).toBe('success');
+    expect(second.stages.extract).toMatchObject({ landed: 0, skipped: 80 });
+    expect(second.stages.load!.loads).toEqual([]);
+    const again = await query(`SELECT * FROM ${mart('fct_tthc_resolution', second.stages.publish!.releaseDir)} ORDER BY period_key, unit_code`);
+    expect(again).toEqual(firstFigures);
+  });
+
+  it('publishes no column of personal data', async () => {
+    const snapshot = join(second.stages.publish!.releaseDir, 'cchc.duckdb');
+    const columns = await queryFile<{ column_name: string }>(
+      snapshot,
+      "SELECT DISTINCT column_name FROM information_schema.columns WHERE table_catalog = current_database()",
+    );
+    const names = columns.map((c) => c.column_name);
+    expect(names).toContain('dossier_id');
+    expect(names.filter((n) => n.startsWith('applicant'))).toEqual([]);
+  });
+});
