@@ -15,6 +15,10 @@ type Figure = { figure_id: string; measure: string; period_key: string; unit_cod
 const FIGURES = (parse(readFileSync(join(SQL_DIR, 'seeds', 'published_figures.csv')), { columns: true }) as Figure[]).filter(
   (f) => f.status === 'reproduce',
 );
+const DIMENSION_TYPES: Record<string, string> = {
+  period_type: 'VARCHAR', period_key: 'VARCHAR', period_start: 'DATE', period_end: 'DATE',
+  scope: 'VARCHAR', level: 'VARCHAR', unit_code: 'VARCHAR', unit_name: 'VARCHAR',
+};
 const MARTS = ['dim_period', 'dim_procedure', 'dim_unit', 'fct_digitization', 'fct_online_service', 'fct_tthc_resolution'];
 
 describe('the nightly job over the sample exports', () => {
@@ -48,17 +52,39 @@ describe('the nightly job over the sample exports', () => {
     expect(readlinkSync(current)).toBe(join('releases', second.runId));
   });
 
-  it.each(FIGURES.map((f) => [f.figure_id, f.measure, f]))('reproduces %s (%s) of the reference report', async (_id, _measure, figure) => {
+  async function derived(figure: Figure): Promise<number> {
     const [row] = await query<{ value: number }>(
       `SELECT ${figure.measure} AS value FROM ${mart(figure.mart)}
        WHERE period_key = ${literal(figure.period_key)} AND unit_code = ${literal(figure.unit_code)}`,
     );
-    const published = Number(figure.published_value);
-    if (figure.measure.endsWith('_rate')) {
-      // The report prints rates to 0.01 % and truncates one of them (S1: 78.506 % printed 78.50 %).
-      expect(Math.abs(row!.value - published)).toBeLessThan(0.0001);
-    } else {
-      expect(row!.value).toBe(published);
+    return row!.value;
+  }
+
+  it.each(FIGURES.filter((f) => !f.measure.endsWith('_rate')).map((f) => [f.figure_id, f.measure, f]))(
+    'reproduces %s (%s) of the reference report exactly',
+    async (_id, _measure, figure) => {
+      expect(await derived(figure)).toBe(Number(figure.published_value));
+    },
+  );
+
+  it.each(FIGURES.filter((f) => f.measure.endsWith('_rate')).map((f) => [f.figure_id, f.measure, f]))(
+    'reproduces %s (%s) to four decimals of the published counts and within the printed precision',
+    async (_id, _measure, figure) => {
+      const [a, b] = FIGURES.filter((f) => f.figure_id === figure.figure_id && f !== figure).map((f) => Number(f.published_value));
+      const rate = await derived(figure);
+      expect(rate.toFixed(4)).toBe((Math.min(a!, b!) / Math.max(a!, b!)).toFixed(4));
+      // The report prints rates to 0.01 % and truncates one (S1: 11,341 / 14,446 = 78.506 %, printed 78.50 %).
+      expect(Math.abs(rate - Number(figure.published_value))).toBeLessThan(0.0001);
+    },
+  );
+
+  it('publishes counts as BIGINT and rates as DOUBLE fractions', () => {
+    const manifest = JSON.parse(readFileSync(join(first.stages.publish!.releaseDir, 'manifest.json'), 'utf8'));
+    for (const m of manifest.marts.filter((x: { name: string }) => x.name.startsWith('fct_'))) {
+      for (const column of m.columns as { name: string; type: string }[]) {
+        const expected = DIMENSION_TYPES[column.name] ?? (column.name.endsWith('_rate') ? 'DOUBLE' : 'BIGINT');
+        expect(`${m.name}.${column.name} ${column.type}`).toBe(`${m.name}.${column.name} ${expected}`);
+      }
     }
   });
 
