@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../pipelines/errors.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { configSchema, type ParsedConfig, type SourceName } from './schema.js';
 
 export const SAMPLE_CONFIG = fileURLToPath(new URL('./sample.yaml', import.meta.url));
 
@@ -23,7 +23,8 @@ export type Config = ParsedConfig & {
     tempDir: string;
     warehouse: string;
     landing: string;
-    motcuaInbox: string;
+    /** Inbox folder of each configured source. */
+    inboxes: Partial<Record<SourceName, string>>;
     sampleOut: string | undefined;
   };
 };
@@ -53,7 +54,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       tempDir: config.duckdb.temp_directory ? at(config.duckdb.temp_directory) : join(dataDir, 'tmp'),
       warehouse: join(dataDir, 'warehouse.duckdb'),
       landing: join(dataDir, 'landing'),
-      motcuaInbox: at(config.sources.motcua.inbox),
+      inboxes: Object.fromEntries(Object.entries(config.sources).map(([name, source]) => [name, at(source.inbox)])),
       sampleOut: config.sample ? at(config.sample.out) : undefined,
     },
   };

@@ -9,20 +9,36 @@ const memorySize = z
 // A glob on a file name: `*` and `?` as usual, `{a,b}` for alternatives.
 const fileGlob = z.string().min(1);
 
-const motcuaSource = z.strictObject({
+/** What every file-mode source has: an inbox and header spellings; each adds which file names hold which table. */
+const fileSource = {
   enabled: z.boolean().default(true),
   mode: z.literal('file').default('file'),
-  /** Folder where the one-stop-shop system drops its exports. */
+  /** Folder where the source system drops its exports. */
   inbox: z.string().min(1),
-  /** Which file names hold which table. */
-  files: z
-    .strictObject({
-      dossiers: fileGlob.default('ho-so-*.{csv,xlsx}'),
-      procedures: fileGlob.default('danh-muc-tthc*.{csv,xlsx}'),
-    })
-    .prefault({}),
   /** Extra header spellings, by canonical column: `{ dossier_id: ["Số biên nhận"] }`. */
   header_aliases: z.record(z.string(), z.array(z.string().min(1))).default({}),
+};
+
+const motcuaSource = z.strictObject({
+  ...fileSource,
+  files: z
+    .strictObject({ dossiers: fileGlob.default('ho-so-*.{csv,xlsx}'), procedures: fileGlob.default('danh-muc-tthc*.{csv,xlsx}') })
+    .prefault({}),
+});
+
+/** The four headline lines of the budget report, by their place in its hierarchy. */
+export const HEADLINE_BUDGET_ITEMS = {
+  revenue_total: 'A',
+  revenue_balanced: 'A.I',
+  expenditure_total: 'B',
+  expenditure_capital: 'B.I',
+};
+
+const ngansachSource = z.strictObject({
+  ...fileSource,
+  files: z.strictObject({ budget_lines: fileGlob.default('*ngan-sach*.xlsx') }).prefault({}),
+  /** Stable keys of budget lines, by their path in the report's hierarchy (STT codes joined by "."). */
+  items: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'item keys are snake_case'), z.string().min(1)).default(HEADLINE_BUDGET_ITEMS),
 });
 
 export const configSchema = z.strictObject({
@@ -51,7 +67,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   sources: z.strictObject({
-    motcua: motcuaSource,
+    motcua: motcuaSource.optional(),
+    ngansach: ngansachSource.optional(),
   }),
   /** Only in the bundled sample config: generate the sample exports when the inbox is missing. */
   sample: z
@@ -70,4 +87,4 @@ export const configSchema = z.strictObject({
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
-export type MotcuaConfig = ParsedConfig['sources']['motcua'];
+export type SourceName = keyof ParsedConfig['sources'];

@@ -33,6 +33,12 @@ export type TableContract = {
   primaryKey: readonly string[];
   /** The column that orders versions of a row (latest wins). */
   cursor?: string;
+  /**
+   * How files of this table are laid out: `export` (the default), a header row then one row
+   * per record, in CSV or XLSX; `budget_workbook`, the budget system's XLSX report with a
+   * title block, a two-row header and hierarchical rows (connectors/formats/budget-workbook.ts).
+   */
+  layout?: 'export' | 'budget_workbook';
   columns: readonly ColumnContract[];
 };
 

@@ -33,7 +33,8 @@ const dossiers: TableContract = {
     { name: 'result_digitized', type: 'boolean', aliases: ['Số hóa kết quả'], description: 'Số hóa kết quả: result issued as an electronic document' },
     { name: 'fee_vnd', type: 'amount', aliases: ['Phí, lệ phí', 'Phí lệ phí', 'Lệ phí'], description: 'Phí, lệ phí: fees and charges, đồng' },
     { name: 'paid_online', type: 'boolean', aliases: ['Thanh toán trực tuyến', 'Được thanh toán trực tuyến'], description: 'Thanh toán trực tuyến: fees paid online' },
-    { name: 'updated_at', type: 'timestamp', aliases: ['Ngày cập nhật', 'Updated at'], description: 'Ngày cập nhật: time of this version' },
+    // Versions are ordered by it (latest wins): an export without it cannot be placed among the others.
+    { name: 'updated_at', type: 'timestamp', required: true, notNull: true, aliases: ['Ngày cập nhật', 'Updated at'], description: 'Ngày cập nhật: time of this version' },
   ],
 };
 

@@ -1,9 +1,11 @@
 // The connectors the job knows, and how the config turns them into sources to run.
 import type { Config } from '../config/load.js';
+import type { SourceName } from '../config/schema.js';
 import type { FileSourceContract, TableContract } from './contract.js';
 import { motcua } from './motcua.js';
+import { ngansach } from './ngansach.js';
 
-export const CONNECTORS: readonly FileSourceContract[] = [motcua];
+export const CONNECTORS: readonly FileSourceContract[] = [motcua, ngansach];
 
 /** A file-mode source as configured: where its exports arrive and which file holds which table. */
 export type FileSource = {
@@ -14,18 +16,21 @@ export type FileSource = {
   headerAliases: Readonly<Record<string, readonly string[]>>;
 };
 
+/** The enabled sources of the config, in the order of CONNECTORS. */
 export function configuredSources(config: Config): FileSource[] {
-  const sources: FileSource[] = [];
-  const motcuaConfig = config.sources.motcua;
-  if (motcuaConfig.enabled) {
-    sources.push({
-      contract: motcua,
-      inbox: config.paths.motcuaInbox,
-      files: Object.entries(motcuaConfig.files).map(([table, glob]) => ({ glob, table: motcua.tables[table]! })),
-      headerAliases: motcuaConfig.header_aliases,
-    });
-  }
-  return sources;
+  return CONNECTORS.flatMap((contract) => {
+    const name = contract.name as SourceName;
+    const settings = config.sources[name];
+    if (!settings?.enabled) return [];
+    return [
+      {
+        contract,
+        inbox: config.paths.inboxes[name]!,
+        files: Object.entries(settings.files).map(([table, glob]) => ({ glob, table: contract.tables[table]! })),
+        headerAliases: settings.header_aliases,
+      },
+    ];
+  });
 }
 
 /** The table a file name belongs to, by the first glob that matches it. */

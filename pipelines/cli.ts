@@ -28,16 +28,21 @@ program
   .addOption(configOption())
   .addOption(new Option('--only <stage>', 'run one stage alone').choices(STAGES))
   .option('--sources <names>', 'comma-separated sources to extract and load (default: all enabled)', (v) => v.split(',').map((s) => s.trim()))
-  .action(async (options: { config?: string; only?: StageName; sources?: string[] }) => {
+  .option('--retry-failed', 'load again the files that failed in earlier runs (see ops.load_failures)')
+  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean }) => {
     const config = loadConfig({ file: options.config });
     const log = createLogger({ level: config.log.level });
-    const summary = await runJob(config, log, { only: options.only, sources: options.sources });
+    const summary = await runJob(config, log, { only: options.only, sources: options.sources, retryFailed: options.retryFailed ?? false });
     const published = summary.stages.publish;
     if (published) {
       console.log(`\n${await headlineTable(published.releaseDir)}\n`);
       console.log(`Published ${published.marts.length} marts as Parquet, the DuckDB snapshot and manifest.json in`);
       console.log(`  ${published.releaseDir}`);
       console.log(`  (current release: ${published.currentLink})`);
+    }
+    const failedBefore = summary.stages.load?.failedBefore ?? [];
+    if (failedBefore.length > 0) {
+      console.error(`\nNot loaded, as in an earlier run (see ops.load_failures; \`cchc run --retry-failed\` tries them again): ${failedBefore.join(', ')}`);
     }
     if (summary.outcome === 'failed') {
       console.error(`\nThe run failed (${summary.runId}); the published release was not changed.`);

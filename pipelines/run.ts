@@ -15,7 +15,7 @@ import { publish, type PublishResult } from './stages/publish.js';
 import { transform, type TransformResult } from './stages/transform.js';
 import { prepareWarehouse } from './warehouse.js';
 
-export type RunOptions = { only?: StageName | undefined; sources?: string[] | undefined };
+export type RunOptions = { only?: StageName | undefined; sources?: string[] | undefined; retryFailed?: boolean };
 
 export type RunSummary = {
   runId: string;
@@ -38,6 +38,7 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
     temp_directory: config.paths.tempDir,
   });
   let stage: StageName | 'prepare' = 'prepare';
+  let crash: unknown;
   try {
     await prepareWarehouse(db, CONNECTORS);
     await db.run(`INSERT INTO ops.runs (run_id, started_at, outcome) VALUES ($1, current_timestamp, 'running')`, [runId]);
@@ -47,7 +48,7 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
     for (stage of options.only ? [options.only] : STAGES) {
       if (stage === 'extract') summary.stages.extract = await extract(ctx);
       if (stage === 'load') {
-        summary.stages.load = await load(ctx);
+        summary.stages.load = await load(ctx, { retryFailed: options.retryFailed ?? false });
         for (const failure of summary.stages.load.failures) {
           summary.errors.push({ stage, message: failure.error, action: failure.action });
         }
@@ -57,21 +58,25 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
       if (stage === 'publish') summary.stages.publish = await publish(ctx);
     }
   } catch (error) {
-    if (!(error instanceof CchcError)) throw error;
-    summary.errors.push({ stage, message: error.message, action: error.action });
-    runLog.error({ stage, err: error.message, action: error.action }, 'run failed');
+    // An unexpected error is recorded as a failure too, then thrown on for its stack trace.
+    const known = error instanceof CchcError;
+    const action = known ? error.action : 'this is a bug of cchc-warehouse: report it with the log of the run';
+    summary.errors.push({ stage, message: (error as Error).message, action });
+    runLog.error({ stage, err: (error as Error).message, action }, 'run failed');
+    if (!known) crash = error;
   } finally {
     summary.outcome = summary.errors.length > 0 ? 'failed' : 'success';
     summary.finishedAt = new Date().toISOString();
     await recordRun(db, summary).catch((error) => runLog.error({ err: (error as Error).message }, 'could not record the run in ops.runs'));
     db.close();
   }
+  if (crash) throw crash;
   runLog.info({ outcome: summary.outcome, ms: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt) }, 'run finished');
   return summary;
 }
 
 async function generateSampleIfMissing(config: Config, log: Logger): Promise<void> {
-  if (!config.sample?.generate_if_missing || existsSync(config.paths.motcuaInbox)) return;
+  if (!config.sample?.generate_if_missing || Object.values(config.paths.inboxes).every((inbox) => existsSync(inbox))) return;
   log.info({ out: config.paths.sampleOut }, 'no sample exports yet: generating them');
   const sample = await generateSample(config.paths.sampleOut!, config.sample.seed);
   log.info(sample, 'sample exports written');

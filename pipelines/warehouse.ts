@@ -18,11 +18,15 @@ CREATE TABLE IF NOT EXISTS ops.runs (
   release_dir VARCHAR, summary JSON);
 CREATE TABLE IF NOT EXISTS ops.landed_files (
   source VARCHAR, sha256 VARCHAR, table_name VARCHAR, original_name VARCHAR,
-  landed_path VARCHAR, bytes BIGINT, landed_at TIMESTAMP, run_id VARCHAR, PRIMARY KEY (source, sha256));
+  landed_path VARCHAR, bytes BIGINT, landed_at TIMESTAMP, run_id VARCHAR, source_mtime_ms BIGINT,
+  PRIMARY KEY (source, sha256));
 CREATE TABLE IF NOT EXISTS ops.loads (
   load_id BIGINT PRIMARY KEY, run_id VARCHAR, source VARCHAR, table_name VARCHAR, sha256 VARCHAR,
   file_name VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
   started_at TIMESTAMP, finished_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.load_failures (
+  source VARCHAR, sha256 VARCHAR, file_name VARCHAR, error VARCHAR, action VARCHAR, run_id VARCHAR,
+  failed_at TIMESTAMP, PRIMARY KEY (source, sha256));
 CREATE TABLE IF NOT EXISTS ops.quarantine (
   load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
   reason VARCHAR, record VARCHAR);

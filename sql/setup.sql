@@ -6,6 +6,9 @@
 create or replace macro norm_key(s) as
     trim(regexp_replace(lower(strip_accents(replace(replace(nfc_normalize(trim(s)), 'đ', 'd'), 'Đ', 'D'))), '[^a-z0-9]+', ' ', 'g'));
 
+-- A national procedure code without the provincial suffix: 1.001234.000.00.00.H15 → 1.001234.
+create or replace macro national_procedure_code(s) as regexp_replace(trim(s), '\.000\.00\.00\.H\d+$', '');
+
 -- Blank text is no value.
 create or replace macro blank_to_null(s) as nullif(trim(s), '');
 
@@ -36,8 +39,10 @@ with labelled as (
     select list, code, label, group_name, code || '|' || label || '|' || coalesce(aliases, '') as spellings
     from seeds.code_lists
     union all
+    -- Units that receive dossiers; the reporting city itself is not one of them.
     select 'unit', unit_code, unit_name, level, unit_code || '|' || unit_name || '|' || coalesce(aliases, '')
     from seeds.units
+    where level in ('city', 'commune')
 )
 select distinct list, code, label, group_name, norm_key(spelling) as alias_key
 from labelled, unnest(string_split(spellings, '|')) as s(spelling)

@@ -18,15 +18,20 @@ export function tempDir(prefix = 'cchc-test-'): string {
   return dir;
 }
 
-/** The bundled sample config, with its data folder moved to `dataDir` and its inbox to `inbox`. */
-export function sampleConfig(dataDir: string, inbox: string, env: Record<string, string> = {}): Config {
+const SOURCES = ['motcua', 'ngansach'] as const;
+export type Inboxes = Partial<Record<(typeof SOURCES)[number], string>>;
+
+/** The bundled sample config, with its data folder moved to `dataDir`; only the sources given an inbox run. */
+export function sampleConfig(dataDir: string, inboxes: Inboxes, env: Record<string, string> = {}): Config {
+  const sources = Object.fromEntries(
+    SOURCES.flatMap((name) => {
+      const prefix = `CCHC__SOURCES__${name.toUpperCase()}`;
+      const inbox = inboxes[name];
+      return inbox ? [[`${prefix}__INBOX`, inbox]] : [[`${prefix}__ENABLED`, 'false']];
+    }),
+  );
   return loadConfig({
-    env: {
-      CCHC__WAREHOUSE__DATA_DIR: dataDir,
-      CCHC__SOURCES__MOTCUA__INBOX: inbox,
-      CCHC__SAMPLE__GENERATE_IF_MISSING: 'false',
-      ...env,
-    },
+    env: { CCHC__WAREHOUSE__DATA_DIR: dataDir, CCHC__SAMPLE__GENERATE_IF_MISSING: 'false', ...sources, ...env },
   });
 }
 

@@ -1,13 +1,13 @@
 // Reads a CSV export with DuckDB's own CSV reader (parallel, in C++), after a look at its first
 // bytes in JS to learn the encoding, the delimiter and the header. Every record lands in
 // `incoming` or comes back as a reject with DuckDB's reason; none is dropped.
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { ident, literal, type Warehouse } from '../../pipelines/db.js';
 import { SourceFileError } from '../../pipelines/errors.js';
-import type { TableContract } from '../contract.js';
 import { mapHeaders } from '../headers.js';
-import { createIncoming, INCOMING, type ReadResult, type Reject } from './incoming.js';
+import { createIncoming, INCOMING, type FileReader, type Reject } from './incoming.js';
 
 const SNIFF_BYTES = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'] as const;
@@ -50,13 +50,7 @@ export async function sniffCsv(path: string, displayName: string): Promise<CsvSh
   return { delimiter, headers };
 }
 
-export async function readCsv(
-  db: Warehouse,
-  path: string,
-  displayName: string,
-  table: TableContract,
-  extraAliases: Readonly<Record<string, readonly string[]>>,
-): Promise<ReadResult> {
+export const readCsv: FileReader = async (db, path, displayName, table, extraAliases) => {
   const shape = await sniffCsv(path, displayName);
   const mapping = mapHeaders(displayName, shape.headers, table, extraAliases);
   const columns = `{${mapping.names.map((n) => `${literal(n)}: 'VARCHAR'`).join(', ')}}`;
@@ -67,15 +61,16 @@ export async function readCsv(
   await db.run('DROP TABLE IF EXISTS csv_rejects');
   await db.run('DROP TABLE IF EXISTS csv_reject_scans');
   // Header and types are known, so DuckDB's sniffer stays off. The scan keeps file order, so
-  // row_number() counts records; `_row` is the line a spreadsheet shows (the header is row 1).
+  // row_number() counts the records it accepts; numberRowsByLine turns that into lines.
   await db.run(
     `INSERT INTO ${INCOMING} (_row, ${present})
-     SELECT row_number() OVER () + 1, ${present}
+     SELECT row_number() OVER (), ${present}
      FROM read_csv(${literal(path)}, auto_detect = false, header = true, delim = ${literal(shape.delimiter)},
                    quote = '"', escape = '"', columns = ${columns},
                    store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')`,
   );
 
+  const shifts = await lineShifts(path);
   const rejects = (
     await db.all<{ line: number; error_type: string; error_message: string; csv_line: string | null }>(
       // DuckDB reports one error per column of a bad record: one reject per record here.
@@ -83,18 +78,101 @@ export async function readCsv(
               string_agg(DISTINCT error_message, '; ') AS error_message, any_value(csv_line) AS csv_line
        FROM csv_rejects GROUP BY line ORDER BY line`,
     )
-  ).map((r): Reject => ({ row: r.line, reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
+  ).map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
+  await numberRowsByLine(db, rejects.map((r) => r.record), shifts);
+  const rejected = rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text }));
+  const counted = await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${INCOMING}`);
+  return { mapping, rowsRead: counted?.n ?? 0, rejects: rejected };
+};
 
-  // Rejected records hold their places in the count: the accepted ones after them move down.
-  if (rejects.length > 0) {
+/**
+ * Where records do not sit one per line (blank lines, fields with line breaks): each record at
+ * which that changes, with the line it starts on and the number of blank lines before it. The
+ * header is record 0 on line 1. DuckDB numbers the lines of its rejects counting blank lines but
+ * not the line breaks inside fields; a text editor counts both.
+ */
+export type LineShift = { record: number; line: number; blanks: number };
+
+export async function lineShifts(path: string): Promise<LineShift[]> {
+  const shifts: LineShift[] = [];
+  let line = 1;
+  let blanks = 0;
+  let record = -1;
+  let last = { offset: 0, blanks: 0 };
+  let quoted = false;
+  let inRecord = false;
+  for await (const chunk of createReadStream(path)) {
+    const bytes = chunk as Buffer;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (!inRecord) {
+        if (b === LF) {
+          line++;
+          blanks++;
+          continue;
+        }
+        if (b === CR) continue;
+        inRecord = true;
+        record++;
+        if (record === 0) blanks = 0; // lines before the header are not counted by anyone
+        if (line - record - 1 !== last.offset || blanks !== last.blanks) {
+          last = { offset: line - record - 1, blanks };
+          shifts.push({ record, line, blanks });
+        }
+      }
+      if (b === QUOTE) quoted = !quoted;
+      else if (b === LF) {
+        line++;
+        if (!quoted) inRecord = false;
+      }
+    }
+  }
+  return shifts;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+/** The record DuckDB means by a line of its rejects. */
+function recordAtDuckdbLine(line: number, shifts: LineShift[]): number {
+  let blanks = 0;
+  for (const shift of shifts) if (shift.record + 1 + shift.blanks <= line) blanks = shift.blanks;
+  return line - 1 - blanks;
+}
+
+/** The line a record starts on, as a text editor counts. */
+function lineOfRecord(record: number, shifts: LineShift[]): number {
+  let offset = 0;
+  for (const shift of shifts) if (shift.record <= record) offset = shift.line - shift.record - 1;
+  return record + 1 + offset;
+}
+
+/**
+ * Turns `_row` from the number of an accepted record into the line it starts on, as a text
+ * editor shows it (the header is line 1): rejected records hold their places in the count,
+ * and blank lines and line breaks inside fields move the records after them down.
+ */
+async function numberRowsByLine(db: Warehouse, rejectedRecords: number[], shifts: LineShift[]): Promise<void> {
+  if (rejectedRecords.length > 0) {
+    await db.run('CREATE OR REPLACE TEMP TABLE csv_rejected_records (record BIGINT)');
+    for (const record of rejectedRecords) await db.run('INSERT INTO csv_rejected_records VALUES ($1)', [record]);
     await db.run(
       `UPDATE ${INCOMING} SET _row = _row + (
-         SELECT count(*) FROM (SELECT line - 1 - row_number() OVER (ORDER BY line) AS accepted_before FROM (SELECT DISTINCT line FROM csv_rejects)) r
-         WHERE r.accepted_before < ${INCOMING}._row - 1)`,
+         SELECT count(*) FROM (SELECT record - row_number() OVER (ORDER BY record) AS accepted_before FROM csv_rejected_records) r
+         WHERE r.accepted_before < ${INCOMING}._row)`,
     );
   }
-  const counted = await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${INCOMING}`);
-  return { mapping, rowsRead: counted?.n ?? 0, rejects };
+  if (shifts.length === 0) {
+    await db.run(`UPDATE ${INCOMING} SET _row = _row + 1`);
+    return;
+  }
+  await db.run('CREATE OR REPLACE TEMP TABLE csv_line_shifts (record BIGINT, line BIGINT)');
+  for (const shift of shifts) await db.run('INSERT INTO csv_line_shifts VALUES ($1, $2)', [shift.record, shift.line]);
+  await db.run(
+    `UPDATE ${INCOMING} SET _row = _row + 1 + coalesce(
+       (SELECT max_by(line - record - 1, record) FROM csv_line_shifts s WHERE s.record <= ${INCOMING}._row), 0)`,
+  );
 }
 
 function trimPartialCharacter(bytes: Buffer): Buffer {

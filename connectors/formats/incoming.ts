@@ -17,6 +17,15 @@ export type ReadResult = {
   rejects: Reject[];
 };
 
+/** What every reader is: a file in, its rows in `incoming`. */
+export type FileReader = (
+  db: Warehouse,
+  path: string,
+  displayName: string,
+  table: TableContract,
+  extraAliases: Readonly<Record<string, readonly string[]>>,
+) => Promise<ReadResult>;
+
 export async function createIncoming(db: Warehouse, table: TableContract): Promise<void> {
   const columns = table.columns.map((c) => `${ident(c.name)} VARCHAR`).join(', ');
   await db.run(`CREATE OR REPLACE TEMP TABLE ${INCOMING} (_row BIGINT, ${columns})`);

@@ -2,19 +2,11 @@
 // and appends its rows to `incoming` through DuckDB's appender. The first sheet is the export;
 // its first non-empty row is the header. Cells become the text the CSV exports would carry.
 import ExcelJS from 'exceljs';
-import type { Warehouse } from '../../pipelines/db.js';
 import { SourceFileError } from '../../pipelines/errors.js';
-import type { TableContract } from '../contract.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
-import { createIncoming, INCOMING, type ReadResult, type Reject } from './incoming.js';
+import { createIncoming, INCOMING, type FileReader, type Reject } from './incoming.js';
 
-export async function readXlsx(
-  db: Warehouse,
-  path: string,
-  displayName: string,
-  table: TableContract,
-  extraAliases: Readonly<Record<string, readonly string[]>>,
-): Promise<ReadResult> {
+export const readXlsx: FileReader = async (db, path, displayName, table, extraAliases) => {
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -35,7 +27,8 @@ export async function readXlsx(
   try {
     for await (const sheet of workbook) {
       for await (const row of sheet) {
-        const cells = (row.values as unknown[]).slice(1).map(cellText);
+        // row.values is sparse: Array.from turns its holes into empty cells, so columns keep their places.
+        const cells = Array.from((row.values as unknown[]).slice(1), cellText);
         if (cells.every((c) => c === null || c.trim() === '')) continue;
         if (!mapping) {
           mapping = mapHeaders(displayName, cells.map((c) => c ?? ''), table, extraAliases);
@@ -71,10 +64,10 @@ export async function readXlsx(
     throw new SourceFileError(displayName, 'the first sheet is empty', { action: 'export the file again with its header row and data' });
   }
   return { mapping, rowsRead, rejects };
-}
+};
 
 /** The text of a cell as a CSV export would write it; null for an empty cell. */
-function cellText(value: unknown): string | null {
+export function cellText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString().slice(0, 19).replace('T', ' ');
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value).replace('.', ',');

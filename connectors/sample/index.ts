@@ -1,11 +1,13 @@
 // `cchc sample`: writes the sample exports of the source systems of Đồng Hới, seeded and
 // deterministic, built so that the warehouse reproduces the figures of the reference report.
 // Written to a temporary folder and renamed, so that an interrupted run leaves no half sample.
-import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { CchcError } from '../../pipelines/errors.js';
 import { SQL_DIR } from '../../pipelines/warehouse.js';
+import { writeBudgetWorkbooks } from './budget.js';
 import { buildCatalogue } from './catalogue.js';
 import { simulateDossiers, type Unit } from './dossiers.js';
 import { writeApiPages, writeCatalogue, writeWeeklyExports } from './exports.js';
@@ -20,6 +22,7 @@ export type SampleSummary = {
   exportFiles: number;
   exportRows: number;
   apiPages: number;
+  budgetFiles: number;
 };
 
 /** Layout of a sample folder: where each source's files go. */
@@ -27,10 +30,15 @@ export function sampleLayout(dir: string) {
   return {
     motcuaInbox: join(dir, 'motcua', 'inbox'),
     motcuaApi: join(dir, 'motcua', 'api', 'dossiers'),
+    ngansachInbox: join(dir, 'ngansach', 'inbox'),
   };
 }
 
+/** Marks a folder as written by `cchc sample`: only such a folder is ever replaced. */
+const MARKER = '.cchc-sample';
+
 export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<SampleSummary> {
+  refuseToReplaceOtherFolders(dir);
   const random = new Random(seed);
   const units = readUnits();
   const catalogue = buildCatalogue(random);
@@ -43,7 +51,10 @@ export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<
   await writeCatalogue(join(layout.motcuaInbox, 'danh-muc-tthc.csv'), catalogue, new Map(units.map((u) => [u.code, u])));
   const exports = await writeWeeklyExports(layout.motcuaInbox, dossiers);
   const api = await writeApiPages(layout.motcuaApi, dossiers);
+  await mkdir(layout.ngansachInbox, { recursive: true });
+  const budgetFiles = await writeBudgetWorkbooks(layout.ngansachInbox, random);
 
+  await writeFile(join(partial, MARKER), `written by cchc sample, seed ${seed}\n`);
   await rm(dir, { recursive: true, force: true });
   await rename(partial, dir);
   return {
@@ -51,9 +62,17 @@ export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<
     procedures: catalogue.length,
     dossiers: dossiers.length,
     exportFiles: exports.files + 1,
+    budgetFiles,
     exportRows: exports.rows,
     apiPages: api.pages,
   };
+}
+
+function refuseToReplaceOtherFolders(dir: string): void {
+  if (!existsSync(dir) || existsSync(join(dir, MARKER)) || readdirSync(dir).length === 0) return;
+  throw new CchcError(`${dir} holds files that cchc sample did not write; it will not replace them`, {
+    action: 'choose an empty or new folder for --out',
+  });
 }
 
 /** The units of sql/seeds/units.csv: the sample's agencies and communes are the warehouse's. */

@@ -5,6 +5,7 @@
 // rows read = rows loaded + rows quarantined, and a load is either complete or absent.
 import { extname } from 'node:path';
 import { rawTableName, type ColumnContract, type TableContract } from '../../connectors/contract.js';
+import { readBudgetWorkbook } from '../../connectors/formats/budget-workbook.js';
 import { readCsv } from '../../connectors/formats/csv.js';
 import { INCOMING } from '../../connectors/formats/incoming.js';
 import { readXlsx } from '../../connectors/formats/xlsx.js';
@@ -16,17 +17,29 @@ import { CchcError, SourceFileError } from '../errors.js';
 
 export type FileLoad = { file: string; loadId: number; rowsRead: number; rowsLoaded: number; rowsQuarantined: number };
 export type LoadFailure = { source: string; file: string; error: string; action: string };
-export type LoadResult = { loads: FileLoad[]; failures: LoadFailure[] };
+export type LoadResult = { loads: FileLoad[]; failures: LoadFailure[]; failedBefore: string[] };
+export type LoadOptions = { retryFailed?: boolean };
 
 type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string };
 
-export async function load(ctx: RunContext): Promise<LoadResult> {
-  const result: LoadResult = { loads: [], failures: [] };
+export async function load(ctx: RunContext, options: LoadOptions = {}): Promise<LoadResult> {
+  const result: LoadResult = { loads: [], failures: [], failedBefore: [] };
   for (const source of ctx.sources) {
     const log = ctx.log.child({ stage: 'load', source: source.contract.name });
+    if (options.retryFailed) await ctx.db.run('DELETE FROM ops.load_failures WHERE source = $1', [source.contract.name]);
+    const failedBefore = await ctx.db.all<{ file_name: string }>(
+      'SELECT file_name FROM ops.load_failures WHERE source = $1 ORDER BY file_name',
+      [source.contract.name],
+    );
+    if (failedBefore.length > 0) {
+      result.failedBefore.push(...failedBefore.map((f) => f.file_name));
+      log.warn({ files: failedBefore.map((f) => f.file_name) }, 'files that failed to load in an earlier run are not retried: see ops.load_failures, and run with --retry-failed once they can be read');
+    }
     const pending = await ctx.db.all<PendingFile>(
       `SELECT sha256, table_name, original_name, landed_path FROM ops.landed_files f
-       WHERE source = $1 AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
+       WHERE source = $1
+         AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
+         AND NOT EXISTS (SELECT 1 FROM ops.load_failures x WHERE x.source = f.source AND x.sha256 = f.sha256)
        ORDER BY landed_at, original_name`,
       [source.contract.name],
     );
@@ -44,8 +57,13 @@ export async function load(ctx: RunContext): Promise<LoadResult> {
         }
       } catch (error) {
         if (!(error instanceof CchcError)) throw error;
-        result.failures.push({ source: source.contract.name, file: file.original_name, error: error.message, action: error.action });
-        log.error({ file: file.original_name, err: error.message, action: error.action }, 'file not loaded');
+        const action = `${error.action}; the file is not tried again until \`cchc run --retry-failed\` (a corrected export with new content loads by itself)`;
+        result.failures.push({ source: source.contract.name, file: file.original_name, error: error.message, action });
+        await ctx.db.run(
+          'INSERT OR REPLACE INTO ops.load_failures VALUES ($source, $sha, $file, $error, $action, $run, current_timestamp)',
+          { source: source.contract.name, sha: file.sha256, file: file.original_name, error: error.message, action, run: ctx.runId },
+        );
+        log.error({ file: file.original_name, err: error.message, action }, 'file not loaded');
       }
     }
     log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined }, 'load done');
@@ -61,7 +79,7 @@ async function loadFile(ctx: RunContext, source: FileSource, file: PendingFile):
     });
   }
   const startedAt = new Date();
-  const read = extname(file.landed_path) === '.xlsx' ? readXlsx : readCsv;
+  const read = table.layout === 'budget_workbook' ? readBudgetWorkbook : extname(file.landed_path) === '.xlsx' ? readXlsx : readCsv;
   const result = await read(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
   const unknown = result.mapping.unknown;
   if (unknown.length > 0) {

@@ -1,5 +1,5 @@
 // Stage 4, publish: writes a new release directory, one Parquet file per mart, a DuckDB snapshot
-// for analysts (seeds, staging, intermediate and marts with their comments; never raw or ops,
+// for analysts (seeds, settings, staging, intermediate and marts with their comments; never raw or ops,
 // which hold personal data) and a manifest, then switches the `current` link to it in one
 // rename. Readers see the old release or the new one, never a mix.
 import { mkdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import type { RunContext } from '../context.js';
 import { ident, literal } from '../db.js';
 import { commentOn, discoverModels } from '../models.js';
-import { reportingVariables } from './transform.js';
 
 export const SNAPSHOT_FILE = 'cchc.duckdb';
-const SNAPSHOT_SCHEMAS = ['seeds', 'staging', 'intermediate', 'marts'] as const;
+const SNAPSHOT_SCHEMAS = ['seeds', 'settings', 'staging', 'intermediate', 'marts'] as const;
 
 export type PublishedMart = { name: string; file: string; rows: number; bytes: number; columns: { name: string; type: string }[] };
 export type PublishResult = { releaseDir: string; currentLink: string; marts: PublishedMart[] };
@@ -84,7 +83,10 @@ async function manifest(ctx: RunContext, marts: PublishedMart[]): Promise<Record
     run_id: ctx.runId,
     published_at: new Date().toISOString(),
     data_as_of: asOf?.as_of?.toISOString() ?? null,
-    reporting: reportingVariables(ctx),
+    // The settings the marts were built with, which --only publish may not share with this config.
+    reporting: Object.fromEntries(
+      (await ctx.db.all<{ name: string; value: string }>('SELECT name, value FROM settings.reporting ORDER BY name')).map((s) => [s.name, s.value]),
+    ),
     snapshot: SNAPSHOT_FILE,
     marts,
     loads,

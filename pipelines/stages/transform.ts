@@ -2,23 +2,18 @@
 // settings of the config as DuckDB variables (getvariable('period_window') in the SQL).
 import type { RunContext } from '../context.js';
 import { buildModels, discoverModels } from '../models.js';
+import { reportingVariables, writeSettings } from '../settings.js';
 
 export type TransformResult = { models: number };
 
 export async function transform(ctx: RunContext): Promise<TransformResult> {
   const log = ctx.log.child({ stage: 'transform' });
   const models = discoverModels();
+  await writeSettings(ctx.db, ctx.config);
   const started = performance.now();
-  await buildModels(ctx.db, models, reportingVariables(ctx), (model, ms) => {
+  await buildModels(ctx.db, models, reportingVariables(ctx.config), (model, ms) => {
     log.debug({ model: model.id, ms: Math.round(ms) }, 'model built');
   });
   log.info({ models: models.length, ms: Math.round(performance.now() - started) }, 'transform done');
   return { models: models.length };
-}
-
-export function reportingVariables(ctx: Pick<RunContext, 'config'>): Record<string, string> {
-  return {
-    period_window: ctx.config.reporting.period_window,
-    finished_date: ctx.config.reporting.finished_date,
-  };
 }

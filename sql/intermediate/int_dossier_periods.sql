@@ -20,7 +20,7 @@ columns:
   resolution: early, on_time or late when resolved in the period (compared as dates with the due date); NULL otherwise
   is_stopped: Withdrawn, refused or stopped in the period
   is_in_progress: Not closed by the end of the period
-  is_overdue: In progress at the end and due before the last day of the period (or before the last day of the data, for a period still running)
+  is_overdue: In progress at the end and due before the last day of the period (or before the last day of the data, for a period still running); a dossier without a due date is never overdue
   has_digitized_components: Components digitized; NULL when none required
   result_digitized: Result issued electronically
 */
@@ -59,7 +59,7 @@ final as (
         end as resolution,
         stopped_date is not null and closed_date <= period_end as is_stopped,
         closed_date is null or closed_date > period_end as is_in_progress,
-        (closed_date is null or closed_date > period_end) and due_date < observed_until as is_overdue,
+        (closed_date is null or closed_date > period_end) and coalesce(due_date < observed_until, false) as is_overdue,
         has_digitized_components,
         result_digitized
     from dossiers_in_periods

@@ -24,8 +24,10 @@ with bounds as (
     from staging.stg_motcua__dossiers
 ),
 
+-- One month past the data: with the cut-off window, the days after the 15th of the last month
+-- belong to the next month's period.
 months as (
-    select unnest(generate_series(first_month, as_of, interval 1 month))::date as month_start
+    select unnest(generate_series(first_month, as_of + interval 1 month, interval 1 month))::date as month_start
     from bounds
 ),
 
@@ -85,7 +87,7 @@ final as (
         least(w.period_end, b.as_of) as observed_until,
         lag(w.period_key) over (partition by w.period_type order by w.period_start) as previous_period_key
     from windowed as w, bounds as b
-    where w.calendar_start >= b.first_month
+    where w.calendar_start >= b.first_month and w.period_start <= b.as_of
 )
 
 select * from final

@@ -2,8 +2,9 @@
 description: >
   The dossier counts of every indicator for each period and unit, rolled up to each level
   (city-level agencies, communes and wards) and to the whole city. Every unit valid in a
-  period has a row, with zeros when it had no dossiers; a unit found in the data but not in
-  the unit seed keeps its rows, without a level, and counts in the city total only.
+  period has a row, with zeros when it had no dossiers, and so has every unit that had
+  dossiers in it, valid or not; a unit found in the data but not in the unit seed keeps its
+  rows, without a level, and counts in the city total only.
 grain: one row per period and unit, plus one per period and level and one per period
 primary_key: [period_key, unit_code]
 columns:
@@ -50,7 +51,7 @@ entity as (
 ),
 
 level_names as (
-    select distinct code as level, label from seeds.code_aliases where list = 'level'
+    select code as level, label from staging.stg_seeds__code_lists where list = 'level'
 ),
 
 counts_per_unit as (
@@ -76,17 +77,22 @@ counts_per_unit as (
     group by period_key, unit_code
 ),
 
-units_in_periods as (
-    select p.*, u.unit_code, u.unit_name, u.level
+-- Every unit valid in a period, and every unit that had dossiers in it whatever its validity.
+unit_periods as (
+    select p.period_key, u.unit_code
     from periods as p
     inner join units as u
         on (u.valid_from is null or u.valid_from <= p.period_end)
         and (u.valid_to is null or u.valid_to >= p.period_start)
-    union all
-    select p.*, c.unit_code, c.unit_code, null
-    from periods as p
-    inner join counts_per_unit as c using (period_key)
-    where c.unit_code not in (select unit_code from units)
+    union
+    select period_key, unit_code from counts_per_unit
+),
+
+units_in_periods as (
+    select p.*, up.unit_code, coalesce(u.unit_name, up.unit_code) as unit_name, u.level
+    from unit_periods as up
+    inner join periods as p using (period_key)
+    left join units as u using (unit_code)
 ),
 
 rolled_up as (

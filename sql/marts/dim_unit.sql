@@ -19,7 +19,7 @@ with units as (
 ),
 
 level_names as (
-    select distinct code as level, label from seeds.code_aliases where list = 'level'
+    select code as level, label from staging.stg_seeds__code_lists where list = 'level'
 ),
 
 rollups as (

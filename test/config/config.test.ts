@@ -28,7 +28,7 @@ describe('the config', () => {
   it('resolves relative paths against the folder of the config file, not the working directory', () => {
     const dir = tempDir();
     const config = loadConfig({ file: writeText(join(dir, 'config.yaml'), MINIMAL), env: {} });
-    expect(config.paths.motcuaInbox).toBe(join(dir, 'inbox'));
+    expect(config.paths.inboxes.motcua).toBe(join(dir, 'inbox'));
     expect(config.paths.dataDir).toBe(join(dir, 'data'));
     expect(config.paths.publishDir).toBe(join(dir, 'data', 'publish'));
     expect(dirname(config.paths.warehouse)).toBe(join(dir, 'data'));

@@ -6,26 +6,26 @@ import { motcua } from '../../connectors/motcua.js';
 import { memoryWarehouse, tempDir, writeText } from '../helpers.js';
 
 const dossiers = motcua.tables.dossiers!;
-const HEADER = 'Mã hồ sơ;Mã TTHC;Đơn vị tiếp nhận;Kênh nộp;Ngày tiếp nhận;Ngày hẹn trả;Trạng thái';
+const HEADER = 'Mã hồ sơ;Mã TTHC;Đơn vị tiếp nhận;Kênh nộp;Ngày tiếp nhận;Ngày hẹn trả;Trạng thái;Ngày cập nhật';
 
 describe('reading a CSV export', () => {
   const dir = tempDir();
   const db = memoryWarehouse();
 
   it('finds the delimiter and the header of a file with a BOM', async () => {
-    const path = writeText(join(dir, 'bom.csv'), `\uFEFF${HEADER}\nA;1.1;Phòng Tư pháp;2;02/01/2024;05/01/2024;2\n`);
+    const path = writeText(join(dir, 'bom.csv'), `\uFEFF${HEADER}\nA;1.1;Phòng Tư pháp;2;02/01/2024;05/01/2024;2;02/01/2024\n`);
     expect(await sniffCsv(path, 'bom.csv')).toEqual({ delimiter: ';', headers: HEADER.split(';') });
   });
 
   it('keeps quoted delimiters and line breaks inside a field', async () => {
-    const path = writeText(join(dir, 'quoted.csv'), `${HEADER}\n"A;1";1.1;"Phòng\nTư pháp";2;02/01/2024;05/01/2024;2\n`);
+    const path = writeText(join(dir, 'quoted.csv'), `${HEADER}\n"A;1";1.1;"Phòng\nTư pháp";2;02/01/2024;05/01/2024;2;02/01/2024\n`);
     const result = await readCsv(db(), path, 'quoted.csv', dossiers, {});
     expect(result.rowsRead).toBe(1);
     expect(await db().all(`SELECT dossier_id, receiving_unit FROM ${INCOMING}`)).toEqual([{ dossier_id: 'A;1', receiving_unit: 'Phòng\nTư pháp' }]);
   });
 
   it('returns the records it cannot split as rejects and numbers rows as a spreadsheet shows them', async () => {
-    const rows = ['A;1.1;U;2;02/01/2024;05/01/2024;2', 'B;1.1;U;2;02/01/2024', 'C;1.1;U;2;02/01/2024;05/01/2024;2', 'D;1.1;U;2;02/01/2024;05/01/2024;2;extra', 'E;1.1;U;2;02/01/2024;05/01/2024;2'];
+    const rows = ['A;1.1;U;2;02/01/2024;05/01/2024;2;02/01/2024', 'B;1.1;U;2;02/01/2024', 'C;1.1;U;2;02/01/2024;05/01/2024;2;02/01/2024', 'D;1.1;U;2;02/01/2024;05/01/2024;2;02/01/2024;extra', 'E;1.1;U;2;02/01/2024;05/01/2024;2;02/01/2024'];
     const path = writeText(join(dir, 'ragged.csv'), `${HEADER}\n${rows.join('\n')}\n`);
     const result = await readCsv(db(), path, 'ragged.csv', dossiers, {});
     expect(result.rowsRead).toBe(3);
@@ -34,6 +34,20 @@ describe('reading a CSV export', () => {
       { dossier_id: 'A', _row: 2 },
       { dossier_id: 'C', _row: 4 },
       { dossier_id: 'E', _row: 6 },
+    ]);
+  });
+
+  it('numbers rows by the line they start on, after blank lines and fields that hold line breaks', async () => {
+    const row = (id: string, unit = 'U') => `${id};1.1;${unit};2;02/01/2024;05/01/2024;2;02/01/2024`;
+    const lines = [HEADER, row('A'), '', row('B', '"Phòng\nTư\npháp"'), 'C;1.1;U;2', row('D'), '', '', row('E')];
+    const path = writeText(join(dir, 'gaps.csv'), `${lines.join('\r\n')}\r\n`);
+    const result = await readCsv(db(), path, 'gaps.csv', dossiers, {});
+    expect(result.rejects.map((r) => r.row)).toEqual([7]);
+    expect(await db().all(`SELECT dossier_id, _row FROM ${INCOMING} ORDER BY _row`)).toEqual([
+      { dossier_id: 'A', _row: 2 },
+      { dossier_id: 'B', _row: 4 },
+      { dossier_id: 'D', _row: 8 },
+      { dossier_id: 'E', _row: 11 },
     ]);
   });
 

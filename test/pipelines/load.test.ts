@@ -11,7 +11,7 @@ import { capturedLog, FIXTURES, inboxWith, queryFile, sampleConfig, tempDir } fr
 function setUp(files: string[]) {
   const dir = tempDir();
   const inbox = inboxWith(dir, files);
-  const config = sampleConfig(join(dir, 'data'), inbox);
+  const config = sampleConfig(join(dir, 'data'), { motcua: inbox });
   return { dir, inbox, config };
 }
 
@@ -24,7 +24,7 @@ describe('loading exports', () => {
     expect(summary.errors).toMatchInlineSnapshot(`
       [
         {
-          "action": "re-export the file with this column, or, if the file names it differently, add that header under sources.<source>.header_aliases in the config",
+          "action": "re-export the file with this column, or, if the file names it differently, add that header under sources.<source>.header_aliases in the config; the file is not tried again until \`cchc run --retry-failed\` (a corrected export with new content loads by itself)",
           "message": "ho-so-missing-column.csv: missing required column received_at (e.g. "Ngày tiếp nhận")",
           "stage": "load",
         },
@@ -47,6 +47,39 @@ describe('loading exports', () => {
     ]);
     const [loads] = await queryFile(config.paths.warehouse, 'SELECT sum(rows_read) AS r, sum(rows_loaded) AS l, sum(rows_quarantined) AS q FROM ops.loads');
     expect(loads).toEqual({ r: 6, l: 4, q: 2 });
+  });
+
+  it('counts an open dossier without a due date as in progress, and quarantines one received by the city itself', async () => {
+    const { config } = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-edge-cases.csv']);
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.outcome).toBe('success');
+    const [quarantined] = await queryFile(config.paths.warehouse, 'SELECT row_number, reason FROM ops.quarantine');
+    // The city is the reporting entity, not a desk that receives dossiers: its agencies are.
+    expect(quarantined).toEqual({ row_number: 3, reason: 'Đơn vị tiếp nhận (receiving_unit): unknown unit "UBND thành phố Đồng Hới"' });
+    const file = join(summary.stages.publish!.releaseDir, 'marts', 'fct_tthc_resolution.parquet');
+    // The data start in March 2024, so March is the first period published.
+    const [march] = await queryFile(':memory:', `SELECT received_total, in_progress_within, in_progress_overdue FROM read_parquet('${file}') WHERE period_key = '2024-03' AND scope = 'total'`);
+    expect(march).toEqual({ received_total: 1, in_progress_within: 1, in_progress_overdue: 0 });
+  });
+
+  it('does not retry a file that failed, loads its corrected export, and retries it when asked', async () => {
+    const { config, inbox } = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-missing-column.csv']);
+    const failed = await runJob(config, capturedLog().log);
+    expect(failed.outcome).toBe('failed');
+
+    const { log, lines } = capturedLog();
+    const next = await runJob(config, log);
+    expect(next.outcome).toBe('success');
+    expect(next.stages.load!.failedBefore).toEqual(['ho-so-missing-column.csv']);
+    expect(lines().some((l) => l.level === 40 && String(l.msg).includes('not retried'))).toBe(true);
+
+    copyFileSync(join(FIXTURES, 'motcua/ho-so-2024-W01.csv'), join(inbox, 'ho-so-missing-column-corrected.csv'));
+    const corrected = await runJob(config, capturedLog().log);
+    expect(corrected.stages.load!.loads.map((l) => l.file)).toEqual(['ho-so-missing-column-corrected.csv']);
+
+    const retried = await runJob(config, capturedLog().log, { retryFailed: true });
+    expect(retried.outcome).toBe('failed');
+    expect(retried.errors[0]!.message).toContain('ho-so-missing-column.csv: missing required column received_at');
   });
 
   it('skips a file whose content was landed before, even under another name', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import type { Config } from '../../config/load.js';
+import { CONNECTORS } from '../../connectors/registry.js';
 import { sampleLayout } from '../../connectors/sample/index.js';
 import { literal } from '../../pipelines/db.js';
 import { runJob, type RunSummary } from '../../pipelines/run.js';
@@ -19,7 +20,8 @@ const DIMENSION_TYPES: Record<string, string> = {
   period_type: 'VARCHAR', period_key: 'VARCHAR', period_start: 'DATE', period_end: 'DATE',
   scope: 'VARCHAR', level: 'VARCHAR', unit_code: 'VARCHAR', unit_name: 'VARCHAR',
 };
-const MARTS = ['dim_period', 'dim_procedure', 'dim_unit', 'fct_digitization', 'fct_online_service', 'fct_tthc_resolution'];
+const MARTS = ['dim_period', 'dim_procedure', 'dim_unit', 'fct_budget_execution', 'fct_digitization', 'fct_online_service', 'fct_tthc_resolution'];
+const DOSSIER_MARTS = ['fct_digitization', 'fct_online_service', 'fct_tthc_resolution'];
 
 describe('the nightly job over the sample exports', () => {
   let config: Config;
@@ -31,7 +33,7 @@ describe('the nightly job over the sample exports', () => {
 
   beforeAll(async () => {
     const dir = tempDir();
-    config = sampleConfig(join(dir, 'data'), sampleLayout(inject('sampleDir')).motcuaInbox);
+    config = sampleConfig(join(dir, 'data'), { motcua: sampleLayout(inject('sampleDir')).motcuaInbox });
     first = await runJob(config, capturedLog().log);
     firstFigures = await query(`SELECT * FROM ${mart('fct_tthc_resolution')} ORDER BY period_key, unit_code`);
     second = await runJob(config, capturedLog().log);
@@ -78,9 +80,9 @@ describe('the nightly job over the sample exports', () => {
     },
   );
 
-  it('publishes counts as BIGINT and rates as DOUBLE fractions', () => {
+  it('publishes dossier counts as BIGINT and rates as DOUBLE fractions', () => {
     const manifest = JSON.parse(readFileSync(join(first.stages.publish!.releaseDir, 'manifest.json'), 'utf8'));
-    for (const m of manifest.marts.filter((x: { name: string }) => x.name.startsWith('fct_'))) {
+    for (const m of manifest.marts.filter((x: { name: string }) => DOSSIER_MARTS.includes(x.name))) {
       for (const column of m.columns as { name: string; type: string }[]) {
         const expected = DIMENSION_TYPES[column.name] ?? (column.name.endsWith('_rate') ? 'DOUBLE' : 'BIGINT');
         expect(`${m.name}.${column.name} ${column.type}`).toBe(`${m.name}.${column.name} ${expected}`);
@@ -135,13 +137,17 @@ describe('the nightly job over the sample exports', () => {
     expect(counts).toEqual({ in_force: 515, city: 335, commune: 180, city_online: 87, commune_online: 31, city_online_fields: 14 });
   });
 
-  it('accounts for every row read, as loaded or quarantined', async () => {
-    const loads = first.stages.load!.loads;
-    expect(loads.length).toBe(80);
-    for (const load of loads) expect(load.rowsRead).toBe(load.rowsLoaded + load.rowsQuarantined);
-    const [raw] = await queryFile<{ n: number }>(config.paths.warehouse, 'SELECT count(*) AS n FROM raw.motcua__dossiers');
-    const loaded = loads.filter((l) => l.file.startsWith('ho-so-')).reduce((sum, l) => sum + l.rowsLoaded, 0);
-    expect(raw!.n).toBe(loaded);
+  it('reads every row the sample wrote, and loads each into raw or quarantines it', async () => {
+    const sample = inject('sample');
+    const dossierLoads = first.stages.load!.loads.filter((l) => l.file.startsWith('ho-so-'));
+    expect(dossierLoads).toHaveLength(sample.exportFiles - 1);
+    expect(dossierLoads.reduce((sum, l) => sum + l.rowsRead, 0)).toBe(sample.exportRows);
+    const [counts] = await queryFile<{ raw: number; quarantined: number }>(
+      config.paths.warehouse,
+      `SELECT (SELECT count(*) FROM raw.motcua__dossiers) AS raw,
+              (SELECT count(*) FROM ops.quarantine WHERE table_name = 'dossiers') AS quarantined`,
+    );
+    expect(counts!.raw + counts!.quarantined).toBe(sample.exportRows);
   });
 
   it('loads nothing twice and leaves the same figures when it runs again', async () => {
@@ -152,14 +158,19 @@ describe('the nightly job over the sample exports', () => {
     expect(again).toEqual(firstFigures);
   });
 
-  it('publishes no column of personal data', async () => {
-    const snapshot = join(second.stages.publish!.releaseDir, 'cchc.duckdb');
-    const columns = await queryFile<{ column_name: string }>(
-      snapshot,
-      "SELECT DISTINCT column_name FROM information_schema.columns WHERE table_catalog = current_database()",
+  it('publishes no column of personal data, in the Parquet files or the snapshot', async () => {
+    const personal = CONNECTORS.flatMap((c) => Object.values(c.tables).flatMap((t) => t.columns.filter((col) => col.personal).map((col) => col.name)));
+    expect(personal.length).toBeGreaterThan(0);
+    const release = second.stages.publish!.releaseDir;
+    const snapshotColumns = await queryFile<{ column_name: string }>(
+      join(release, 'cchc.duckdb'),
+      'SELECT DISTINCT column_name FROM information_schema.columns WHERE table_catalog = current_database()',
     );
-    const names = columns.map((c) => c.column_name);
-    expect(names).toContain('dossier_id');
-    expect(names.filter((n) => n.startsWith('applicant'))).toEqual([]);
+    const parquetColumns = await query<{ name: string }>(
+      `SELECT DISTINCT name FROM parquet_schema(${literal(join(release, 'marts', '*.parquet'))})`,
+    );
+    const published = [...snapshotColumns.map((c) => c.column_name), ...parquetColumns.map((c) => c.name)];
+    expect(published).toContain('dossier_id');
+    expect(published.filter((name) => personal.includes(name))).toEqual([]);
   });
 });

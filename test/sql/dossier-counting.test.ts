@@ -10,7 +10,7 @@ const EXPORTS = ['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv', 'motcu
 
 async function runOnFixtures(env: Record<string, string> = {}): Promise<RunSummary> {
   const dir = tempDir();
-  const summary = await runJob(sampleConfig(join(dir, 'data'), inboxWith(dir, EXPORTS), env), capturedLog().log);
+  const summary = await runJob(sampleConfig(join(dir, 'data'), { motcua: inboxWith(dir, EXPORTS) }, env), capturedLog().log);
   expect(summary.errors).toEqual([]);
   return summary;
 }

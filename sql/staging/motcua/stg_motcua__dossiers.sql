@@ -56,7 +56,7 @@ units as (
 typed as (
     select
         trim(r.dossier_id) as dossier_id,
-        regexp_replace(trim(r.procedure_code), '\.000\.00\.00\.H\d+$', '') as procedure_code,
+        national_procedure_code(r.procedure_code) as procedure_code,
         blank_to_null(r.procedure_name) as procedure_name,
         blank_to_null(r.field_code) as field_code,
         blank_to_null(r.field_name) as field_name,

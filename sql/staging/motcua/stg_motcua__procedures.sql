@@ -27,7 +27,7 @@ codes as (
 
 typed as (
     select
-        regexp_replace(trim(r.procedure_code), '\.000\.00\.00\.H\d+$', '') as procedure_code,
+        national_procedure_code(r.procedure_code) as procedure_code,
         trim(r.procedure_name) as procedure_name,
         lvl.code as level,
         blank_to_null(r.field_code) as field_code,

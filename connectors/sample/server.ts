@@ -1,0 +1,326 @@
+// Portal simulator: a real HTTP server that serves the API pages of a sample folder through the
+// portals' sync API, with faults to inject, so that clients are tested against a real socket.
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type ResourceDefinition = { folder: string; idField: string; updatedField: string };
+
+/** The resources of the sync API: the folder of their page files in a sample folder, and the item fields holding the record id and its update time. */
+export const RESOURCES = {
+  'motcua/dossiers': { folder: 'motcua/api/dossiers', idField: 'MaHoSo', updatedField: 'NgayCapNhat' },
+  'dvc/payments': { folder: 'dvc/api/payments', idField: 'MaGiaoDich', updatedField: 'NgayCapNhat' },
+  'dvc/ratings': { folder: 'dvc/api/ratings', idField: 'MaDanhGia', updatedField: 'NgayCapNhat' },
+  'dvc/feedback': { folder: 'dvc/api/feedback', idField: 'MaPAKN', updatedField: 'NgayCapNhat' },
+  'dvc/accounts': { folder: 'dvc/api/accounts', idField: 'MaTaiKhoan', updatedField: 'NgayCapNhat' },
+} as const satisfies Record<string, ResourceDefinition>;
+
+export type ResourcePath = keyof typeof RESOURCES;
+
+export const API_PREFIX = '/api/v1/';
+
+/** A fault for the next `times` requests (default 1) to `resource` and `page`, or to any when left out. */
+export type Fault = { times?: number; resource?: ResourcePath; page?: number } & (
+  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  | { kind: 'slow'; delayMs: number }
+  | { kind: 'truncate' }
+  | { kind: 'html' }
+  | { kind: 'malformed' }
+);
+
+export type RequestRecord = { method: string; path: string; query: Record<string, string>; status: number; fault?: Fault['kind'] };
+
+export type PortalSimulator = {
+  /** Base URL, without a trailing slash: `${url}/api/v1/motcua/dossiers`. */
+  url: string;
+  port: number;
+  /** Requests answered, in the order they were answered. */
+  requests: RequestRecord[];
+  /** Requests received, including those still waiting on a slow fault or dropped by their client. */
+  readonly requestCount: number;
+  inject(fault: Fault): void;
+  close(): Promise<void>;
+};
+
+export type PortalSimulatorOptions = { sampleDir: string; token: string; port?: number; host?: string };
+
+export const MAINTENANCE_PAGE = '<html><body>Hệ thống đang bảo trì</body></html>';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 500;
+// Every distinct window a client asks for is kept; the bound only matters for a long `--serve`.
+const MAX_CACHED_WINDOWS = 64;
+
+type Item = Record<string, unknown>;
+type Window = { since?: string; until?: string };
+type Query = Window & { page: number; pageSize: number };
+type Reply = { status: number; headers: OutgoingHttpHeaders; body: string };
+type State = { token: string; feeds: SampleFeeds; faults: FaultQueue; closing: AbortSignal };
+
+export async function startPortalSimulator(options: PortalSimulatorOptions): Promise<PortalSimulator> {
+  if (!options.token) throw new Error('the portal simulator needs a non-empty token');
+  // Aborts the slow faults still waiting, so that close() does not wait for them.
+  const closing = new AbortController();
+  const state: State = { token: options.token, feeds: new SampleFeeds(options.sampleDir), faults: new FaultQueue(), closing: closing.signal };
+  const requests: RequestRecord[] = [];
+  let requestCount = 0;
+
+  const server = createServer((req, res) => {
+    requestCount++;
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const entry = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams) };
+    const answer = (reply: Reply, fault?: Fault['kind']) => {
+      // A client that gave up (its timeout fired) gets no answer, and none is logged.
+      if (res.destroyed) return;
+      requests.push({ ...entry, status: reply.status, ...(fault && { fault }) });
+      (fault === 'truncate' ? sendTruncated : send)(res, reply);
+    };
+    handle(req, url, state, answer).catch((error: unknown) => {
+      if (closing.signal.aborted || res.headersSent) res.destroy();
+      else answer(errorReply(500, `simulator error: ${error instanceof Error ? error.message : String(error)}`));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    port,
+    requests,
+    get requestCount() {
+      return requestCount;
+    },
+    inject: (fault) => state.faults.add(fault),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closing.abort();
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Clients keep connections alive; close() alone would wait for them to hang up.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Starts the simulator for `cchc sample --serve`, prints where it listens, and stops on SIGINT or SIGTERM. */
+export async function serveUntilStopped(options: PortalSimulatorOptions & { log?: (line: string) => void }): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const portal = await startPortalSimulator(options);
+  log(`Portal simulator serving ${options.sampleDir} at ${portal.url}`);
+  for (const [path, resource] of Object.entries(RESOURCES)) {
+    const served = existsSync(join(options.sampleDir, resource.folder));
+    log(`  GET ${portal.url}${API_PREFIX}${path}${served ? '' : '   (not in this sample: 404)'}`);
+  }
+  log('Header "Authorization: Bearer <token>"; query updated_since, updated_until (yyyyMMddHHmmss), page, page_size. Ctrl-C stops.');
+  await nextSignal(['SIGINT', 'SIGTERM']);
+  await portal.close();
+  log('Portal simulator stopped.');
+}
+
+function nextSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      for (const s of signals) process.off(s, stop);
+      resolve(signal);
+    };
+    for (const s of signals) process.on(s, stop);
+  });
+}
+
+/**
+ * Answers one request: route, token, then the fault queued for it, then the page. Faults come
+ * after the token check because they stand for a portal failing a client it has let in.
+ */
+async function handle(req: IncomingMessage, url: URL, state: State, answer: (reply: Reply, fault?: Fault['kind']) => void): Promise<void> {
+  if (req.method !== 'GET') return answer(errorReply(405, 'only GET is supported', { allow: 'GET' }));
+  const resource = resourceAt(url.pathname);
+  if (!resource) return answer(errorReply(404, `no such endpoint: ${url.pathname}`));
+  if (!hasToken(req, state.token)) return answer(errorReply(401, 'invalid or missing bearer token', { 'www-authenticate': 'Bearer' }));
+
+  const fault = state.faults.take(resource, Number(url.searchParams.get('page') ?? 1));
+  switch (fault?.kind) {
+    case 'status': {
+      const retryAfter = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      return answer(errorReply(fault.status, STATUS_CODES[fault.status] ?? 'error', retryAfter), 'status');
+    }
+    case 'html':
+      return answer({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: MAINTENANCE_PAGE }, 'html');
+    case 'slow':
+      await sleep(fault.delayMs, undefined, { signal: state.closing });
+  }
+  answer(await pageReply(state.feeds, resource, url.searchParams, fault?.kind === 'malformed'), fault?.kind);
+}
+
+function resourceAt(pathname: string): ResourcePath | undefined {
+  const path = pathname.startsWith(API_PREFIX) ? pathname.slice(API_PREFIX.length) : '';
+  return Object.hasOwn(RESOURCES, path) ? (path as ResourcePath) : undefined;
+}
+
+function hasToken(req: IncomingMessage, token: string): boolean {
+  // The scheme name is case-insensitive (RFC 9110), the token is not.
+  return /^Bearer (.*)$/i.exec(req.headers.authorization ?? '')?.[1] === token;
+}
+
+async function pageReply(feeds: SampleFeeds, resource: ResourcePath, params: URLSearchParams, malformed: boolean): Promise<Reply> {
+  const feed = await feeds.feed(resource);
+  if (!feed) return errorReply(404, `${resource} is not in this sample`);
+  let query: Query;
+  try {
+    query = parseQuery(params);
+  } catch (error) {
+    if (error instanceof BadRequest) return errorReply(400, error.message);
+    throw error;
+  }
+  const records = feeds.window(resource, feed, query);
+  const items = records.slice((query.page - 1) * query.pageSize, query.page * query.pageSize);
+  if (malformed && items[0]) items[0] = withNumericId(items[0], RESOURCES[resource].idField);
+  return jsonReply(200, { page: query.page, page_size: query.pageSize, total: records.length, items });
+}
+
+/** The item with its id as a number, as a careless serializer would send it: valid JSON, wrong shape. */
+function withNumericId(item: Item, idField: string): Item {
+  return { ...item, [idField]: Number(String(item[idField]).replace(/\D/g, '').slice(0, 15)) };
+}
+
+class BadRequest extends Error {}
+
+function parseQuery(params: URLSearchParams): Query {
+  return {
+    since: stampParam(params, 'updated_since'),
+    until: stampParam(params, 'updated_until'),
+    page: wholeParam(params, 'page', 1, 1),
+    pageSize: wholeParam(params, 'page_size', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+  };
+}
+
+function stampParam(params: URLSearchParams, name: string): string | undefined {
+  const value = params.get(name);
+  if (value !== null && !/^\d{14}$/.test(value)) throw new BadRequest(`${name} must be 14 digits, yyyyMMddHHmmss: ${value}`);
+  return value ?? undefined;
+}
+
+function wholeParam(params: URLSearchParams, name: string, fallback: number, min: number, max = Infinity): number {
+  const value = params.get(name);
+  if (value === null) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (n >= min && n <= max) return n;
+  throw new BadRequest(`${name} must be a whole number ${max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`}: ${value}`);
+}
+
+function jsonReply(status: number, value: unknown, headers: OutgoingHttpHeaders = {}): Reply {
+  return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(value) };
+}
+
+function errorReply(status: number, error: string, headers: OutgoingHttpHeaders = {}): Reply {
+  return jsonReply(status, { error }, headers);
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  res.end(reply.body);
+}
+
+/** The full headers, Content-Length included, then half the body, then the connection drops. */
+function sendTruncated(res: ServerResponse, reply: Reply): void {
+  const body = Buffer.from(reply.body);
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': body.length });
+  res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+}
+
+/** The change feeds of a sample folder, each read on first use, and the windows asked of them. */
+class SampleFeeds {
+  private readonly feeds = new Map<ResourcePath, Promise<Item[] | null>>();
+  private readonly windows = new Map<string, Item[]>();
+
+  constructor(private readonly sampleDir: string) {}
+
+  /** The items of all the resource's pages in page order, or null when its folder is missing. */
+  feed(resource: ResourcePath): Promise<Item[] | null> {
+    let feed = this.feeds.get(resource);
+    if (!feed) {
+      feed = readFeed(join(this.sampleDir, RESOURCES[resource].folder));
+      this.feeds.set(resource, feed);
+    }
+    return feed;
+  }
+
+  /** Kept so that paging through a window does not sort the feed again for every page. */
+  window(resource: ResourcePath, feed: Item[], window: Window): Item[] {
+    const key = `${resource}|${window.since ?? ''}|${window.until ?? ''}`;
+    let records = this.windows.get(key);
+    if (!records) {
+      records = latestInWindow(feed, RESOURCES[resource], window);
+      if (this.windows.size >= MAX_CACHED_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
+      this.windows.set(key, records);
+    }
+    return records;
+  }
+}
+
+async function readFeed(dir: string): Promise<Item[] | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const pages = names.filter((n) => /^page-\d+\.json$/.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const items: Item[] = [];
+  for (const name of pages) items.push(...(JSON.parse(await readFile(join(dir, name), 'utf8')) as { items: Item[] }).items);
+  return items;
+}
+
+/**
+ * The latest version of each record among those updated in [since, until), ordered by update
+ * time then id. Ids and times compare by code unit, not locale, so the order is the same anywhere
+ * and a client paging through a window never sees a record twice.
+ */
+function latestInWindow(feed: Item[], resource: ResourceDefinition, { since, until }: Window): Item[] {
+  const at = (item: Item) => String(item[resource.updatedField]);
+  const id = (item: Item) => String(item[resource.idField]);
+  const latest = new Map<string, Item>();
+  for (const item of feed) {
+    if ((since !== undefined && at(item) < since) || (until !== undefined && at(item) >= until)) continue;
+    const seen = latest.get(id(item));
+    // The feed is oldest first; of two versions with the same time, the later one in the feed wins.
+    if (!seen || at(item) >= at(seen)) latest.set(id(item), item);
+  }
+  return [...latest.values()].sort((a, b) => compare(at(a), at(b)) || compare(id(a), id(b)));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Faults waiting for their requests, each used up after `times` matches. */
+class FaultQueue {
+  private readonly pending: { fault: Fault; left: number }[] = [];
+
+  add(fault: Fault): void {
+    const times = fault.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new RangeError(`a fault's times must be a whole number of at least 1: ${times}`);
+    if (fault.kind === 'status' && !(Number.isInteger(fault.status) && fault.status >= 100 && fault.status <= 599)) {
+      throw new RangeError(`a status fault needs an HTTP status from 100 to 599: ${fault.status}`);
+    }
+    this.pending.push({ fault, left: times });
+  }
+
+  /** The first fault queued for this request, counted as used. */
+  take(resource: ResourcePath, page: number): Fault | undefined {
+    const index = this.pending.findIndex(({ fault }) => (fault.resource ?? resource) === resource && (fault.page ?? page) === page);
+    const entry = this.pending[index];
+    if (!entry) return undefined;
+    if (--entry.left === 0) this.pending.splice(index, 1);
+    return entry.fault;
+  }
+}
