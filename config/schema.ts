@@ -26,6 +26,18 @@ const motcuaSource = z.strictObject({
     .prefault({}),
 });
 
+const dvcSource = z.strictObject({
+  ...fileSource,
+  files: z
+    .strictObject({
+      payments: fileGlob.default('thanh-toan-*.csv'),
+      ratings: fileGlob.default('danh-gia-*.csv'),
+      feedback: fileGlob.default('pakn-*.csv'),
+      accounts: fileGlob.default('tai-khoan-*.csv'),
+    })
+    .prefault({}),
+});
+
 /** The four headline lines of the budget report, by their place in its hierarchy. */
 export const HEADLINE_BUDGET_ITEMS = {
   revenue_total: 'A',
@@ -69,6 +81,7 @@ export const configSchema = z.strictObject({
   sources: z.strictObject({
     motcua: motcuaSource.optional(),
     ngansach: ngansachSource.optional(),
+    dvc: dvcSource.optional(),
   }),
   /** Only in the bundled sample config: generate the sample exports when the inbox is missing. */
   sample: z

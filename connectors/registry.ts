@@ -2,10 +2,11 @@
 import type { Config } from '../config/load.js';
 import type { SourceName } from '../config/schema.js';
 import type { FileSourceContract, TableContract } from './contract.js';
+import { dvc } from './dvc.js';
 import { motcua } from './motcua.js';
 import { ngansach } from './ngansach.js';
 
-export const CONNECTORS: readonly FileSourceContract[] = [motcua, ngansach];
+export const CONNECTORS: readonly FileSourceContract[] = [motcua, dvc, ngansach];
 
 /** A file-mode source as configured: where its exports arrive and which file holds which table. */
 export type FileSource = {

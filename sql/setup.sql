@@ -47,3 +47,10 @@ with labelled as (
 select distinct list, code, label, group_name, norm_key(spelling) as alias_key
 from labelled, unnest(string_split(spellings, '|')) as s(spelling)
 where norm_key(spelling) <> '';
+
+-- The code, or the group of the code, that a spelling names in a code list ('status', 'channel', 'unit'…).
+create or replace macro code_of(list_name, value) as
+    (select any_value(code) from seeds.code_aliases a where a.list = list_name and a.alias_key = norm_key(value));
+
+create or replace macro group_of(list_name, value) as
+    (select any_value(group_name) from seeds.code_aliases a where a.list = list_name and a.alias_key = norm_key(value));

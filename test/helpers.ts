@@ -18,7 +18,7 @@ export function tempDir(prefix = 'cchc-test-'): string {
   return dir;
 }
 
-const SOURCES = ['motcua', 'ngansach'] as const;
+const SOURCES = ['motcua', 'dvc', 'ngansach'] as const;
 export type Inboxes = Partial<Record<(typeof SOURCES)[number], string>>;
 
 /** The bundled sample config, with its data folder moved to `dataDir`; only the sources given an inbox run. */

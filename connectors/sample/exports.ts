@@ -139,14 +139,14 @@ function facts(v: Version) {
   };
 }
 
-function formatStamp(stamp: Stamp, withSeconds: boolean): string {
+export function formatStamp(stamp: Stamp, withSeconds: boolean): string {
   const t = new Date(stamp * 60_000);
   const p = (n: number) => String(n).padStart(2, '0');
   const date = `${p(t.getUTCDate())}/${p(t.getUTCMonth() + 1)}/${t.getUTCFullYear()}`;
   return `${date} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}${withSeconds ? ':00' : ''}`;
 }
 
-function groupThousands(n: number): string {
+export function groupThousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
 }
 
@@ -212,7 +212,7 @@ function columnOrder(f: WeekFormat, w: number): (typeof COLUMNS)[number][] {
   return f.shuffled ? [...columns.slice(w % 5 + 1), ...columns.slice(0, w % 5 + 1)] : columns;
 }
 
-function csvField(value: string, delimiter: string): string {
+export function csvField(value: string, delimiter: string): string {
   return /["\r\n]/.test(value) || value.includes(delimiter) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
@@ -293,6 +293,11 @@ export async function writeApiPages(dir: string, dossiers: Dossier[]): Promise<{
     .filter((v) => !v.copyOf)
     .sort((a, b) => a.at - b.at || a.dossier.id.localeCompare(b.dossier.id))
     .map(syncPayload);
+  return writeJsonPages(dir, items);
+}
+
+/** Items as page files of API_PAGE_SIZE: { page, page_size, total, items }. */
+export async function writeJsonPages(dir: string, items: unknown[]): Promise<{ pages: number; items: number }> {
   await mkdir(dir, { recursive: true });
   const pages = Math.ceil(items.length / API_PAGE_SIZE);
   for (let page = 1; page <= pages; page++) {
@@ -302,7 +307,7 @@ export async function writeApiPages(dir: string, dossiers: Dossier[]): Promise<{
   return { pages, items: items.length };
 }
 
-function syncTime(s: Stamp | undefined): string | null {
+export function syncTime(s: Stamp | undefined): string | null {
   if (s === undefined) return null;
   return new Date(s * 60_000).toISOString().slice(0, 19).replace(/[-:T]/g, '');
 }

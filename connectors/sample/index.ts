@@ -11,6 +11,7 @@ import { writeBudgetWorkbooks } from './budget.js';
 import { buildCatalogue } from './catalogue.js';
 import { simulateDossiers, type Unit } from './dossiers.js';
 import { writeApiPages, writeCatalogue, writeWeeklyExports } from './exports.js';
+import { simulatePortal, writePortal } from './portal.js';
 import { Random } from './random.js';
 
 export const DEFAULT_SEED = 20240331;
@@ -23,6 +24,7 @@ export type SampleSummary = {
   exportRows: number;
   apiPages: number;
   budgetFiles: number;
+  portalFiles: number;
 };
 
 /** Layout of a sample folder: where each source's files go. */
@@ -31,6 +33,8 @@ export function sampleLayout(dir: string) {
     motcuaInbox: join(dir, 'motcua', 'inbox'),
     motcuaApi: join(dir, 'motcua', 'api', 'dossiers'),
     ngansachInbox: join(dir, 'ngansach', 'inbox'),
+    dvcInbox: join(dir, 'dvc', 'inbox'),
+    dvcApi: join(dir, 'dvc', 'api'),
   };
 }
 
@@ -53,6 +57,8 @@ export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<
   const api = await writeApiPages(layout.motcuaApi, dossiers);
   await mkdir(layout.ngansachInbox, { recursive: true });
   const budgetFiles = await writeBudgetWorkbooks(layout.ngansachInbox, random);
+  await mkdir(layout.dvcInbox, { recursive: true });
+  const portal = await writePortal(layout.dvcInbox, layout.dvcApi, simulatePortal(random, dossiers, units));
 
   await writeFile(join(partial, MARKER), `written by cchc sample, seed ${seed}\n`);
   await rm(dir, { recursive: true, force: true });
@@ -64,7 +70,8 @@ export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<
     exportFiles: exports.files + 1,
     budgetFiles,
     exportRows: exports.rows,
-    apiPages: api.pages,
+    apiPages: api.pages + portal.pages,
+    portalFiles: portal.files,
   };
 }
 

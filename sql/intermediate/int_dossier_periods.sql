@@ -23,6 +23,8 @@ columns:
   is_overdue: In progress at the end and due before the last day of the period (or before the last day of the data, for a period still running); a dossier without a due date is never overdue
   has_digitized_components: Components digitized; NULL when none required
   result_digitized: Result issued electronically
+  has_fee: Carries a financial obligation
+  is_paid_online: Its fees were paid online
 */
 with dossiers as (
     select * from intermediate.int_dossiers_classified
@@ -61,7 +63,9 @@ final as (
         closed_date is null or closed_date > period_end as is_in_progress,
         (closed_date is null or closed_date > period_end) and coalesce(due_date < observed_until, false) as is_overdue,
         has_digitized_components,
-        result_digitized
+        result_digitized,
+        has_fee,
+        is_paid_online
     from dossiers_in_periods
 )
 

@@ -21,7 +21,8 @@ columns:
   has_digitized_components: Components digitized; NULL when no digitization is required
   result_digitized: Result issued as an electronic document
   fee_vnd: Fees, đồng
-  paid_online: Fees paid online
+  has_fee: The dossier carries a financial obligation (a fee in the one-stop-shop system, or a payment on the portal)
+  is_paid_online: Its fees were paid online (flagged by the one-stop-shop system, or a paid online payment on the portal)
 */
 with dossiers as (
     select * from staging.stg_motcua__dossiers
@@ -33,6 +34,12 @@ procedures as (
 
 units as (
     select unit_code, level from staging.stg_seeds__units
+),
+
+payments_per_dossier as (
+    select dossier_id, bool_or(is_paid and is_online_method) as paid_online
+    from staging.stg_dvc__payments
+    group by dossier_id
 ),
 
 dossiers_dated as (
@@ -60,10 +67,12 @@ dossiers_dated as (
         d.has_digitized_components,
         d.result_digitized,
         d.fee_vnd,
-        d.paid_online
+        d.fee_vnd > 0 or pay.dossier_id is not null as has_fee,
+        d.paid_online or coalesce(pay.paid_online, false) as is_paid_online
     from dossiers as d
     left join units as u using (unit_code)
     left join procedures as p using (procedure_code)
+    left join payments_per_dossier as pay using (dossier_id)
     where d.received_at is not null and d.status_group <> 'registered'
 ),
 
@@ -76,7 +85,7 @@ final as (
         case when coalesce(resolved_date, stopped_date) is not null
             then greatest(coalesce(resolved_date, stopped_date), received_date)
         end as closed_date,
-        has_digitized_components, result_digitized, fee_vnd, paid_online
+        has_digitized_components, result_digitized, fee_vnd, has_fee, is_paid_online
     from dossiers_dated
 )
 

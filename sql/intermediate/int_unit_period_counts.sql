@@ -31,6 +31,14 @@ columns:
   results_digitized: Of those, issued electronically
   dossiers_of_online_procedures: Received in the period for procedures offered online
   dossiers_online: Of those, received online
+  online_dossiers_with_fee: Received online in the period with a financial obligation
+  online_paid: Of those, paid online
+  ratings_total: Satisfaction survey forms filled in the period
+  ratings_satisfied: Of those, satisfied or very satisfied
+  feedback_received: Citizen feedback (PAKN) received in the period
+  feedback_answered: Of those, answered
+  feedback_answered_on_time: Of those, answered by the due day
+  accounts_registered: Portal accounts registered in the period with the help of the unit's desk (all of them for the whole city)
 */
 with memberships as (
     select * from intermediate.int_dossier_periods
@@ -72,9 +80,38 @@ counts_per_unit as (
         count(*) filter (where resolution is not null) as results_total,
         count(*) filter (where resolution is not null and result_digitized) as results_digitized,
         count(*) filter (where is_received and is_online_procedure) as dossiers_of_online_procedures,
-        count(*) filter (where is_received and is_online_procedure and is_online) as dossiers_online
+        count(*) filter (where is_received and is_online_procedure and is_online) as dossiers_online,
+        count(*) filter (where is_received and is_online and has_fee) as online_dossiers_with_fee,
+        count(*) filter (where is_received and is_online and has_fee and is_paid_online) as online_paid
     from memberships
     group by period_key, unit_code
+),
+
+-- Portal events, each counted in the period its date falls in.
+portal_events as (
+    select unit_code, rated_at::date as event_date, 'rating' as kind, is_satisfied as flag, null::boolean as on_time
+    from staging.stg_dvc__ratings
+    union all
+    select unit_code, received_at::date, 'feedback', answered_at is not null, is_answered_on_time
+    from staging.stg_dvc__feedback
+    union all
+    select unit_code, registered_at::date, 'account', null, null
+    from staging.stg_dvc__accounts
+),
+
+portal_counts as (
+    select
+        p.period_key,
+        e.unit_code,
+        count(*) filter (where e.kind = 'rating') as ratings_total,
+        count(*) filter (where e.kind = 'rating' and e.flag) as ratings_satisfied,
+        count(*) filter (where e.kind = 'feedback') as feedback_received,
+        count(*) filter (where e.kind = 'feedback' and e.flag) as feedback_answered,
+        count(*) filter (where e.kind = 'feedback' and e.on_time) as feedback_answered_on_time,
+        count(*) filter (where e.kind = 'account') as accounts_registered
+    from portal_events as e
+    inner join periods as p on e.event_date between p.period_start and p.period_end
+    group by p.period_key, e.unit_code
 ),
 
 -- Every unit valid in a period, and every unit that had dossiers in it whatever its validity.
@@ -86,6 +123,8 @@ unit_periods as (
         and (u.valid_to is null or u.valid_to >= p.period_start)
     union
     select period_key, unit_code from counts_per_unit
+    union
+    select period_key, unit_code from portal_counts
 ),
 
 units_in_periods as (
@@ -116,9 +155,18 @@ rolled_up as (
         coalesce(sum(c.results_total), 0)::bigint as results_total,
         coalesce(sum(c.results_digitized), 0)::bigint as results_digitized,
         coalesce(sum(c.dossiers_of_online_procedures), 0)::bigint as dossiers_of_online_procedures,
-        coalesce(sum(c.dossiers_online), 0)::bigint as dossiers_online
+        coalesce(sum(c.dossiers_online), 0)::bigint as dossiers_online,
+        coalesce(sum(c.online_dossiers_with_fee), 0)::bigint as online_dossiers_with_fee,
+        coalesce(sum(c.online_paid), 0)::bigint as online_paid,
+        coalesce(sum(pc.ratings_total), 0)::bigint as ratings_total,
+        coalesce(sum(pc.ratings_satisfied), 0)::bigint as ratings_satisfied,
+        coalesce(sum(pc.feedback_received), 0)::bigint as feedback_received,
+        coalesce(sum(pc.feedback_answered), 0)::bigint as feedback_answered,
+        coalesce(sum(pc.feedback_answered_on_time), 0)::bigint as feedback_answered_on_time,
+        coalesce(sum(pc.accounts_registered), 0)::bigint as accounts_registered
     from units_in_periods as s
-    left join counts_per_unit as c using (period_key, unit_code)
+    left join counts_per_unit as c on c.period_key = s.period_key and c.unit_code is not distinct from s.unit_code
+    left join portal_counts as pc on pc.period_key = s.period_key and pc.unit_code is not distinct from s.unit_code
     group by grouping sets (
         (s.period_type, s.period_key, s.period_start, s.period_end),
         (s.period_type, s.period_key, s.period_start, s.period_end, s.level),
@@ -144,7 +192,9 @@ final as (
     cross join entity as e
     left join level_names as n on n.level = r.level
     -- Units outside the seed have no level: they count in the total, not in a level roll-up.
+    -- Accounts created without a desk's help have no unit: they count in the total only.
     where not (r.scope = 'level' and r.level is null)
+      and not (r.scope = 'unit' and r.unit_code is null)
 )
 
 select * from final

@@ -1,0 +1,39 @@
+/*
+description: >
+  Phản ánh, kiến nghị và mức độ hài lòng: citizen feedback on procedures (PAKN) received in the
+  period and how it was answered, and the satisfaction survey forms filled in the period.
+grain: one row per period and unit, plus one per period and level and one per period for the whole city
+primary_key: [period_key, unit_code]
+columns:
+  period_type: year, half, quarter or month
+  period_key: 2023, 2023-H2, 2024-Q1 or 2024-03 (see dim_period)
+  period_start: First day of the reporting window
+  period_end: Last day of the reporting window
+  scope: total (whole city), level (city-level agencies or communes and wards) or unit
+  level: city or commune; NULL when scope is total
+  unit_code: The unit (see dim_unit); DH for the whole city, DH/city and DH/commune for the level roll-ups
+  unit_name: Name of the unit or roll-up
+  feedback_received: PAKN received in the period
+  feedback_answered: Of those, answered
+  feedback_answered_on_time: Of those, answered by the due day
+  ratings_total: Survey forms filled in the period
+  ratings_satisfied: Of those, satisfied or very satisfied
+  satisfaction_rate: ratings_satisfied / ratings_total, a fraction
+*/
+with counts as (
+    select * from intermediate.int_unit_period_counts
+),
+
+final as (
+    select
+        period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name,
+        feedback_received,
+        feedback_answered,
+        feedback_answered_on_time,
+        ratings_total,
+        ratings_satisfied,
+        ratings_satisfied / nullif(ratings_total, 0) as satisfaction_rate
+    from counts
+)
+
+select * from final

@@ -1,0 +1,34 @@
+/*
+description: >
+  Thanh toán trực tuyến: dossiers received online in the period that carry a financial
+  obligation (a fee in the one-stop-shop system or a payment on the portal), and how many were
+  paid online (flagged so by either system). The 2024 target is at least 50 %.
+grain: one row per period and unit, plus one per period and level and one per period for the whole city
+primary_key: [period_key, unit_code]
+columns:
+  period_type: year, half, quarter or month
+  period_key: 2023, 2023-H2, 2024-Q1 or 2024-03 (see dim_period)
+  period_start: First day of the reporting window
+  period_end: Last day of the reporting window
+  scope: total (whole city), level (city-level agencies or communes and wards) or unit
+  level: city or commune; NULL when scope is total
+  unit_code: The unit (see dim_unit); DH for the whole city, DH/city and DH/commune for the level roll-ups
+  unit_name: Name of the unit or roll-up
+  online_dossiers_with_fee: Received online in the period with a financial obligation
+  online_paid: Of those, paid online
+  online_payment_rate: online_paid / online_dossiers_with_fee, a fraction
+*/
+with counts as (
+    select * from intermediate.int_unit_period_counts
+),
+
+final as (
+    select
+        period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name,
+        online_dossiers_with_fee,
+        online_paid,
+        online_paid / nullif(online_dossiers_with_fee, 0) as online_payment_rate
+    from counts
+)
+
+select * from final

@@ -1,0 +1,36 @@
+/*
+description: >
+  Accounts registered on the public-service portal (tài khoản định danh), typed: the latest
+  version of each, without the holder's personal data.
+grain: one row per account
+primary_key: [account_id]
+columns:
+  account_id: Mã tài khoản
+  registered_at: Time of registration
+  account_type: citizen or organisation
+  unit_code: Unit whose desk helped create it; NULL when created without help
+  updated_at: Time of this version
+*/
+with source_rows as (
+    select * from raw.dvc__accounts
+),
+
+typed as (
+    select
+        trim(account_id) as account_id,
+        vn_timestamp(registered_at) as registered_at,
+        code_of('account_type', account_type) as account_type,
+        case when blank_to_null(unit) is not null then coalesce(code_of('unit', unit), trim(unit)) end as unit_code,
+        vn_timestamp(updated_at) as updated_at,
+        _load_id,
+        _row
+    from source_rows
+),
+
+final as (
+    select account_id, registered_at, account_type, unit_code, updated_at
+    from typed
+    qualify row_number() over (partition by account_id order by updated_at desc, _load_id desc, _row desc) = 1
+)
+
+select * from final
