@@ -16,6 +16,8 @@ const ENV_PREFIX = 'CCHC__';
 
 export type Config = ParsedConfig & {
   file: string;
+  /** Tokens of the API sources, read from the variables their config names. A Map, so that logging the config never prints them. */
+  secrets: Map<string, string>;
   isSample: boolean;
   paths: {
     dataDir: string;
@@ -23,7 +25,7 @@ export type Config = ParsedConfig & {
     tempDir: string;
     warehouse: string;
     landing: string;
-    /** Inbox folder of each configured source. */
+    /** Inbox folder of each configured source that has one. */
     inboxes: Partial<Record<SourceName, string>>;
     sampleOut: string | undefined;
   };
@@ -41,6 +43,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!parsed.success) throw configErrorFrom(parsed.error, file, fromEnv);
 
   const config = parsed.data;
+  const secrets = readSecrets(config, env, file);
   const base = dirname(file);
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const dataDir = at(config.warehouse.data_dir);
@@ -48,16 +51,34 @@ export function loadConfig(options: LoadOptions = {}): Config {
     ...config,
     file,
     isSample: file === SAMPLE_CONFIG,
+    secrets,
     paths: {
       dataDir,
       publishDir: config.warehouse.publish_dir ? at(config.warehouse.publish_dir) : join(dataDir, 'publish'),
       tempDir: config.duckdb.temp_directory ? at(config.duckdb.temp_directory) : join(dataDir, 'tmp'),
       warehouse: join(dataDir, 'warehouse.duckdb'),
       landing: join(dataDir, 'landing'),
-      inboxes: Object.fromEntries(Object.entries(config.sources).map(([name, source]) => [name, at(source.inbox)])),
+      inboxes: Object.fromEntries(
+        Object.entries(config.sources).flatMap(([name, source]) => (source.inbox ? [[name, at(source.inbox)]] : [])),
+      ),
       sampleOut: config.sample ? at(config.sample.out) : undefined,
     },
   };
+}
+
+function readSecrets(config: ParsedConfig, env: NodeJS.ProcessEnv, file: string): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const [name, source] of Object.entries(config.sources)) {
+    if (!source.enabled || !('api' in source) || source.mode !== 'api' || !source.api) continue;
+    const token = env[source.api.token_env];
+    if (!token) {
+      throw new ConfigError(`${file}: sources.${name}.api.token_env names ${source.api.token_env}, which is not set in the environment`, {
+        action: `set ${source.api.token_env} to the bearer token of the ${name} API before running`,
+      });
+    }
+    secrets.set(name, token);
+  }
+  return secrets;
 }
 
 function readYaml(file: string): Record<string, unknown> {

@@ -19,24 +19,60 @@ const fileSource = {
   header_aliases: z.record(z.string(), z.array(z.string().min(1))).default({}),
 };
 
-const motcuaSource = z.strictObject({
-  ...fileSource,
-  files: z
-    .strictObject({ dossiers: fileGlob.default('ho-so-*.{csv,xlsx}'), procedures: fileGlob.default('danh-muc-tthc*.{csv,xlsx}') })
-    .prefault({}),
+/** How to pull a source's sync API: paged JSON with an `updated_since` cursor and a bearer token. */
+const apiSettings = z.strictObject({
+  /** Up to the version prefix, e.g. https://dichvucong.example.gov.vn/api/v1 */
+  base_url: z.url({ protocol: /^https?$/ }),
+  /** Name of the environment variable that holds the bearer token (never the token itself). */
+  token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable, e.g. MOTCUA_TOKEN'),
+  page_size: z.number().int().min(1).max(1000).default(500),
+  timeout_ms: z.number().int().positive().default(30_000),
+  /** Attempts after the first, on 429, 5xx, timeouts and connection errors. */
+  retries: z.number().int().min(0).max(10).default(5),
+  /** Wait before the first retry, doubled at each next one (a Retry-After header wins). */
+  backoff_ms: z.number().int().min(0).default(1000),
+  /** A pull stops with an error past this many pages: a cursor that never advances. */
+  max_pages: z.number().int().positive().default(10_000),
 });
 
-const dvcSource = z.strictObject({
+/**
+ * A source that can be pulled from its API: `mode: api` needs `api`, and keeps `inbox` for the
+ * tables the API does not serve (the procedure catalogue of the one-stop-shop system).
+ */
+const apiCapableSource = {
   ...fileSource,
-  files: z
-    .strictObject({
-      payments: fileGlob.default('thanh-toan-*.csv'),
-      ratings: fileGlob.default('danh-gia-*.csv'),
-      feedback: fileGlob.default('pakn-*.csv'),
-      accounts: fileGlob.default('tai-khoan-*.csv'),
-    })
-    .prefault({}),
-});
+  mode: z.enum(['file', 'api']).default('file'),
+  inbox: z.string().min(1).optional(),
+  api: apiSettings.optional(),
+};
+
+function modeNeedsItsSettings(source: { mode: 'file' | 'api'; inbox?: string | undefined; api?: unknown }, ctx: z.RefinementCtx): void {
+  if (source.mode === 'file' && !source.inbox) ctx.addIssue({ code: 'custom', path: ['inbox'], message: 'missing: mode file needs the inbox folder' });
+  if (source.mode === 'api' && !source.api) ctx.addIssue({ code: 'custom', path: ['api'], message: 'missing: mode api needs base_url and token_env' });
+}
+
+const motcuaSource = z
+  .strictObject({
+    ...apiCapableSource,
+    files: z
+      .strictObject({ dossiers: fileGlob.default('ho-so-*.{csv,xlsx}'), procedures: fileGlob.default('danh-muc-tthc*.{csv,xlsx}') })
+      .prefault({}),
+  })
+  .superRefine(modeNeedsItsSettings);
+
+const dvcSource = z
+  .strictObject({
+    ...apiCapableSource,
+    files: z
+      .strictObject({
+        payments: fileGlob.default('thanh-toan-*.csv'),
+        ratings: fileGlob.default('danh-gia-*.csv'),
+        feedback: fileGlob.default('pakn-*.csv'),
+        accounts: fileGlob.default('tai-khoan-*.csv'),
+      })
+      .prefault({}),
+  })
+  .superRefine(modeNeedsItsSettings);
 
 /** The four headline lines of the budget report, by their place in its hierarchy. */
 export const HEADLINE_BUDGET_ITEMS = {
@@ -101,3 +137,4 @@ export const configSchema = z.strictObject({
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type SourceName = keyof ParsedConfig['sources'];
+export type ApiSettings = z.output<typeof apiSettings>;

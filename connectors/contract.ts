@@ -1,6 +1,7 @@
 // What a connector declares about the data it brings: its tables, each table's columns with the
 // header spellings met in exports, which columns must be present, which values must be readable,
 // and which hold citizens' personal data (they stay in `raw`).
+import { z } from 'zod';
 
 /** How the load stage checks a value before it enters `raw` (raw keeps the text as landed). */
 export type ColumnType =
@@ -42,11 +43,26 @@ export type TableContract = {
   columns: readonly ColumnContract[];
 };
 
-export type FileSourceContract = {
+/** A table that the source's sync API serves, and what each of its items must look like. */
+export type ApiResource = {
+  /** Path after the API's base URL, e.g. motcua/dossiers. */
+  path: string;
+  /** The field of each item that carries its update time (yyyyMMddHHmmss): the pull's cursor. */
+  cursorField: string;
+  /** The shape every item must have: a page with an item that does not match is an error, not a skip. */
+  item: z.ZodType;
+};
+
+export type SourceContract = {
   name: string;
   description: string;
   tables: Readonly<Record<string, TableContract>>;
+  /** The tables its API serves, by table name; the others come from files. */
+  api?: Readonly<Record<string, ApiResource>>;
 };
+
+/** Update times of the sync APIs: yyyyMMddHHmmss, local time. */
+export const syncTime = z.string().regex(/^\d{14}$/, 'expected a time as yyyyMMddHHmmss');
 
 export function rawTableName(source: string, table: TableContract): string {
   return `${source}__${table.name}`;

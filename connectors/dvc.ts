@@ -1,7 +1,8 @@
 // The public-service portal (Cổng dịch vụ công): fee payments of dossiers, satisfaction
 // ratings, citizen feedback (phản ánh, kiến nghị: PAKN) and account registrations. Delivered
 // as CSV exports in an inbox, or pulled from its sync API (the same fields, CamelCase names).
-import type { FileSourceContract, TableContract } from './contract.js';
+import { z } from 'zod';
+import { syncTime, type SourceContract, type TableContract } from './contract.js';
 
 const payments: TableContract = {
   name: 'payments',
@@ -74,8 +75,17 @@ const accounts: TableContract = {
   ],
 };
 
-export const dvc: FileSourceContract = {
+const item = (id: string, time: string, more: Record<string, z.ZodType>) =>
+  z.looseObject({ [id]: z.string().min(1), [time]: syncTime, NgayCapNhat: syncTime, ...more });
+
+export const dvc: SourceContract = {
   name: 'dvc',
   description: 'Public-service portal (Cổng dịch vụ công): payments, ratings, feedback, accounts',
   tables: { payments, ratings, feedback, accounts },
+  api: {
+    payments: { path: 'dvc/payments', cursorField: 'NgayCapNhat', item: z.looseObject({ MaGiaoDich: z.string().min(1), MaHoSo: z.string().min(1), SoTien: z.number().nonnegative(), TrangThai: z.string().min(1), NgayCapNhat: syncTime }) },
+    ratings: { path: 'dvc/ratings', cursorField: 'NgayCapNhat', item: item('MaDanhGia', 'NgayDanhGia', { DonVi: z.string().min(1), MucDoHaiLong: z.string().min(1) }) },
+    feedback: { path: 'dvc/feedback', cursorField: 'NgayCapNhat', item: item('MaPAKN', 'NgayTiepNhan', { DonVi: z.string().min(1), TrangThai: z.string().min(1) }) },
+    accounts: { path: 'dvc/accounts', cursorField: 'NgayCapNhat', item: item('MaTaiKhoan', 'NgayDangKy', { LoaiTaiKhoan: z.string().min(1) }) },
+  },
 };

@@ -1,7 +1,8 @@
 // The one-stop-shop system (Hệ thống thông tin một cửa điện tử): dossier exports, one row per
 // dossier version, and its procedure catalogue. Delivered as CSV or XLSX files in an inbox.
 // Header spellings follow the flat exports and the national DVC sync payload (MaHoSo, NgayTiepNhan…).
-import type { FileSourceContract, TableContract } from './contract.js';
+import { z } from 'zod';
+import { syncTime, type SourceContract, type TableContract } from './contract.js';
 
 const dossiers: TableContract = {
   name: 'dossiers',
@@ -35,8 +36,32 @@ const dossiers: TableContract = {
     { name: 'paid_online', type: 'boolean', aliases: ['Thanh toán trực tuyến', 'Được thanh toán trực tuyến'], description: 'Thanh toán trực tuyến: fees paid online' },
     // Versions are ordered by it (latest wins): an export without it cannot be placed among the others.
     { name: 'updated_at', type: 'timestamp', required: true, notNull: true, aliases: ['Ngày cập nhật', 'Updated at'], description: 'Ngày cập nhật: time of this version' },
+    // Filled by API pulls only: the whole item, whose nested lists become staging tables.
+    { name: 'record_json', type: 'text', personal: true, aliases: [], description: 'The item of the sync API as received, JSON' },
   ],
 };
+
+const timeOrNull = syncTime.nullable().optional();
+
+/** An item of the dossier sync API: the fields the warehouse relies on, typed; others pass. */
+const dossierItem = z.looseObject({
+  MaHoSo: z.string().min(1),
+  MaTTHC: z.string().min(1),
+  DonViTiepNhan: z.string().min(1),
+  KenhThucHien: z.number().int().min(1).max(3),
+  TrangThaiHoSo: z.number().int().min(1).max(10),
+  NgayTiepNhan: timeOrNull,
+  NgayHenTra: timeOrNull,
+  NgayKetThucXuLy: timeOrNull,
+  NgayTra: timeOrNull,
+  NgayTuChoi: timeOrNull,
+  NgayCapNhat: syncTime,
+  HoSoCoThanhPhanSoHoa: z.boolean().nullable().optional(),
+  TaiLieuNop: z.array(z.looseObject({ MaThanhPhanHoSo: z.string(), DuocSoHoa: z.boolean() })).optional(),
+  DanhSachLePhi: z.array(z.looseObject({ Gia: z.number().nonnegative() })).optional(),
+  DanhSachGiayToKetQua: z.array(z.looseObject({ CoTepDienTu: z.boolean() })).optional(),
+  DanhSachHoSoBoSung: z.array(z.looseObject({ NgayBoSung: syncTime, NgayHenTraMoi: syncTime })).optional(),
+});
 
 const procedures: TableContract = {
   name: 'procedures',
@@ -56,8 +81,9 @@ const procedures: TableContract = {
   ],
 };
 
-export const motcua: FileSourceContract = {
+export const motcua: SourceContract = {
   name: 'motcua',
   description: 'One-stop-shop system (một cửa điện tử): dossiers and the procedure catalogue',
   tables: { dossiers, procedures },
+  api: { dossiers: { path: 'motcua/dossiers', cursorField: 'NgayCapNhat', item: dossierItem } },
 };

@@ -1,7 +1,7 @@
 // The budget system (ngân sách): quarterly workbooks of budget execution, estimate against
 // actual, with cumulative year-to-date figures. Read by connectors/formats/budget-workbook.ts,
 // which turns the report layout into one row per budget line.
-import type { FileSourceContract, TableContract } from './contract.js';
+import type { SourceContract, TableContract } from './contract.js';
 
 const budgetLines: TableContract = {
   name: 'budget_lines',
@@ -21,7 +21,7 @@ const budgetLines: TableContract = {
   ],
 };
 
-export const ngansach: FileSourceContract = {
+export const ngansach: SourceContract = {
   name: 'ngansach',
   description: 'Budget system (ngân sách): quarterly budget execution workbooks',
   tables: { budget_lines: budgetLines },

@@ -1,42 +1,63 @@
 // The connectors the job knows, and how the config turns them into sources to run.
 import type { Config } from '../config/load.js';
-import type { SourceName } from '../config/schema.js';
-import type { FileSourceContract, TableContract } from './contract.js';
+import type { ApiSettings, SourceName } from '../config/schema.js';
+import type { ApiResource, SourceContract, TableContract } from './contract.js';
+import type { HttpSettings } from './http.js';
 import { dvc } from './dvc.js';
 import { motcua } from './motcua.js';
 import { ngansach } from './ngansach.js';
 
-export const CONNECTORS: readonly FileSourceContract[] = [motcua, dvc, ngansach];
+export const CONNECTORS: readonly SourceContract[] = [motcua, dvc, ngansach];
 
-/** A file-mode source as configured: where its exports arrive and which file holds which table. */
-export type FileSource = {
-  contract: FileSourceContract;
-  inbox: string;
-  /** Table contract by file-name glob, in config order. */
-  files: { glob: string; table: TableContract }[];
+/** A source as configured: where its files arrive and which holds which table, and how to pull its API. */
+export type ConfiguredSource = {
+  contract: SourceContract;
+  /** Undefined for a source pulled only from its API. */
+  inbox: string | undefined;
+  /** Table contract by file-name glob, in config order; `fromApi` for a table pulled from the API instead. */
+  files: { glob: string; table: TableContract; fromApi: boolean }[];
   headerAliases: Readonly<Record<string, readonly string[]>>;
+  /** In API mode: the settings, and the tables pulled from the API. */
+  api?: { settings: ApiSettings; http: HttpSettings; resources: { table: TableContract; resource: ApiResource }[] };
 };
 
 /** The enabled sources of the config, in the order of CONNECTORS. */
-export function configuredSources(config: Config): FileSource[] {
+export function configuredSources(config: Config): ConfiguredSource[] {
   return CONNECTORS.flatMap((contract) => {
     const name = contract.name as SourceName;
     const settings = config.sources[name];
     if (!settings?.enabled) return [];
-    return [
-      {
-        contract,
-        inbox: config.paths.inboxes[name]!,
-        files: Object.entries(settings.files).map(([table, glob]) => ({ glob, table: contract.tables[table]! })),
-        headerAliases: settings.header_aliases,
-      },
-    ];
+    const apiSettings = settings.mode === 'api' && 'api' in settings ? settings.api : undefined;
+    const pulled = new Set(apiSettings ? Object.keys(contract.api ?? {}) : []);
+    const inbox = config.paths.inboxes[name];
+    const source: ConfiguredSource = {
+      contract,
+      inbox,
+      files: inbox ? Object.entries(settings.files).map(([table, glob]) => ({ glob, table: contract.tables[table]!, fromApi: pulled.has(table) })) : [],
+      headerAliases: settings.header_aliases,
+    };
+    if (apiSettings) {
+      source.api = {
+        settings: apiSettings,
+        http: {
+          source: name,
+          token: config.secrets.get(name)!,
+          tokenEnv: apiSettings.token_env,
+          timeoutMs: apiSettings.timeout_ms,
+          retries: apiSettings.retries,
+          backoffMs: apiSettings.backoff_ms,
+          baseUrlKey: `sources.${name}.api.base_url`,
+        },
+        resources: [...pulled].map((table) => ({ table: contract.tables[table]!, resource: contract.api![table]! })),
+      };
+    }
+    return [source];
   });
 }
 
 /** The table a file name belongs to, by the first glob that matches it. */
-export function tableForFile(source: FileSource, fileName: string): TableContract | undefined {
-  return source.files.find(({ glob }) => globToRegExp(glob).test(fileName))?.table;
+export function tableForFile(source: ConfiguredSource, fileName: string): ConfiguredSource['files'][number] | undefined {
+  return source.files.find(({ glob }) => globToRegExp(glob).test(fileName));
 }
 
 /** `*` any run of characters, `?` one character, `{a,b}` alternatives; case-insensitive. */

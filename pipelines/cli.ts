@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { CONNECTORS, configuredSources } from '../connectors/registry.js';
+import { getJson } from '../connectors/http.js';
 import { DEFAULT_SEED, generateSample } from '../connectors/sample/index.js';
 import { STAGES, type StageName } from './context.js';
 import { Warehouse } from './db.js';
@@ -58,7 +59,7 @@ program
   .action(async (options: { config?: string }) => {
     const config = loadConfig({ file: options.config });
     console.log(`config ${config.file}: valid`);
-    const problems = [...checkSources(config), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
+    const problems = [...(await checkSources(config)), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
     const db = await Warehouse.open(':memory:');
     try {
       await prepareWarehouse(db, CONNECTORS);
@@ -88,15 +89,28 @@ program
     );
   });
 
-function checkSources(config: Config): string[] {
+/** Each source's inbox exists, and each API answers page 1 with the configured token. */
+async function checkSources(config: Config): Promise<string[]> {
   const problems: string[] = [];
   for (const source of configuredSources(config)) {
-    if (existsSync(source.inbox)) {
-      console.log(`source ${source.contract.name}: inbox ${source.inbox} is readable`);
-    } else if (config.sample?.generate_if_missing) {
-      console.log(`source ${source.contract.name}: the sample exports will be generated in ${source.inbox} on the first run`);
-    } else {
-      problems.push(`source ${source.contract.name}: the inbox ${source.inbox} does not exist\n  → create it, or set sources.${source.contract.name}.inbox`);
+    const name = source.contract.name;
+    if (source.inbox && existsSync(source.inbox)) {
+      console.log(`source ${name}: inbox ${source.inbox} is readable`);
+    } else if (source.inbox && config.sample?.generate_if_missing) {
+      console.log(`source ${name}: the sample exports will be generated in ${source.inbox} on the first run`);
+    } else if (source.inbox) {
+      problems.push(`source ${name}: the inbox ${source.inbox} does not exist\n  → create it, or set sources.${name}.inbox`);
+    }
+    for (const { resource } of source.api?.resources ?? []) {
+      const url = new URL(`${source.api!.settings.base_url.replace(/\/$/, '')}/${resource.path}`);
+      url.searchParams.set('page_size', '1');
+      try {
+        await getJson(url, { ...source.api!.http, retries: 0 }, createLogger({ level: 'silent' }));
+        console.log(`source ${name}: ${url.origin}${url.pathname} answers`);
+      } catch (error) {
+        if (!(error instanceof CchcError)) throw error;
+        problems.push(error.describe());
+      }
     }
   }
   return problems;

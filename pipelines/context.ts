@@ -1,6 +1,6 @@
 // What every stage receives: the run's identity, its config, the open warehouse and a logger.
 import type { Config } from '../config/load.js';
-import type { FileSource } from '../connectors/registry.js';
+import type { ConfiguredSource } from '../connectors/registry.js';
 import type { Warehouse } from './db.js';
 import type { Logger } from './log.js';
 
@@ -9,7 +9,7 @@ export type RunContext = {
   config: Config;
   db: Warehouse;
   log: Logger;
-  sources: FileSource[];
+  sources: ConfiguredSource[];
 };
 
 export const STAGES = ['extract', 'load', 'transform', 'publish'] as const;

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rawTableName, type FileSourceContract } from '../connectors/contract.js';
+import { rawTableName, type SourceContract } from '../connectors/contract.js';
 import { ident, literal, type Warehouse } from './db.js';
 import { ModelError } from './errors.js';
 
@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS ops.loads (
   load_id BIGINT PRIMARY KEY, run_id VARCHAR, source VARCHAR, table_name VARCHAR, sha256 VARCHAR,
   file_name VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
   started_at TIMESTAMP, finished_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.cursors (
+  source VARCHAR, resource VARCHAR, cursor_value VARCHAR, advanced_at TIMESTAMP, run_id VARCHAR,
+  PRIMARY KEY (source, resource));
 CREATE TABLE IF NOT EXISTS ops.load_failures (
   source VARCHAR, sha256 VARCHAR, file_name VARCHAR, error VARCHAR, action VARCHAR, run_id VARCHAR,
   failed_at TIMESTAMP, PRIMARY KEY (source, sha256));
@@ -32,7 +35,7 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
   reason VARCHAR, record VARCHAR);
 `;
 
-export async function prepareWarehouse(db: Warehouse, sources: readonly FileSourceContract[]): Promise<void> {
+export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[]): Promise<void> {
   for (const schema of ['raw', ...LAYERS, 'ops', 'seeds']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.runScript(OPS_DDL);
   for (const source of sources) {

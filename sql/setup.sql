@@ -12,11 +12,12 @@ create or replace macro national_procedure_code(s) as regexp_replace(trim(s), '\
 -- Blank text is no value.
 create or replace macro blank_to_null(s) as nullif(trim(s), '');
 
--- Dates as the exports write them: dd/mm/yyyy with or without a time, or ISO (XLSX cells).
+-- Dates as the exports write them: dd/mm/yyyy with or without a time, ISO (XLSX cells), or
+-- yyyyMMddHHmmss (the sync APIs).
 create or replace macro vn_timestamp(s) as
     try_strptime(blank_to_null(s), [
         '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
-        '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d'
+        '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d', '%Y%m%d%H%M%S'
     ]);
 
 -- Amounts in Vietnamese notation: '.' groups thousands, ',' marks decimals ("1.234.500", "98,85").

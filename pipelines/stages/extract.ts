@@ -1,17 +1,20 @@
-// Stage 1, extract: brings each new export from a source's inbox into the landing zone,
-// stored once by content hash (landing/<source>/<date>/<sha256>.<ext>). A file whose content
-// was landed before, under any name, is skipped. The copy is hashed as it is written, under a
-// temporary name, and renamed only when it has the hash: a crash or a file still being written
-// never leaves half a file where a landed one should be.
+// Stage 1, extract: brings each new export from a source's inbox, and each page pulled from its
+// API, into the landing zone, stored once by content hash (landing/<source>/<date>/<sha256>.<ext>).
+// Content landed before, under any name, is skipped. Content is written under a temporary name
+// and renamed only when whole (a copied file must have the hash it was landed for): a crash or a
+// file still being written never leaves half a file where a landed one should be.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tableForFile, type FileSource } from '../../connectors/registry.js';
+import { pullPages } from '../../connectors/api.js';
+import type { TableContract } from '../../connectors/contract.js';
+import { tableForFile, type ConfiguredSource } from '../../connectors/registry.js';
 import type { RunContext } from '../context.js';
 import { SourceFileError } from '../errors.js';
+import type { Logger } from '../log.js';
 
 export type ExtractResult = { landed: number; skipped: number; ignored: string[] };
 
@@ -26,17 +29,26 @@ export async function extract(ctx: RunContext): Promise<ExtractResult> {
   return total;
 }
 
-async function extractSource(ctx: RunContext, source: FileSource): Promise<ExtractResult> {
+async function extractSource(ctx: RunContext, source: ConfiguredSource): Promise<ExtractResult> {
   const result: ExtractResult = { landed: 0, skipped: 0, ignored: [] };
   const log = ctx.log.child({ stage: 'extract', source: source.contract.name });
-  const files = await listInbox(source);
-  for (const name of files) {
-    const table = tableForFile(source, name);
-    if (!table) {
+  if (source.inbox) await extractInbox(ctx, source, source.inbox, result, log);
+  if (source.api) await pullApi(ctx, source, result, log);
+  log.info({ landed: result.landed, skipped: result.skipped }, 'extract done');
+  return result;
+}
+
+async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: string, result: ExtractResult, log: Logger): Promise<void> {
+  for (const name of await listInbox(source, inbox)) {
+    const match = tableForFile(source, name);
+    if (!match) {
       result.ignored.push(name);
       continue;
     }
-    const path = join(source.inbox, name);
+    // The same table, pulled from the API: its file exports are not read.
+    if (match.fromApi) continue;
+    const table = match.table;
+    const path = join(inbox, name);
     const { size, mtime } = await stat(path);
     // A file already landed under this name, size and time is not read again every night.
     const unchanged = await ctx.db.one(
@@ -44,37 +56,85 @@ async function extractSource(ctx: RunContext, source: FileSource): Promise<Extra
       [source.contract.name, name, size, mtime.getTime()],
     );
     const sha256 = unchanged ? undefined : await hashFile(path);
-    const seen = sha256 && (await ctx.db.one('SELECT 1 FROM ops.landed_files WHERE source = $1 AND sha256 = $2', [source.contract.name, sha256]));
-    if (!sha256 || seen) {
+    if (!sha256 || (await isLanded(ctx, source, sha256))) {
       result.skipped++;
       continue;
     }
-    const landedPath = await land(ctx, source, path, name, sha256);
+    const landedPath = await land(ctx, source, name, sha256, extname(name), (to) => copyVerifyingHash(path, to, sha256));
     if (!landedPath) {
       log.warn({ file: name }, 'the file changed while it was being copied (still being written?): it will be landed by the next run');
       continue;
     }
-    await ctx.db.run(
-      `INSERT INTO ops.landed_files VALUES ($source, $sha, $table, $name, $path, $bytes, current_timestamp, $run, $mtime)`,
-      { source: source.contract.name, sha: sha256, table: table.name, name, path: landedPath, bytes: size, run: ctx.runId, mtime: mtime.getTime() },
-    );
+    await recordLanded(ctx, source, table, name, sha256, landedPath, size, mtime.getTime());
     log.debug({ file: name, sha256, table: table.name, bytes: size }, 'landed');
     result.landed++;
   }
   if (result.ignored.length > 0) {
     log.warn({ files: result.ignored }, 'files in the inbox that match no table of the source were left alone; rename them or add their pattern under sources.<source>.files in the config');
   }
-  log.info({ landed: result.landed, skipped: result.skipped }, 'extract done');
-  return result;
 }
 
-async function listInbox(source: FileSource): Promise<string[]> {
-  if (!existsSync(source.inbox)) {
-    throw new SourceFileError(source.inbox, 'the inbox folder does not exist', {
+/**
+ * Pulls each API resource from its cursor and lands every page as a file. The cursor moves to
+ * the latest update time seen only after all pages of the pull are landed: a pull cut short is
+ * asked again from the same point, and pages already landed are recognised by their hash.
+ */
+async function pullApi(ctx: RunContext, source: ConfiguredSource, result: ExtractResult, log: Logger): Promise<void> {
+  const { settings, http, resources } = source.api!;
+  for (const { table, resource } of resources) {
+    const key = [source.contract.name, resource.path];
+    const cursor = (await ctx.db.one<{ cursor_value: string }>('SELECT cursor_value FROM ops.cursors WHERE source = $1 AND resource = $2', key))?.cursor_value;
+    let latest = cursor;
+    let pages = 0;
+    let records = 0;
+    for await (const page of pullPages({ settings, http, resource, since: cursor, log })) {
+      pages++;
+      records += page.items.length;
+      if (page.latest && (!latest || page.latest > latest)) latest = page.latest;
+      const bytes = Buffer.from(page.text, 'utf8');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (await isLanded(ctx, source, sha256)) {
+        result.skipped++;
+        continue;
+      }
+      const landedPath = await land(ctx, source, page.endpoint, sha256, '.json', (to) => writeFile(to, bytes).then(() => true));
+      await recordLanded(ctx, source, table, page.endpoint, sha256, landedPath!, bytes.length, null);
+      result.landed++;
+    }
+    if (latest !== cursor) {
+      await ctx.db.run('INSERT OR REPLACE INTO ops.cursors VALUES ($1, $2, $3, current_timestamp, $4)', [...key, latest!, ctx.runId]);
+    }
+    log.info({ resource: resource.path, since: cursor ?? null, pages, records, cursor: latest ?? null }, 'API pull done');
+  }
+}
+
+async function isLanded(ctx: RunContext, source: ConfiguredSource, sha256: string): Promise<boolean> {
+  return (await ctx.db.one('SELECT 1 FROM ops.landed_files WHERE source = $1 AND sha256 = $2', [source.contract.name, sha256])) !== undefined;
+}
+
+async function recordLanded(
+  ctx: RunContext,
+  source: ConfiguredSource,
+  table: TableContract,
+  name: string,
+  sha256: string,
+  path: string,
+  bytes: number,
+  mtimeMs: number | null,
+): Promise<void> {
+  await ctx.db.run(
+    'INSERT INTO ops.landed_files VALUES ($source, $sha, $table, $name, $path, $bytes, current_timestamp, $run, $mtime)',
+    { source: source.contract.name, sha: sha256, table: table.name, name, path, bytes, run: ctx.runId, mtime: mtimeMs },
+  );
+}
+
+async function listInbox(source: ConfiguredSource, inbox: string): Promise<string[]> {
+  if (!existsSync(inbox)) {
+    throw new SourceFileError(inbox, 'the inbox folder does not exist', {
       action: `create it, or point sources.${source.contract.name}.inbox in the config to where the exports arrive`,
     });
   }
-  const entries = await readdir(source.inbox, { withFileTypes: true });
+  const entries = await readdir(inbox, { withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && !e.name.startsWith('.'))
     .map((e) => e.name)
@@ -87,22 +147,24 @@ async function hashFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Copies the file into the landing zone under its hash; undefined when the copy does not have that hash. */
-async function land(ctx: RunContext, source: FileSource, path: string, name: string, sha256: string): Promise<string | undefined> {
+/**
+ * Writes content into the landing zone under its hash: `write` fills a temporary file, which is
+ * renamed only when `write` says the content is whole. Undefined when it is not.
+ */
+async function land(
+  ctx: RunContext,
+  source: ConfiguredSource,
+  name: string,
+  sha256: string,
+  extension: string,
+  write: (temporary: string) => Promise<boolean>,
+): Promise<string | undefined> {
   const day = new Date().toISOString().slice(0, 10);
   const dir = join(ctx.config.paths.landing, source.contract.name, day);
   await mkdir(dir, { recursive: true });
-  const target = join(dir, `${sha256}${extname(name).toLowerCase()}`);
+  const target = join(dir, `${sha256}${extension.toLowerCase()}`);
   const temporary = `${target}.${ctx.runId}.tmp`;
-  const copied = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      copied.update(chunk);
-      done(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(path), hashing, createWriteStream(temporary));
-  if (copied.digest('hex') !== sha256) {
+  if (!(await write(temporary))) {
     await rm(temporary, { force: true });
     return undefined;
   }
@@ -112,4 +174,17 @@ async function land(ctx: RunContext, source: FileSource, path: string, name: str
   await writeFile(`${target}.json.tmp`, JSON.stringify(sidecar, null, 2));
   await rename(`${target}.json.tmp`, `${target}.json`);
   return target;
+}
+
+/** Copies a file, hashing what it copies: false when the copy does not have the expected hash. */
+async function copyVerifyingHash(path: string, to: string, sha256: string): Promise<boolean> {
+  const copied = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      copied.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(path), hashing, createWriteStream(to));
+  return copied.digest('hex') === sha256;
 }

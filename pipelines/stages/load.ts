@@ -7,10 +7,11 @@ import { extname } from 'node:path';
 import { rawTableName, type ColumnContract, type TableContract } from '../../connectors/contract.js';
 import { readBudgetWorkbook } from '../../connectors/formats/budget-workbook.js';
 import { readCsv } from '../../connectors/formats/csv.js';
-import { INCOMING } from '../../connectors/formats/incoming.js';
+import { INCOMING, type FileReader } from '../../connectors/formats/incoming.js';
+import { readJsonPage } from '../../connectors/formats/json-page.js';
 import { readXlsx } from '../../connectors/formats/xlsx.js';
 import type { HeaderMapping } from '../../connectors/headers.js';
-import type { FileSource } from '../../connectors/registry.js';
+import type { ConfiguredSource } from '../../connectors/registry.js';
 import type { RunContext } from '../context.js';
 import { ident, literal } from '../db.js';
 import { CchcError, SourceFileError } from '../errors.js';
@@ -71,7 +72,7 @@ export async function load(ctx: RunContext, options: LoadOptions = {}): Promise<
   return result;
 }
 
-async function loadFile(ctx: RunContext, source: FileSource, file: PendingFile): Promise<FileLoad> {
+async function loadFile(ctx: RunContext, source: ConfiguredSource, file: PendingFile): Promise<FileLoad> {
   const table = source.contract.tables[file.table_name];
   if (!table) {
     throw new SourceFileError(file.original_name, `was landed as table "${file.table_name}", which ${source.contract.name} no longer has`, {
@@ -79,7 +80,7 @@ async function loadFile(ctx: RunContext, source: FileSource, file: PendingFile):
     });
   }
   const startedAt = new Date();
-  const read = table.layout === 'budget_workbook' ? readBudgetWorkbook : extname(file.landed_path) === '.xlsx' ? readXlsx : readCsv;
+  const read = readerFor(table, extname(file.landed_path));
   const result = await read(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
   const unknown = result.mapping.unknown;
   if (unknown.length > 0) {
@@ -126,6 +127,12 @@ async function loadFile(ctx: RunContext, source: FileSource, file: PendingFile):
     );
     return loaded;
   }).finally(() => dropTemporaryTables(ctx));
+}
+
+function readerFor(table: TableContract, extension: string): FileReader {
+  if (table.layout === 'budget_workbook') return readBudgetWorkbook;
+  if (extension === '.json') return readJsonPage;
+  return extension === '.xlsx' ? readXlsx : readCsv;
 }
 
 async function dropTemporaryTables(ctx: RunContext): Promise<void> {

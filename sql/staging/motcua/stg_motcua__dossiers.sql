@@ -74,8 +74,17 @@ typed as (
         vn_timestamp(r.result_returned_at) as result_returned_at,
         vn_timestamp(r.refused_at) as refused_at,
         vn_boolean(r.has_digitized_components) as has_digitized_components,
-        coalesce(vn_boolean(r.result_digitized), false) as result_digitized,
-        coalesce(vn_amount(r.fee_vnd), 0) as fee_vnd,
+        -- Flat exports say it in a column; the sync API in its lists of results and fees.
+        coalesce(
+            vn_boolean(r.result_digitized),
+            list_contains(json_extract_string(r.record_json, '$.DanhSachGiayToKetQua[*].CoTepDienTu'), 'true'),
+            false
+        ) as result_digitized,
+        coalesce(
+            vn_amount(r.fee_vnd),
+            list_sum(list_transform(json_extract_string(r.record_json, '$.DanhSachLePhi[*].Gia'), x -> x::decimal(18, 2))),
+            0
+        ) as fee_vnd,
         coalesce(vn_boolean(r.paid_online), false) as paid_online,
         vn_timestamp(r.updated_at) as updated_at,
         r._load_id,

@@ -1,0 +1,29 @@
+// Reads a page landed from a sync API ({ page, page_size, total, items: [...] }) into
+// `incoming`: one row per item, its fields matched to the table's columns by the same header
+// aliases as the files (MaHoSo is "Mã hồ sơ"), as text; the whole item goes to record_json
+// when the table keeps it, for its nested lists.
+import { ident, literal } from '../../pipelines/db.js';
+import { mapHeaders } from '../headers.js';
+import { createIncoming, INCOMING, type FileReader } from './incoming.js';
+
+export const readJsonPage: FileReader = async (db, path, displayName, table, extraAliases) => {
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE json_items AS
+     SELECT row_number() OVER () AS _row, item
+     FROM (SELECT unnest(json_extract(content, '$.items[*]')) AS item FROM read_text(${literal(path)}))`,
+  );
+  const keys = (await db.all<{ key: string }>('SELECT DISTINCT unnest(json_keys(item)) AS key FROM json_items ORDER BY key')).map((k) => k.key);
+  await createIncoming(db, table);
+  const rows = await db.one<{ n: number }>('SELECT count(*) AS n FROM json_items');
+  if (!rows?.n) return { mapping: { names: [], original: new Map(), unknown: [] }, rowsRead: 0, rejects: [] };
+
+  const mapping = mapHeaders(displayName, keys, table, extraAliases);
+  const columns = [...mapping.original].map(([name, key]) => ({ name, value: `item ->> ${literal(key)}` }));
+  if (table.columns.some((c) => c.name === 'record_json')) columns.push({ name: 'record_json', value: 'item::VARCHAR' });
+  await db.run(
+    `INSERT INTO ${INCOMING} (_row, ${columns.map((c) => ident(c.name)).join(', ')})
+     SELECT _row, ${columns.map((c) => c.value).join(', ')} FROM json_items`,
+  );
+  await db.run('DROP TABLE json_items');
+  return { mapping, rowsRead: rows.n, rejects: [] };
+};
