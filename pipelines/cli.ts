@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../config/load.js';
 import { CONNECTORS, configuredSources } from '../connectors/registry.js';
 import { getJson } from '../connectors/http.js';
 import { DEFAULT_SEED, generateSample } from '../connectors/sample/index.js';
+import { serveUntilStopped } from '../connectors/sample/server.js';
 import { STAGES, type StageName } from './context.js';
 import { Warehouse } from './db.js';
 import { CchcError } from './errors.js';
@@ -77,16 +78,23 @@ program
 
 program
   .command('sample')
-  .description('write the sample exports of the source systems (seeded, deterministic)')
+  .description('write the sample exports of the source systems (seeded, deterministic), or serve them as the sync APIs')
   .option('-o, --out <dir>', 'folder to write (default: the sample folder of the bundled config)')
   .option('--seed <n>', 'random seed', (v) => parseInteger(v), DEFAULT_SEED)
-  .action(async (options: { out?: string; seed: number }) => {
+  .option('--serve', 'serve the sample as the sync APIs of the one-stop-shop and the portal (writing it first if missing), until Ctrl-C')
+  .option('--port <n>', 'port of --serve, on 127.0.0.1', (v) => parseInteger(v), 8787)
+  .option('--token <token>', 'bearer token that --serve expects', 'sample-token')
+  .action(async (options: { out?: string; seed: number; serve?: boolean; port: number; token: string }) => {
     const out = options.out ? resolve(options.out) : loadConfig().paths.sampleOut!;
-    const summary = await generateSample(out, options.seed);
-    console.log(
-      `Wrote ${summary.exportFiles} export files (${summary.exportRows.toLocaleString('en-US')} dossier rows, ` +
-        `${summary.procedures} procedures) and ${summary.apiPages} API pages to ${summary.dir}`,
-    );
+    if (!options.serve || !existsSync(out)) {
+      const summary = await generateSample(out, options.seed);
+      console.log(
+        `Wrote ${summary.exportFiles} one-stop-shop exports (${summary.exportRows.toLocaleString('en-US')} dossier rows, ` +
+          `${summary.procedures} procedures), ${summary.portalFiles} portal exports, ${summary.budgetFiles} budget workbooks ` +
+          `and ${summary.apiPages} API pages to ${summary.dir}`,
+      );
+    }
+    if (options.serve) await serveUntilStopped({ sampleDir: out, token: options.token, port: options.port, log: (line) => console.log(line) });
   });
 
 /** Each source's inbox exists, and each API answers page 1 with the configured token. */

@@ -47,8 +47,8 @@ describe('the config', () => {
   it('names an unknown key, so that a typo is not silently ignored', () => {
     expect(configError('sources:\n  motcua:\n    inbx: ./inbox\n')).toMatchInlineSnapshot(`
       "<dir>/config.yaml is not a valid config:
-        sources.motcua.inbox: missing: a string is required
         sources.motcua.inbx: unknown key
+        sources.motcua.inbox: missing: mode file needs the inbox folder
         → correct these keys; config/sample.yaml shows every section with its defaults"
     `);
   });

@@ -1,0 +1,143 @@
+// The job in API mode against the portal simulator on a real loopback socket: paging, the
+// cursor, retries, and the errors that must stop a pull.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sampleLayout } from '../../connectors/sample/index.js';
+import { startPortalSimulator, type PortalSimulator } from '../../connectors/sample/server.js';
+import { runJob } from '../../pipelines/run.js';
+import { capturedLog, queryFile, sampleConfig, tempDir } from '../helpers.js';
+
+const TOKEN = 'portal-token';
+const ITEMS = 130;
+const PAGE_SIZE = 25;
+
+/** A small sample for the API: the first versions of the change feed of the generated sample (some dossiers twice). */
+function smallApiSample(): { dir: string; ids: Set<string> } {
+  const feed = JSON.parse(readFileSync(join(sampleLayout(inject('sampleDir')).motcuaApi, 'page-00001.json'), 'utf8')).items.slice(0, ITEMS);
+  const dir = tempDir();
+  const pages = join(dir, 'motcua', 'api', 'dossiers');
+  mkdirSync(pages, { recursive: true });
+  writeFileSync(join(pages, 'page-00001.json'), JSON.stringify({ page: 1, page_size: ITEMS, total: ITEMS, items: feed }));
+  return { dir, ids: new Set(feed.map((item: { MaHoSo: string }) => item.MaHoSo)) };
+}
+
+describe('pulling from the sync API', () => {
+  let sample: { dir: string; ids: Set<string> };
+  let portal: PortalSimulator;
+  beforeAll(async () => {
+    sample = smallApiSample();
+    portal = await startPortalSimulator({ sampleDir: sample.dir, token: TOKEN });
+  });
+  afterAll(() => portal.close());
+
+  function apiConfig(env: Record<string, string> = {}) {
+    const config = sampleConfig(join(tempDir(), 'data'), {}, {
+      CCHC__SOURCES__MOTCUA__ENABLED: 'true',
+      CCHC__SOURCES__MOTCUA__MODE: 'api',
+      CCHC__SOURCES__MOTCUA__INBOX: tempDir(), // where the catalogue would come from: empty here
+      CCHC__SOURCES__MOTCUA__API__BASE_URL: `${portal.url}/api/v1`,
+      CCHC__SOURCES__MOTCUA__API__TOKEN_ENV: 'MOTCUA_TOKEN',
+      CCHC__SOURCES__MOTCUA__API__PAGE_SIZE: String(PAGE_SIZE),
+      CCHC__SOURCES__MOTCUA__API__BACKOFF_MS: '10',
+      CCHC__SOURCES__MOTCUA__API__RETRIES: '2',
+      CCHC__SOURCES__MOTCUA__API__TIMEOUT_MS: '2000',
+      MOTCUA_TOKEN: TOKEN,
+      ...env,
+    });
+    return config;
+  }
+
+  const stagedIds = async (warehouse: string) =>
+    new Set((await queryFile<{ dossier_id: string }>(warehouse, 'SELECT dossier_id FROM staging.stg_motcua__dossiers')).map((r) => r.dossier_id));
+  const rawCount = async (warehouse: string) =>
+    (await queryFile<{ n: number }>(warehouse, 'SELECT count(*) AS n FROM raw.motcua__dossiers'))[0]!.n;
+
+  it('reads every record once, page after page, and keeps the cursor for the next pull', async () => {
+    const config = apiConfig();
+    const before = portal.requests.length;
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.errors).toEqual([]);
+    const pages = portal.requests.slice(before).filter((r) => r.path.endsWith('motcua/dossiers'));
+    const pageCount = Math.ceil(sample.ids.size / PAGE_SIZE);
+    expect(pageCount).toBeGreaterThan(3);
+    expect(pages.map((r) => r.query.page)).toEqual(Array.from({ length: pageCount }, (_, i) => String(i + 1)));
+    expect(await rawCount(config.paths.warehouse)).toBe(sample.ids.size);
+    expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
+
+    const [cursor] = await queryFile<{ cursor_value: string }>(config.paths.warehouse, 'SELECT cursor_value FROM ops.cursors');
+    const next = portal.requests.length;
+    await runJob(config, capturedLog().log);
+    expect(portal.requests.slice(next).map((r) => r.query.updated_since)).toEqual([cursor!.cursor_value]);
+    // The records at the cursor come again (it is inclusive); staging still holds each dossier once.
+    expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
+  });
+
+  it('waits out a 429 for as long as its Retry-After says, then goes on', async () => {
+    const config = apiConfig();
+    portal.inject({ kind: 'status', status: 429, retryAfterSeconds: 1, resource: 'motcua/dossiers', page: 2 });
+    const { log, lines } = capturedLog();
+    const summary = await runJob(config, log);
+    expect(summary.errors).toEqual([]);
+    const retry = lines().find((l) => l.msg === 'API request failed; retrying');
+    expect(retry).toMatchObject({ problem: 'HTTP 429', wait_ms: 1000, attempt: 1 });
+    expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
+  });
+
+  it('resumes a pull cut short from the same cursor, losing and duplicating nothing', async () => {
+    const config = apiConfig();
+    // Page 4 fails more often than the client retries: the pull stops there.
+    portal.inject({ kind: 'status', status: 503, resource: 'motcua/dossiers', page: 4, times: 3 });
+    const cut = await runJob(config, capturedLog().log);
+    expect(cut.outcome).toBe('failed');
+    expect(cut.errors[0]!.message).toMatch(/page=4.*HTTP 503 \(after 3 attempts\)/);
+    expect(await queryFile(config.paths.warehouse, 'SELECT * FROM ops.cursors')).toEqual([]);
+
+    const resumed = await runJob(config, capturedLog().log);
+    expect(resumed.errors).toEqual([]);
+    expect(resumed.stages.extract).toMatchObject({ skipped: 3, landed: Math.ceil(sample.ids.size / PAGE_SIZE) - 3 });
+    expect(await rawCount(config.paths.warehouse)).toBe(sample.ids.size);
+    expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
+  });
+
+  it('retries a request that times out, a body cut short and a maintenance page', async () => {
+    const config = apiConfig();
+    portal.inject({ kind: 'slow', delayMs: 3000, resource: 'motcua/dossiers', page: 1 });
+    portal.inject({ kind: 'truncate', resource: 'motcua/dossiers', page: 2 });
+    portal.inject({ kind: 'html', resource: 'motcua/dossiers', page: 3 });
+    const { log, lines } = capturedLog();
+    const summary = await runJob(config, log);
+    expect(summary.errors).toEqual([]);
+    const problems = lines().filter((l) => l.msg === 'API request failed; retrying').map((l) => String(l.problem));
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toBe('no answer within 2000 ms');
+    expect(problems[1]).toMatch(/^the answer broke off/);
+    expect(problems[2]).toMatch(/^answered text\/html.* instead of JSON/);
+    expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
+  });
+
+  it('stops at once on a wrong token, naming the variable that holds it', async () => {
+    const config = apiConfig({ MOTCUA_TOKEN: 'not-the-token' });
+    const before = portal.requests.length;
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.outcome).toBe('failed');
+    expect(portal.requests.length - before).toBe(1);
+    expect(summary.errors[0]).toMatchObject({
+      stage: 'extract',
+      message: 'GET /api/v1/motcua/dossiers?page=1&page_size=25: the motcua API refused the token in MOTCUA_TOKEN (HTTP 401)',
+      action: 'set MOTCUA_TOKEN to a valid token of the motcua API',
+    });
+    expect(JSON.stringify(summary)).not.toContain('not-the-token');
+  });
+
+  it('reports a page that does not have the declared shape, naming the endpoint and the field, and keeps the cursor', async () => {
+    const config = apiConfig();
+    portal.inject({ kind: 'malformed', resource: 'motcua/dossiers', page: 2 });
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.outcome).toBe('failed');
+    expect(summary.errors[0]!.message).toBe(
+      'GET /api/v1/motcua/dossiers?page=2&page_size=25: the answer does not have the expected shape at items.0.MaHoSo: Invalid input: expected string, received number',
+    );
+    expect(await queryFile(config.paths.warehouse, 'SELECT * FROM ops.cursors')).toEqual([]);
+  });
+});
