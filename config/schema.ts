@@ -89,6 +89,33 @@ const ngansachSource = z.strictObject({
   items: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'item keys are snake_case'), z.string().min(1)).default(HEADLINE_BUDGET_ITEMS),
 });
 
+/** City-wide yearly measures a PAR-index criterion can be scored on (sql/marts/fct_par_criteria.sql). */
+export const PAR_MEASURES = [
+  'result_digitization_rate',
+  'dossier_digitization_rate',
+  'online_rate',
+  'online_payment_rate',
+  'on_time_rate',
+  'satisfaction_rate',
+  'revenue_execution_rate',
+  'expenditure_execution_rate',
+  'capital_execution_rate',
+] as const;
+
+const parCriterion = z.strictObject({
+  measure: z.enum(PAR_MEASURES),
+  /** Points for a measure at or above each threshold (fractions: 0.5 is 50 %); below all of them, 0. */
+  thresholds: z.array(z.strictObject({ at_least: z.number(), points: z.number().min(0) })).min(1),
+});
+
+/** The criteria of the provincial PAR index that follow from the data, with the province's thresholds. */
+export const DEFAULT_PAR_CRITERIA = {
+  // 7.2.4: digitization of results, ≥ 50 % scores 0.5, ≥ 80 % scores 1 (the report's wording).
+  '7.2.4': { measure: 'result_digitization_rate', thresholds: [{ at_least: 0.5, points: 0.5 }, { at_least: 0.8, points: 1 }] },
+  // 8.8: budget revenue collected as planned: the full 1.5 points at 100 % of the estimate.
+  '8.8': { measure: 'revenue_execution_rate', thresholds: [{ at_least: 1, points: 1.5 }] },
+} satisfies Record<string, z.input<typeof parCriterion>>;
+
 export const configSchema = z.strictObject({
   warehouse: z
     .strictObject({
@@ -119,6 +146,7 @@ export const configSchema = z.strictObject({
     ngansach: ngansachSource.optional(),
     dvc: dvcSource.optional(),
   }),
+  par_criteria: z.record(z.string().regex(/^\d+(\.\d+)*$/, 'a criterion code such as 7.2.4'), parCriterion).default(DEFAULT_PAR_CRITERIA),
   /** Only in the bundled sample config: generate the sample exports when the inbox is missing. */
   sample: z
     .strictObject({

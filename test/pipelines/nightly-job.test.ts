@@ -24,8 +24,8 @@ const DIMENSION_TYPES: Record<string, string> = {
   scope: 'VARCHAR', level: 'VARCHAR', unit_code: 'VARCHAR', unit_name: 'VARCHAR',
 };
 const MARTS = [
-  'dim_period', 'dim_procedure', 'dim_unit', 'fct_budget_execution', 'fct_digitization',
-  'fct_feedback_satisfaction', 'fct_online_payment', 'fct_online_service', 'fct_tthc_resolution',
+  'dim_period', 'dim_procedure', 'dim_unit', 'fct_budget_execution', 'fct_digitization', 'fct_feedback_satisfaction',
+  'fct_online_payment', 'fct_online_service', 'fct_par_criteria', 'fct_par_index', 'fct_tthc_resolution', 'rpt_quarterly_indicators',
 ];
 const DOSSIER_MARTS = ['fct_digitization', 'fct_feedback_satisfaction', 'fct_online_payment', 'fct_online_service', 'fct_tthc_resolution'];
 
@@ -126,6 +126,31 @@ describe('the nightly job over the sample exports', () => {
     );
     expect(pairs.length).toBeGreaterThan(700);
     for (const pair of pairs) expect(pair.carried_over).toBe(pair.in_progress_before);
+  });
+
+  it('scores criterion 7.2.4 of the PAR index for 2023 at 0 of 1 point, as published', async () => {
+    const [criterion] = await query(
+      `SELECT max_points, published_points, round(measured_value, 4) AS measured, computed_points, matches_published
+       FROM ${mart('fct_par_criteria')} WHERE period_key = '2023' AND criterion_code = '7.2.4'`,
+    );
+    expect(criterion).toEqual({ max_points: 1, published_points: 0, measured: 0.4399, computed_points: 0, matches_published: true });
+  });
+
+  it('derives the budget of each quarter from the cumulative figures, and leaves "-" empty', async () => {
+    const rows = await query<{ period_key: string; item_path: string; cumulative: number | null; flow: number | null }>(
+      `SELECT period_key, item_path, actual_cumulative_mvnd AS cumulative, actual_period_mvnd AS flow
+       FROM ${mart('fct_budget_execution')} WHERE item_path IN ('A', 'B.III') AND period_key LIKE '2023%' ORDER BY item_path, period_key`,
+    );
+    const revenue = rows.filter((r) => r.item_path === 'A');
+    const byKey = new Map(revenue.map((r) => [r.period_key, r]));
+    expect(byKey.get('2023-Q1')!.flow).toBe(byKey.get('2023-Q1')!.cumulative);
+    for (const q of [2, 3, 4]) {
+      expect(byKey.get(`2023-Q${q}`)!.flow).toBeCloseTo(byKey.get(`2023-Q${q}`)!.cumulative! - byKey.get(`2023-Q${q - 1}`)!.cumulative!, 6);
+    }
+    expect(byKey.get('2023')!.cumulative).toBe(byKey.get('2023-Q4')!.cumulative);
+    // The reserve was not drawn in the first two quarters: printed "-", which is no figure.
+    const reserve = rows.filter((r) => r.item_path === 'B.III').map((r) => [r.period_key, r.cumulative]);
+    expect(reserve).toEqual([['2023', 3050], ['2023-Q1', null], ['2023-Q2', null], ['2023-Q3', expect.any(Number)], ['2023-Q4', 3050]]);
   });
 
   it('rolls units up to their level and levels up to the whole city', async () => {

@@ -1,0 +1,60 @@
+/*
+description: >
+  Chỉ số CCHC (PAR index) as published: the city's score by area with its rank among the
+  districts of the province, and each commune's and ward's score with its rank, its change
+  on the year before and its rank then. Reference data of the report (sql/seeds).
+grain: one row per year, unit and area (area total for the whole index)
+primary_key: [period_key, unit_code, area_code]
+columns:
+  period_type: year
+  period_key: The year assessed
+  period_start: First day of the year
+  period_end: Last day of the year
+  scope: total for the city, unit for a commune or ward
+  level: commune for a commune or ward; NULL for the city
+  unit_code: The unit
+  unit_name: Its name
+  area_code: total, or the area (lĩnh vực) 1–8
+  area_name: Name of the area
+  score: Points scored
+  max_points: Points the area is worth (NULL for the whole index)
+  score_rate: score / max_points, a fraction
+  rank: Rank among rank_of units
+  rank_of: Number of units ranked
+  change_points: Change of the score on the year before
+  previous_rank: Rank the year before
+  note: As published
+*/
+with results as (
+    select * from seeds.par_index_results
+),
+
+units as (
+    select unit_code, unit_name, level from staging.stg_seeds__units
+),
+
+final as (
+    select
+        'year' as period_type,
+        r.year as period_key,
+        make_date(r.year::integer, 1, 1) as period_start,
+        make_date(r.year::integer, 12, 31) as period_end,
+        case when u.level = 'entity' then 'total' else 'unit' end as scope,
+        case when u.level = 'entity' then null else u.level end as level,
+        r.unit_code,
+        u.unit_name,
+        r.area_code,
+        r.area_name,
+        r.score::double as score,
+        try_cast(r.max_points as double) as max_points,
+        r.score::double / try_cast(r.max_points as double) as score_rate,
+        r.rank::integer as rank,
+        r.rank_of::integer as rank_of,
+        try_cast(r.change_points as double) as change_points,
+        try_cast(r.previous_rank as integer) as previous_rank,
+        r.note
+    from results as r
+    left join units as u using (unit_code)
+)
+
+select * from final
