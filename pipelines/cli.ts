@@ -12,6 +12,7 @@ import { STAGES, type StageName } from './context.js';
 import { Warehouse } from './db.js';
 import { CchcError } from './errors.js';
 import { createLogger } from './log.js';
+import { DOCS_DIR, writeDocs } from './docs.js';
 import { discoverModels } from './models.js';
 import { runJob } from './run.js';
 import { headlineTable } from './summary.js';
@@ -95,6 +96,14 @@ program
       );
     }
     if (options.serve) await serveUntilStopped({ sampleDir: out, token: options.token, port: options.port, log: (line) => console.log(line) });
+  });
+
+program
+  .command('docs')
+  .description('write the reference documents generated from the code (docs/sources.md)')
+  .option('-o, --out <dir>', 'folder to write', DOCS_DIR)
+  .action(async (options: { out: string }) => {
+    for (const path of await writeDocs(resolve(options.out))) console.log(`wrote ${path}`);
   });
 
 /** Each source's inbox exists, and each API answers page 1 with the configured token. */

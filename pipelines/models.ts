@@ -186,6 +186,23 @@ async function dropIfOtherKind(db: Warehouse, model: Model, kind: 'TABLE' | 'VIE
   if (existingKind !== kind) await db.run(`DROP ${existingKind} ${model.id}`);
 }
 
+const SHARED_COLUMNS = join(SQL_DIR, 'shared_columns.yaml');
+let sharedColumns: Record<string, string> | undefined;
+
+/** Descriptions of the columns many models share (sql/shared_columns.yaml), read once. */
+function sharedColumnDescriptions(): Record<string, string> {
+  sharedColumns ??= z.record(z.string(), z.string()).parse(parseYaml(readFileSync(SHARED_COLUMNS, 'utf8')));
+  return sharedColumns;
+}
+
+/** A model's column descriptions: its header's, and the shared ones for the columns it returns. */
+export function columnDescriptions(model: Model, returned: Iterable<string>): Record<string, string> {
+  const shared = sharedColumnDescriptions();
+  const described: Record<string, string> = {};
+  for (const column of returned) if (shared[column]) described[column] = shared[column];
+  return { ...described, ...model.header.columns };
+}
+
 /** Writes the header's descriptions as DuckDB comments on `target` (the model, or its copy in a snapshot). */
 export async function commentOn(db: Warehouse, model: Model, target: string): Promise<void> {
   const kind = model.materialized === 'view' && target === model.id ? 'VIEW' : 'TABLE';
@@ -193,12 +210,14 @@ export async function commentOn(db: Warehouse, model: Model, target: string): Pr
   const columns = new Set(
     (await db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE ${target})`)).map((c) => c.column_name),
   );
-  for (const [column, description] of Object.entries(model.header.columns)) {
+  for (const column of Object.keys(model.header.columns)) {
     if (!columns.has(column)) {
       throw new ModelError(`${model.file}: the header describes column "${column}", which the model does not return`, {
         action: 'remove it from the header or correct its name',
       });
     }
+  }
+  for (const [column, description] of Object.entries(columnDescriptions(model, columns))) {
     await db.run(`COMMENT ON COLUMN ${target}.${ident(column)} IS ${literal(description.trim())}`);
   }
 }

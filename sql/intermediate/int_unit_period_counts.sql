@@ -8,14 +8,6 @@ description: >
 grain: one row per period and unit, plus one per period and level and one per period
 primary_key: [period_key, unit_code]
 columns:
-  period_type: year, half, quarter or month
-  period_key: Period
-  period_start: First day of the reporting window
-  period_end: Last day of the reporting window
-  scope: total (whole city), level (roll-up of one level) or unit
-  level: city or commune; NULL for the total
-  unit_code: The unit; for roll-ups the entity code, or the entity code with /city or /commune
-  unit_name: Name of the unit or roll-up
   received_online: Received online in the period
   received_direct: Received directly or by post in the period
   carried_over: Carried over from the previous period

@@ -6,14 +6,6 @@ description: >
 grain: one row per period and unit, plus one per period and level and one per period for the whole city
 primary_key: [period_key, unit_code]
 columns:
-  period_type: year, half, quarter or month
-  period_key: 2023, 2023-H2, 2024-Q1 or 2024-03 (see dim_period)
-  period_start: First day of the reporting window
-  period_end: Last day of the reporting window
-  scope: total (whole city), level (city-level agencies or communes and wards) or unit
-  level: city or commune; NULL when scope is total
-  unit_code: The unit (see dim_unit); DH for the whole city, DH/city and DH/commune for the level roll-ups
-  unit_name: Name of the unit or roll-up
   dossiers_of_online_procedures: Received in the period for procedures offered online (level 3 or 4)
   dossiers_online: Of those, received online
   online_rate: dossiers_online / dossiers_of_online_procedures, a fraction

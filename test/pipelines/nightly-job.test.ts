@@ -199,6 +199,18 @@ describe('the nightly job over the sample exports', () => {
     expect(again).toEqual(firstFigures);
   });
 
+  it('describes every table and column of staging, intermediate and marts in the snapshot, for Metabase', async () => {
+    const snapshot = join(second.stages.publish!.releaseDir, 'cchc.duckdb');
+    const undescribed = await queryFile(
+      snapshot,
+      `SELECT schema_name || '.' || table_name || coalesce('.' || column_name, '') AS name FROM (
+         SELECT schema_name, table_name, NULL AS column_name, comment FROM duckdb_tables()
+         UNION ALL SELECT schema_name, table_name, column_name, comment FROM duckdb_columns())
+       WHERE schema_name IN ('staging', 'intermediate', 'marts') AND comment IS NULL`,
+    );
+    expect(undescribed).toEqual([]);
+  });
+
   it('publishes no column of personal data, in the Parquet files or the snapshot', async () => {
     const personal = CONNECTORS.flatMap((c) => Object.values(c.tables).flatMap((t) => t.columns.filter((col) => col.personal).map((col) => col.name)));
     expect(personal.length).toBeGreaterThan(0);
