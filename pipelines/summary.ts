@@ -19,6 +19,9 @@ const LINES: Line[] = [
   { label: 'dossiers digitized', column: 'd.dossier_digitization_rate', kind: 'rate' },
   { label: 'results digitized', column: 'd.result_digitization_rate', kind: 'rate' },
   { label: 'online, of online procedures', column: 'o.online_rate', kind: 'rate' },
+  { label: 'paid online, of those with fees', column: 'p.online_payment_rate', kind: 'rate' },
+  { label: 'satisfied, of survey forms', column: 'f.satisfaction_rate', kind: 'rate' },
+  { label: 'budget revenue, of the estimate', column: 'b.execution_rate', kind: 'rate' },
 ];
 
 export async function headlineTable(releaseDir: string): Promise<string> {
@@ -37,6 +40,9 @@ export async function headlineTable(releaseDir: string): Promise<string> {
        FROM ${mart('fct_tthc_resolution')} r
        JOIN ${mart('fct_digitization')} d USING (period_key, unit_code)
        JOIN ${mart('fct_online_service')} o USING (period_key, unit_code)
+       JOIN ${mart('fct_online_payment')} p USING (period_key, unit_code)
+       JOIN ${mart('fct_feedback_satisfaction')} f USING (period_key, unit_code)
+       LEFT JOIN (SELECT * FROM ${mart('fct_budget_execution')} WHERE item_key = 'revenue_total') b USING (period_key, unit_code)
        WHERE r.scope = 'total' AND r.period_key IN (${periods.map((p) => literal(p.period_key)).join(', ')})`,
     );
     const byPeriod = new Map(rows.map((r) => [r.period_key as string, r]));

@@ -8,6 +8,7 @@ import { CONNECTORS } from '../../connectors/registry.js';
 import { sampleLayout } from '../../connectors/sample/index.js';
 import { literal } from '../../pipelines/db.js';
 import { runJob, type RunSummary } from '../../pipelines/run.js';
+import { headlineTable } from '../../pipelines/summary.js';
 import { SQL_DIR } from '../../pipelines/warehouse.js';
 import { capturedLog, query, queryFile, sampleConfig, tempDir } from '../helpers.js';
 
@@ -54,6 +55,12 @@ describe('the nightly job over the sample exports', () => {
     const manifest = JSON.parse(readFileSync(join(release, 'manifest.json'), 'utf8'));
     expect(manifest.run_id).toBe(first.runId);
     expect(manifest.marts.map((m: { name: string }) => m.name)).toEqual(MARTS);
+  });
+
+  it('prints the headline table that the README shows', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const shown = /```\n(Thành phố Đồng Hới[\s\S]*?)\n```/.exec(readme)![1];
+    expect(await headlineTable(first.stages.publish!.releaseDir)).toBe(shown);
   });
 
   it('points current at the newest release', () => {
