@@ -76,6 +76,13 @@ function readSecrets(config: ParsedConfig, env: NodeJS.ProcessEnv, file: string)
         action: `set ${source.api.token_env} to the bearer token of the ${name} API before running`,
       });
     }
+    // A token with a line break or a control character would be refused by the HTTP stack in an
+    // error message that quotes it: refuse it here, without printing it.
+    if (!/^[\x21-\x7E]+$/.test(token)) {
+      throw new ConfigError(`${file}: the token in ${source.api.token_env} holds spaces, line breaks or characters outside printable ASCII`, {
+        action: `set ${source.api.token_env} to the token alone, with no line break (check the file or secret it comes from)`,
+      });
+    }
     secrets.set(name, token);
   }
   return secrets;

@@ -20,9 +20,13 @@ const fileSource = {
 };
 
 /** How to pull a source's sync API: paged JSON with an `updated_since` cursor and a bearer token. */
-const apiSettings = z.strictObject({
-  /** Up to the version prefix, e.g. https://dichvucong.example.gov.vn/api/v1 */
-  base_url: z.url({ protocol: /^https?$/ }),
+export const apiSettings = z.strictObject({
+  /** Up to the version prefix, e.g. https://dichvucong.example.gov.vn/api/v1; plain http only on this machine (the token would travel in clear). */
+  base_url: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => url.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url), {
+      message: 'use https: a bearer token must not travel in clear (plain http is accepted on 127.0.0.1 or localhost only)',
+    }),
   /** Name of the environment variable that holds the bearer token (never the token itself). */
   token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable, e.g. MOTCUA_TOKEN'),
   page_size: z.number().int().min(1).max(1000).default(500),

@@ -1,6 +1,9 @@
-// Pulls one resource of a sync API page by page: every record updated since the cursor, in
-// pages of the configured size, each page checked against the resource's declared shape before
-// it is handed on. A page that does not match is an error naming the endpoint and the field.
+// Pulls one resource of a sync API: every record updated since the cursor, a page of the
+// configured size at a time. Pages advance by key, (update time, id) of the last item received,
+// not by page number: a record edited during the pull moves to the end of what is left to read
+// instead of shifting the pages under the reader, so none is skipped. Each page is checked
+// against the resource's declared shape before it is handed on; one that does not match is an
+// error naming the endpoint and the field.
 import { z } from 'zod';
 import type { ApiSettings } from '../config/schema.js';
 import type { Logger } from '../pipelines/log.js';
@@ -17,7 +20,6 @@ export type ApiPage = {
 };
 
 const envelope = z.looseObject({
-  page: z.number().int().min(1),
   page_size: z.number().int().min(1),
   total: z.number().int().min(0),
   items: z.array(z.unknown()),
@@ -29,39 +31,40 @@ export type PullOptions = {
   resource: ApiResource;
   /** Inclusive; undefined pulls everything. */
   since?: string | undefined;
-  /** Exclusive; for backfills of a range. */
-  until?: string | undefined;
   log: Logger;
 };
 
+/** The URL of a resource, with its query. */
+export function resourceUrl(settings: ApiSettings, resource: ApiResource, query: Record<string, string | undefined>): URL {
+  const url = new URL(`${settings.base_url.replace(/\/$/, '')}/${resource.path}`);
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
+  return url;
+}
+
 export async function* pullPages(options: PullOptions): AsyncGenerator<ApiPage> {
   const { settings, resource } = options;
-  let previousFirstId: string | undefined;
-  for (let page = 1; ; page++) {
-    if (page > settings.max_pages) {
+  let key: { since: string | undefined; afterId: string | undefined } = { since: options.since, afterId: undefined };
+  for (let request = 1; ; request++) {
+    if (request > settings.max_pages) {
       throw new ApiError(`${resource.path}: more than ${settings.max_pages} pages in one pull`, {
         action: 'the API’s paging does not seem to end: check it, or raise api.max_pages if the volume is real',
       });
     }
-    const url = new URL(`${settings.base_url.replace(/\/$/, '')}/${resource.path}`);
-    if (options.since) url.searchParams.set('updated_since', options.since);
-    if (options.until) url.searchParams.set('updated_until', options.until);
-    url.searchParams.set('page', String(page));
-    url.searchParams.set('page_size', String(settings.page_size));
+    const url = resourceUrl(settings, resource, { updated_since: key.since, after_id: key.afterId, page_size: String(settings.page_size) });
     const endpoint = `GET ${url.pathname}${url.search}`;
-
     const { text, json } = await getJson(url, options.http, options.log);
-    const body = checkShape(endpoint, json, resource);
-    const firstId = body.items.length > 0 ? JSON.stringify(body.items[0]) : undefined;
-    if (firstId !== undefined && firstId === previousFirstId) {
-      throw new ApiError(`${endpoint}: the API answered the same page as for page ${page - 1}`, {
-        action: 'its paging ignores the page parameter: check the API, or its version in api.base_url',
+    const { items, total } = checkShape(endpoint, json, resource);
+    const last = items.at(-1);
+    yield { endpoint, text, items, latest: last ? String(last[resource.cursorField]) : undefined };
+    // Done when a page holds all that is left: an API that serves fewer items than asked goes on.
+    if (!last || items.length >= total) return;
+    const next = { since: String(last[resource.cursorField]), afterId: String(last[resource.idField]) };
+    if (key.since !== undefined && (next.since < key.since || (next.since === key.since && key.afterId !== undefined && next.afterId <= key.afterId))) {
+      throw new ApiError(`${endpoint}: the page does not move past the one before (last item ${next.since} ${next.afterId})`, {
+        action: 'the API ignores updated_since and after_id, or does not sort by update time and id: check it, or its version in api.base_url',
       });
     }
-    previousFirstId = firstId;
-    const times = body.items.map((item) => item[resource.cursorField] as string);
-    yield { endpoint, text, items: body.items, latest: times.length > 0 ? times.reduce((a, b) => (a > b ? a : b)) : undefined };
-    if (body.items.length < settings.page_size || page * settings.page_size >= body.total) return;
+    key = next;
   }
 }
 
@@ -79,6 +82,6 @@ function shapeError(endpoint: string, error: z.ZodError, prefix: (string | numbe
   const issue = error.issues[0]!;
   const field = [...prefix, ...issue.path].join('.') || '(the whole body)';
   return new ApiError(`${endpoint}: the answer does not have the expected shape at ${field}: ${issue.message}`, {
-    action: 'the API has changed or sent a broken page; nothing of this pull was recorded as done, so the next run asks again — report it to the API’s operator if it lasts',
+    action: 'the API has changed or sent a broken page; the cursor has not moved, so the next run asks again; report it to the API’s operator if it lasts',
   });
 }

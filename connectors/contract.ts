@@ -49,6 +49,8 @@ export type ApiResource = {
   path: string;
   /** The field of each item that carries its update time (yyyyMMddHHmmss): the pull's cursor. */
   cursorField: string;
+  /** The field of each item that identifies its record: with the update time, the key that pages advance by. */
+  idField: string;
   /** The shape every item must have: a page with an item that does not match is an error, not a skip. */
   item: z.ZodType;
 };

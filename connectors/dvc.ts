@@ -83,9 +83,9 @@ export const dvc: SourceContract = {
   description: 'Public-service portal (Cổng dịch vụ công): payments, ratings, feedback, accounts',
   tables: { payments, ratings, feedback, accounts },
   api: {
-    payments: { path: 'dvc/payments', cursorField: 'NgayCapNhat', item: z.looseObject({ MaGiaoDich: z.string().min(1), MaHoSo: z.string().min(1), SoTien: z.number().nonnegative(), TrangThai: z.string().min(1), NgayCapNhat: syncTime }) },
-    ratings: { path: 'dvc/ratings', cursorField: 'NgayCapNhat', item: item('MaDanhGia', 'NgayDanhGia', { DonVi: z.string().min(1), MucDoHaiLong: z.string().min(1) }) },
-    feedback: { path: 'dvc/feedback', cursorField: 'NgayCapNhat', item: item('MaPAKN', 'NgayTiepNhan', { DonVi: z.string().min(1), TrangThai: z.string().min(1) }) },
-    accounts: { path: 'dvc/accounts', cursorField: 'NgayCapNhat', item: item('MaTaiKhoan', 'NgayDangKy', { LoaiTaiKhoan: z.string().min(1) }) },
+    payments: { path: 'dvc/payments', cursorField: 'NgayCapNhat', idField: 'MaGiaoDich', item: z.looseObject({ MaGiaoDich: z.string().min(1), MaHoSo: z.string().min(1), SoTien: z.number().nonnegative(), TrangThai: z.string().min(1), NgayCapNhat: syncTime }) },
+    ratings: { path: 'dvc/ratings', cursorField: 'NgayCapNhat', idField: 'MaDanhGia', item: item('MaDanhGia', 'NgayDanhGia', { DonVi: z.string().min(1), MucDoHaiLong: z.string().min(1) }) },
+    feedback: { path: 'dvc/feedback', cursorField: 'NgayCapNhat', idField: 'MaPAKN', item: item('MaPAKN', 'NgayTiepNhan', { DonVi: z.string().min(1), TrangThai: z.string().min(1) }) },
+    accounts: { path: 'dvc/accounts', cursorField: 'NgayCapNhat', idField: 'MaTaiKhoan', item: item('MaTaiKhoan', 'NgayDangKy', { LoaiTaiKhoan: z.string().min(1) }) },
   },
 };

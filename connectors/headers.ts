@@ -32,6 +32,8 @@ export function mapHeaders(
   headers: readonly string[],
   table: TableContract,
   extraAliases: Readonly<Record<string, readonly string[]>> = {},
+  /** Files must hold every required column; an API item may leave out a field that is null. */
+  { requireColumns = true }: { requireColumns?: boolean } = {},
 ): HeaderMapping {
   const byKey = new Map<string, string>();
   for (const column of table.columns) {
@@ -61,7 +63,7 @@ export function mapHeaders(
     original.set(name, header);
   });
 
-  const missing = table.columns.filter((c) => c.required && !original.has(c.name));
+  const missing = requireColumns ? table.columns.filter((c) => c.required && !original.has(c.name)) : [];
   if (missing.length > 0) {
     const list = missing.map((c) => `${c.name} (e.g. "${c.aliases[0]}")`).join(', ');
     throw new SourceFileError(file, `missing required column${missing.length > 1 ? 's' : ''} ${list}`, {

@@ -19,7 +19,7 @@ export type HttpSettings = {
   baseUrlKey: string;
 };
 
-/** Retry-After is obeyed, but a nightly run does not wait longer than this for one request. */
+/** Retry-After is obeyed up to this; an API that asks for a longer wait fails the pull at once. */
 const LONGEST_WAIT_MS = 10 * 60_000;
 
 export class ApiError extends CchcError {}
@@ -37,6 +37,12 @@ export async function getJson(url: URL, settings: HttpSettings, log: Logger): Pr
       throw new ApiError(`${endpoint}: ${result.problem}${result.transient ? ` (after ${tries} attempts)` : ''}`, {
         action: result.action,
         transient: result.transient,
+      });
+    }
+    if (result.waitMs !== undefined && result.waitMs > LONGEST_WAIT_MS) {
+      throw new ApiError(`${endpoint}: ${result.problem}, with Retry-After ${Math.round(result.waitMs / 1000)} s`, {
+        action: 'the API asks to wait longer than a nightly run can; the next run tries again',
+        transient: true,
       });
     }
     const waitMs = Math.min(result.waitMs ?? settings.backoffMs * 2 ** attempt, LONGEST_WAIT_MS);

@@ -85,5 +85,5 @@ export const motcua: SourceContract = {
   name: 'motcua',
   description: 'One-stop-shop system (một cửa điện tử): dossiers and the procedure catalogue',
   tables: { dossiers, procedures },
-  api: { dossiers: { path: 'motcua/dossiers', cursorField: 'NgayCapNhat', item: dossierItem } },
+  api: { dossiers: { path: 'motcua/dossiers', cursorField: 'NgayCapNhat', idField: 'MaHoSo', item: dossierItem } },
 };

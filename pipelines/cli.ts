@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { CONNECTORS, configuredSources } from '../connectors/registry.js';
+import { resourceUrl } from '../connectors/api.js';
 import { getJson } from '../connectors/http.js';
 import { DEFAULT_SEED, generateSample } from '../connectors/sample/index.js';
 import { serveUntilStopped } from '../connectors/sample/server.js';
@@ -119,8 +120,7 @@ async function checkSources(config: Config): Promise<string[]> {
       problems.push(`source ${name}: the inbox ${source.inbox} does not exist\n  → create it, or set sources.${name}.inbox`);
     }
     for (const { resource } of source.api?.resources ?? []) {
-      const url = new URL(`${source.api!.settings.base_url.replace(/\/$/, '')}/${resource.path}`);
-      url.searchParams.set('page_size', '1');
+      const url = resourceUrl(source.api!.settings, resource, { page_size: '1' });
       try {
         await getJson(url, { ...source.api!.http, retries: 0 }, createLogger({ level: 'silent' }));
         console.log(`source ${name}: ${url.origin}${url.pathname} answers`);

@@ -4,10 +4,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiSettings } from '../config/schema.js';
 import type { ColumnContract, SourceContract } from '../connectors/contract.js';
 import { CONNECTORS } from '../connectors/registry.js';
 
 export const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
+
+/** The API settings that have defaults, with them. */
+const API_DEFAULTS = Object.fromEntries(
+  Object.entries(apiSettings.parse({ base_url: 'https://example.org', token_env: 'TOKEN' })).filter(([key]) => !['base_url', 'token_env'].includes(key)),
+);
 
 const MODES: Record<string, string> = {
   motcua:
@@ -33,7 +39,7 @@ export function sourcesReference(): string {
     '| `files.<table>` | file-name pattern of each table (`*`, `?`, `{a,b}`); files that match none are left alone, with a warning |',
     '| `header_aliases.<column>` | more header spellings of a column, e.g. `dossier_id: ["Số biên nhận"]` |',
     '| `api.base_url`, `api.token_env` | in `api` mode: the API up to its version (`…/api/v1`) and the name of the environment variable holding the bearer token |',
-    '| `api.page_size`, `api.timeout_ms`, `api.retries`, `api.backoff_ms`, `api.max_pages` | paging and retries (defaults 500, 30000, 5, 1000, 10000) |',
+    `| ${Object.keys(API_DEFAULTS).map((k) => `\`api.${k}\``).join(', ')} | paging and retries (defaults ${Object.values(API_DEFAULTS).join(', ')}) |`,
     '',
     'Headers are matched whatever their diacritics, case, Unicode form (NFC or NFD) or CamelCase',
     'spelling: "Ngày tiếp nhận", "NGAY TIEP NHAN" and "NgayTiepNhan" are one column. A file without',
@@ -41,9 +47,12 @@ export function sourcesReference(): string {
     'cannot be read (a date, a number, a yes/no, a code not in `sql/seeds/code_lists.csv`) is',
     'quarantined in `ops.quarantine` with its reason. Personal columns stay in `raw`.',
     '',
-    'APIs answer `GET <base_url>/<resource>?updated_since=yyyyMMddHHmmss&page=N&page_size=M` with',
-    '`{ page, page_size, total, items }`, items oldest first; the job keeps, per resource, the latest',
-    'update time it has landed as its cursor (`ops.cursors`) and asks from there the next night.',
+    'APIs answer `GET <base_url>/<resource>?updated_since=yyyyMMddHHmmss&after_id=…&page_size=M` with',
+    '`{ page_size, total, items }`: the items updated at or after `updated_since` (past `after_id`',
+    'among those updated exactly then), ordered by update time then id, `total` counting all that',
+    'match. The job pages by that key (the update time and id of the last item received), keeps per',
+    'resource the latest update time it has landed as its cursor (`ops.cursors`), and asks from',
+    'there the next night. Plain `http` is accepted on the local machine only.',
   ];
   for (const source of CONNECTORS) parts.push('', ...sourceSection(source));
   return `${parts.join('\n')}\n`;

@@ -22,8 +22,11 @@ export type ResourcePath = keyof typeof RESOURCES;
 
 export const API_PREFIX = '/api/v1/';
 
-/** A fault for the next `times` requests (default 1) to `resource` and `page`, or to any when left out. */
-export type Fault = { times?: number; resource?: ResourcePath; page?: number } & (
+/**
+ * A fault for `times` requests (default 1) to `resource` and `page` (any when left out), after
+ * letting the first `after` of those requests through (default 0).
+ */
+export type Fault = { times?: number; after?: number; resource?: ResourcePath; page?: number } & (
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'truncate' }
@@ -42,10 +45,19 @@ export type PortalSimulator = {
   /** Requests received, including those still waiting on a slow fault or dropped by their client. */
   readonly requestCount: number;
   inject(fault: Fault): void;
+  /** New versions of records, as if edited now: they come after everything served so far. */
+  append(resource: ResourcePath, items: Record<string, unknown>[]): Promise<void>;
   close(): Promise<void>;
 };
 
-export type PortalSimulatorOptions = { sampleDir: string; token: string; port?: number; host?: string };
+export type PortalSimulatorOptions = {
+  sampleDir: string;
+  token: string;
+  port?: number;
+  host?: string;
+  /** Serve at most this many items a page, whatever the client asks (and say so in page_size). */
+  maxPageSize?: number;
+};
 
 export const MAINTENANCE_PAGE = '<html><body>Hệ thống đang bảo trì</body></html>';
 
@@ -57,15 +69,21 @@ const MAX_CACHED_WINDOWS = 64;
 
 type Item = Record<string, unknown>;
 type Window = { since?: string; until?: string };
-type Query = Window & { page: number; pageSize: number };
+type Query = Window & { afterId?: string; page: number; pageSize: number };
 type Reply = { status: number; headers: OutgoingHttpHeaders; body: string };
-type State = { token: string; feeds: SampleFeeds; faults: FaultQueue; closing: AbortSignal };
+type State = { token: string; feeds: SampleFeeds; faults: FaultQueue; closing: AbortSignal; maxPageSize: number };
 
 export async function startPortalSimulator(options: PortalSimulatorOptions): Promise<PortalSimulator> {
   if (!options.token) throw new Error('the portal simulator needs a non-empty token');
   // Aborts the slow faults still waiting, so that close() does not wait for them.
   const closing = new AbortController();
-  const state: State = { token: options.token, feeds: new SampleFeeds(options.sampleDir), faults: new FaultQueue(), closing: closing.signal };
+  const state: State = {
+    token: options.token,
+    feeds: new SampleFeeds(options.sampleDir),
+    faults: new FaultQueue(),
+    closing: closing.signal,
+    maxPageSize: options.maxPageSize ?? MAX_PAGE_SIZE,
+  };
   const requests: RequestRecord[] = [];
   let requestCount = 0;
 
@@ -101,6 +119,7 @@ export async function startPortalSimulator(options: PortalSimulatorOptions): Pro
       return requestCount;
     },
     inject: (fault) => state.faults.add(fault),
+    append: (resource, items) => state.feeds.append(resource, items),
     close: () =>
       new Promise<void>((resolve, reject) => {
         closing.abort();
@@ -120,7 +139,7 @@ export async function serveUntilStopped(options: PortalSimulatorOptions & { log?
     const served = existsSync(join(options.sampleDir, resource.folder));
     log(`  GET ${portal.url}${API_PREFIX}${path}${served ? '' : '   (not in this sample: 404)'}`);
   }
-  log('Header "Authorization: Bearer <token>"; query updated_since, updated_until (yyyyMMddHHmmss), page, page_size. Ctrl-C stops.');
+  log('Header "Authorization: Bearer <token>"; query updated_since, after_id, updated_until (yyyyMMddHHmmss), page, page_size. Ctrl-C stops.');
   await nextSignal(['SIGINT', 'SIGTERM']);
   await portal.close();
   log('Portal simulator stopped.');
@@ -157,7 +176,7 @@ async function handle(req: IncomingMessage, url: URL, state: State, answer: (rep
     case 'slow':
       await sleep(fault.delayMs, undefined, { signal: state.closing });
   }
-  answer(await pageReply(state.feeds, resource, url.searchParams, fault?.kind === 'malformed'), fault?.kind);
+  answer(await pageReply(state, resource, url.searchParams, fault?.kind === 'malformed'), fault?.kind);
 }
 
 function resourceAt(pathname: string): ResourcePath | undefined {
@@ -170,8 +189,8 @@ function hasToken(req: IncomingMessage, token: string): boolean {
   return /^Bearer (.*)$/i.exec(req.headers.authorization ?? '')?.[1] === token;
 }
 
-async function pageReply(feeds: SampleFeeds, resource: ResourcePath, params: URLSearchParams, malformed: boolean): Promise<Reply> {
-  const feed = await feeds.feed(resource);
+async function pageReply(state: State, resource: ResourcePath, params: URLSearchParams, malformed: boolean): Promise<Reply> {
+  const feed = await state.feeds.feed(resource);
   if (!feed) return errorReply(404, `${resource} is not in this sample`);
   let query: Query;
   try {
@@ -180,10 +199,21 @@ async function pageReply(feeds: SampleFeeds, resource: ResourcePath, params: URL
     if (error instanceof BadRequest) return errorReply(400, error.message);
     throw error;
   }
-  const records = feeds.window(resource, feed, query);
-  const items = records.slice((query.page - 1) * query.pageSize, query.page * query.pageSize);
+  const records = afterKey(state.feeds.window(resource, feed, query), RESOURCES[resource], query);
+  const pageSize = Math.min(query.pageSize, state.maxPageSize);
+  const items = records.slice((query.page - 1) * pageSize, query.page * pageSize);
   if (malformed && items[0]) items[0] = withNumericId(items[0], RESOURCES[resource].idField);
-  return jsonReply(200, { page: query.page, page_size: query.pageSize, total: records.length, items });
+  return jsonReply(200, { page: query.page, page_size: pageSize, total: records.length, items });
+}
+
+/** With after_id, the records past (updated_since, after_id): paging by key, which edits during a pull cannot shift. */
+function afterKey(records: Item[], resource: ResourceDefinition, { since, afterId }: Query): Item[] {
+  if (afterId === undefined) return records;
+  const start = records.findIndex((item) => {
+    const at = String(item[resource.updatedField]);
+    return at > since! || (at === since && String(item[resource.idField]) > afterId);
+  });
+  return start < 0 ? [] : records.slice(start);
 }
 
 /** The item with its id as a number, as a careless serializer would send it: valid JSON, wrong shape. */
@@ -194,7 +224,10 @@ function withNumericId(item: Item, idField: string): Item {
 class BadRequest extends Error {}
 
 function parseQuery(params: URLSearchParams): Query {
+  const afterId = params.get('after_id') ?? undefined;
+  if (afterId !== undefined && !params.has('updated_since')) throw new BadRequest('after_id needs updated_since: the key is the pair');
   return {
+    ...(afterId === undefined ? {} : { afterId }),
     since: stampParam(params, 'updated_since'),
     until: stampParam(params, 'updated_until'),
     page: wholeParam(params, 'page', 1, 1),
@@ -253,6 +286,13 @@ class SampleFeeds {
     return feed;
   }
 
+  async append(resource: ResourcePath, items: Item[]): Promise<void> {
+    const feed = await this.feed(resource);
+    if (!feed) throw new Error(`${resource} is not in this sample`);
+    feed.push(...items);
+    for (const key of [...this.windows.keys()]) if (key.startsWith(`${resource}|`)) this.windows.delete(key);
+  }
+
   /** Kept so that paging through a window does not sort the feed again for every page. */
   window(resource: ResourcePath, feed: Item[], window: Window): Item[] {
     const key = `${resource}|${window.since ?? ''}|${window.until ?? ''}`;
@@ -304,7 +344,7 @@ function compare(a: string, b: string): number {
 
 /** Faults waiting for their requests, each used up after `times` matches. */
 class FaultQueue {
-  private readonly pending: { fault: Fault; left: number }[] = [];
+  private readonly pending: { fault: Fault; left: number; skip: number }[] = [];
 
   add(fault: Fault): void {
     const times = fault.times ?? 1;
@@ -312,15 +352,20 @@ class FaultQueue {
     if (fault.kind === 'status' && !(Number.isInteger(fault.status) && fault.status >= 100 && fault.status <= 599)) {
       throw new RangeError(`a status fault needs an HTTP status from 100 to 599: ${fault.status}`);
     }
-    this.pending.push({ fault, left: times });
+    this.pending.push({ fault, left: times, skip: fault.after ?? 0 });
   }
 
   /** The first fault queued for this request, counted as used. */
   take(resource: ResourcePath, page: number): Fault | undefined {
-    const index = this.pending.findIndex(({ fault }) => (fault.resource ?? resource) === resource && (fault.page ?? page) === page);
-    const entry = this.pending[index];
-    if (!entry) return undefined;
-    if (--entry.left === 0) this.pending.splice(index, 1);
-    return entry.fault;
+    // Every matching fault still letting requests through counts this one; the first armed one fires.
+    let fired: (typeof this.pending)[number] | undefined;
+    for (const entry of this.pending) {
+      if ((entry.fault.resource ?? resource) !== resource || (entry.fault.page ?? page) !== page) continue;
+      if (entry.skip > 0) entry.skip--;
+      else fired ??= entry;
+    }
+    if (!fired) return undefined;
+    if (--fired.left === 0) this.pending.splice(this.pending.indexOf(fired), 1);
+    return fired.fault;
   }
 }

@@ -5,7 +5,7 @@
 // file still being written never leaves half a file where a landed one should be.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -168,12 +168,24 @@ async function land(
     await rm(temporary, { force: true });
     return undefined;
   }
+  // On disk before it is recorded as landed: a power cut must not leave an empty landed file.
+  await syncPath(temporary);
   await rename(temporary, target);
+  await syncPath(dir);
   // The landing zone describes itself, so that it can be reloaded without the warehouse.
   const sidecar = { source: source.contract.name, original_name: name, sha256, landed_at: new Date().toISOString(), run_id: ctx.runId };
   await writeFile(`${target}.json.tmp`, JSON.stringify(sidecar, null, 2));
   await rename(`${target}.json.tmp`, `${target}.json`);
   return target;
+}
+
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Copies a file, hashing what it copies: false when the copy does not have the expected hash. */

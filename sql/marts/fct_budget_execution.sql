@@ -2,8 +2,8 @@
 description: >
   Thực hiện dự toán ngân sách: for each budget line, the year's estimate, the actual from the
   start of the year, the actual of the period and the execution rate, by quarter and by year.
-  The actual of a quarter is the difference of two cumulative figures (empty when the report
-  of the quarter before is missing); the year is its fourth-quarter report. Lines are as
+  The actual of a quarter is the difference of two cumulative figures, or, where one of them
+  is missing, the figure the report prints for its quarter; the year is its fourth-quarter report. Lines are as
   printed, parents and children both: filter on item_key or item_path, never sum all lines.
   Budget periods are calendar quarters and years whatever the reporting window.
 grain: one row per period and budget line, for the whole city
@@ -26,7 +26,7 @@ columns:
   is_of_which: A "trong đó" line, part of its parent
   estimate_mvnd: Dự toán năm, millions of đồng
   actual_cumulative_mvnd: Thực hiện from the start of the year to the end of the period, millions of đồng
-  actual_period_mvnd: Thực hiện within the period, millions of đồng
+  actual_period_mvnd: Thực hiện within the period, millions of đồng (from the cumulative figures, else as printed)
   execution_rate: actual_cumulative_mvnd / estimate_mvnd, a fraction
 */
 with lines as (
@@ -48,10 +48,15 @@ quarters as (
         make_date(year, 3 * quarter - 2, 1) as period_start,
         (make_date(year, 3 * quarter - 2, 1) + interval 3 month - interval 1 day)::date as period_end,
         l.*,
-        actual_cumulative_mvnd - case
-            when quarter = 1 then 0
-            when lag(quarter) over by_item = quarter - 1 then lag(actual_cumulative_mvnd) over by_item
-        end as actual_flow_mvnd
+        -- The difference of two cumulative figures; where one of them is missing ("-", or no
+        -- report of the quarter before), the figure the report prints for its quarter.
+        coalesce(
+            case
+                when quarter = 1 then actual_cumulative_mvnd
+                when lag(quarter) over by_item = quarter - 1 then actual_cumulative_mvnd - lag(actual_cumulative_mvnd) over by_item
+            end,
+            actual_period_mvnd
+        ) as actual_flow_mvnd
     from lines as l
     window by_item as (partition by year, item_path order by quarter)
 ),

@@ -20,7 +20,7 @@ columns:
   published_points: Points the province gave; NULL when the report does not say
   measure: The measure of the data it is scored on; NULL when it does not follow from the data
   measured_value: That measure for the year, city-wide (a fraction)
-  computed_points: Points the measure earns under the thresholds of the config
+  computed_points: Points the measure earns under the thresholds of the config; years are scored once they are over
   thresholds: The thresholds, as text
   matches_published: computed_points equals published_points; NULL when either is missing
 */
@@ -28,11 +28,21 @@ with published as (
     select
         year::integer as year,
         criterion_code,
-        criterion_name,
         max_points::double as max_points,
         published_points::double as published_points
     from seeds.par_criteria_published
     where unit_code = 'DH'
+),
+
+-- Names do not depend on the year: the latest published name of each criterion.
+criterion_names as (
+    select criterion_code, arg_max(criterion_name, year::integer) as criterion_name
+    from seeds.par_criteria_published
+    group by criterion_code
+),
+
+complete_years as (
+    select period_key::integer as year from marts.dim_period where period_type = 'year' and is_complete
 ),
 
 criteria as (
@@ -88,19 +98,21 @@ scored as (
         c.criterion_code,
         c.measure,
         m.value as measured_value,
-        coalesce((
+        case when m.value is not null then coalesce((
             select max(t.points) from settings.par_thresholds as t
             where t.criterion_code = c.criterion_code and m.value >= t.at_least
-        ), 0) as computed_points
+        ), 0) end as computed_points
     from criteria as c
     inner join measures as m using (measure)
+    -- A year is scored once it is over.
+    where m.year in (select year from complete_years)
 ),
 
 criteria_years as (
     select
         coalesce(p.year, s.year) as year,
         coalesce(p.criterion_code, s.criterion_code) as criterion_code,
-        p.criterion_name,
+        n.criterion_name,
         coalesce(p.max_points, t.max_points) as max_points,
         p.published_points,
         s.measure,
@@ -110,6 +122,7 @@ criteria_years as (
     from published as p
     full outer join scored as s on s.year = p.year and s.criterion_code = p.criterion_code
     left join thresholds as t on t.criterion_code = coalesce(p.criterion_code, s.criterion_code)
+    left join criterion_names as n on n.criterion_code = coalesce(p.criterion_code, s.criterion_code)
 ),
 
 entity as (

@@ -62,6 +62,23 @@ describe('the config', () => {
     );
   });
 
+  it('reads an API token from the variable the config names, and refuses one with a line break without printing it', () => {
+    const api = `sources:\n  motcua:\n    mode: api\n    api:\n      base_url: https://dvc.example.gov.vn/api/v1\n      token_env: MOTCUA_TOKEN\n`;
+    const dir = tempDir();
+    const file = writeText(join(dir, 'config.yaml'), api);
+    expect(loadConfig({ file, env: { MOTCUA_TOKEN: 'abc.DEF-123' } }).secrets.get('motcua')).toBe('abc.DEF-123');
+    expect(configError(api, {})).toContain('names MOTCUA_TOKEN, which is not set in the environment');
+    const broken = configError(api, { MOTCUA_TOKEN: 's3cret\nleftover' });
+    expect(broken).toContain('the token in MOTCUA_TOKEN holds spaces, line breaks or characters outside printable ASCII');
+    expect(broken).not.toContain('s3cret');
+  });
+
+  it('refuses an API over plain http away from this machine: the token would travel in clear', () => {
+    const api = (url: string) => `sources:\n  dvc:\n    mode: api\n    api:\n      base_url: ${url}\n      token_env: DVC_TOKEN\n`;
+    expect(configError(api('http://dvc.example.gov.vn/api/v1'), { DVC_TOKEN: 't' })).toContain('sources.dvc.api.base_url: use https');
+    expect(() => loadConfig({ file: writeText(join(tempDir(), 'c.yaml'), api('http://127.0.0.1:8787/api/v1')), env: { DVC_TOKEN: 't' } })).not.toThrow();
+  });
+
   it('reports YAML that does not parse, with the file', () => {
     expect(configError('sources: [unclosed\n')).toMatch(/^<dir>\/config\.yaml: invalid YAML/);
   });

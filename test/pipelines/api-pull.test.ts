@@ -61,7 +61,10 @@ describe('pulling from the sync API', () => {
     const pages = portal.requests.slice(before).filter((r) => r.path.endsWith('motcua/dossiers'));
     const pageCount = Math.ceil(sample.ids.size / PAGE_SIZE);
     expect(pageCount).toBeGreaterThan(3);
-    expect(pages.map((r) => r.query.page)).toEqual(Array.from({ length: pageCount }, (_, i) => String(i + 1)));
+    expect(pages).toHaveLength(pageCount);
+    // Each page asks for what comes after the last item of the one before.
+    expect(pages[0]!.query.after_id).toBeUndefined();
+    expect(new Set(pages.slice(1).map((p) => p.query.after_id)).size).toBe(pageCount - 1);
     expect(await rawCount(config.paths.warehouse)).toBe(sample.ids.size);
     expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
 
@@ -75,7 +78,7 @@ describe('pulling from the sync API', () => {
 
   it('waits out a 429 for as long as its Retry-After says, then goes on', async () => {
     const config = apiConfig();
-    portal.inject({ kind: 'status', status: 429, retryAfterSeconds: 1, resource: 'motcua/dossiers', page: 2 });
+    portal.inject({ kind: 'status', status: 429, retryAfterSeconds: 1, resource: 'motcua/dossiers', after: 1 });
     const { log, lines } = capturedLog();
     const summary = await runJob(config, log);
     expect(summary.errors).toEqual([]);
@@ -86,11 +89,11 @@ describe('pulling from the sync API', () => {
 
   it('resumes a pull cut short from the same cursor, losing and duplicating nothing', async () => {
     const config = apiConfig();
-    // Page 4 fails more often than the client retries: the pull stops there.
-    portal.inject({ kind: 'status', status: 503, resource: 'motcua/dossiers', page: 4, times: 3 });
+    // The fourth page fails more often than the client retries: the pull stops there.
+    portal.inject({ kind: 'status', status: 503, resource: 'motcua/dossiers', after: 3, times: 3 });
     const cut = await runJob(config, capturedLog().log);
     expect(cut.outcome).toBe('failed');
-    expect(cut.errors[0]!.message).toMatch(/page=4.*HTTP 503 \(after 3 attempts\)/);
+    expect(cut.errors[0]!.message).toMatch(/after_id=.*HTTP 503 \(after 3 attempts\)/);
     expect(await queryFile(config.paths.warehouse, 'SELECT * FROM ops.cursors')).toEqual([]);
 
     const resumed = await runJob(config, capturedLog().log);
@@ -101,10 +104,10 @@ describe('pulling from the sync API', () => {
   });
 
   it('retries a request that times out, a body cut short and a maintenance page', async () => {
-    const config = apiConfig();
-    portal.inject({ kind: 'slow', delayMs: 3000, resource: 'motcua/dossiers', page: 1 });
-    portal.inject({ kind: 'truncate', resource: 'motcua/dossiers', page: 2 });
-    portal.inject({ kind: 'html', resource: 'motcua/dossiers', page: 3 });
+    const config = apiConfig({ CCHC__SOURCES__MOTCUA__API__RETRIES: '3' });
+    portal.inject({ kind: 'slow', delayMs: 3000, resource: 'motcua/dossiers' });
+    portal.inject({ kind: 'truncate', resource: 'motcua/dossiers', after: 1 });
+    portal.inject({ kind: 'html', resource: 'motcua/dossiers', after: 2 });
     const { log, lines } = capturedLog();
     const summary = await runJob(config, log);
     expect(summary.errors).toEqual([]);
@@ -116,6 +119,52 @@ describe('pulling from the sync API', () => {
     expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
   });
 
+  it('loses no record edited while the pull goes on: the edit comes at the end', async () => {
+    const config = apiConfig();
+    const feed = JSON.parse(readFileSync(join(sample.dir, 'motcua', 'api', 'dossiers', 'page-00001.json'), 'utf8')).items;
+    const first = feed.find((item: { MaHoSo: string }) => item.MaHoSo === [...sample.ids][0]);
+    const edited = { ...first, TrangThaiHoSo: 8, NgayTuChoi: '20240401080000', NgayCapNhat: '20240401080000' };
+    // While the second page is on its way, the first dossier of page 1 is edited.
+    portal.inject({ kind: 'slow', delayMs: 300, resource: 'motcua/dossiers', after: 1 });
+    setTimeout(() => void portal.append('motcua/dossiers', [edited]), 100);
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.errors).toEqual([]);
+    expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
+    const [row] = await queryFile(config.paths.warehouse, `SELECT status_code FROM staging.stg_motcua__dossiers WHERE dossier_id = '${edited.MaHoSo}'`);
+    expect(row).toEqual({ status_code: 8 });
+  });
+
+  it('reads everything from an API that serves fewer items a page than asked', async () => {
+    const capped = await startPortalSimulator({ sampleDir: sample.dir, token: TOKEN, maxPageSize: 10 });
+    try {
+      const config = apiConfig({ CCHC__SOURCES__MOTCUA__API__BASE_URL: `${capped.url}/api/v1` });
+      expect((await runJob(config, capturedLog().log)).errors).toEqual([]);
+      expect(capped.requests.length).toBe(Math.ceil(sample.ids.size / 10));
+      expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('loads items that leave out their empty fields', async () => {
+    const config = apiConfig();
+    // A dossier only registered online: not received, no due date, and the API leaves both out.
+    const registered = { MaHoSo: 'HS-REGISTERED-ONLY', MaTTHC: '1.000001', DonViTiepNhan: 'DH.TP', KenhThucHien: 2, TrangThaiHoSo: 1, NgayCapNhat: '20240402090000' };
+    await portal.append('motcua/dossiers', [registered]);
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.errors).toEqual([]);
+    const [row] = await queryFile(config.paths.warehouse, `SELECT status_code, received_at, due_at FROM staging.stg_motcua__dossiers WHERE dossier_id = 'HS-REGISTERED-ONLY'`);
+    expect(row).toEqual({ status_code: 1, received_at: null, due_at: null });
+    sample.ids.add('HS-REGISTERED-ONLY');
+  });
+
+  it('gives up at once when the API asks to wait longer than a run can', async () => {
+    const config = apiConfig();
+    portal.inject({ kind: 'status', status: 429, retryAfterSeconds: 3600, resource: 'motcua/dossiers' });
+    const summary = await runJob(config, capturedLog().log);
+    expect(summary.errors[0]!.message).toMatch(/HTTP 429, with Retry-After 3600 s$/);
+  });
+
   it('stops at once on a wrong token, naming the variable that holds it', async () => {
     const config = apiConfig({ MOTCUA_TOKEN: 'not-the-token' });
     const before = portal.requests.length;
@@ -124,7 +173,7 @@ describe('pulling from the sync API', () => {
     expect(portal.requests.length - before).toBe(1);
     expect(summary.errors[0]).toMatchObject({
       stage: 'extract',
-      message: 'GET /api/v1/motcua/dossiers?page=1&page_size=25: the motcua API refused the token in MOTCUA_TOKEN (HTTP 401)',
+      message: 'GET /api/v1/motcua/dossiers?page_size=25: the motcua API refused the token in MOTCUA_TOKEN (HTTP 401)',
       action: 'set MOTCUA_TOKEN to a valid token of the motcua API',
     });
     expect(JSON.stringify(summary)).not.toContain('not-the-token');
@@ -132,11 +181,11 @@ describe('pulling from the sync API', () => {
 
   it('reports a page that does not have the declared shape, naming the endpoint and the field, and keeps the cursor', async () => {
     const config = apiConfig();
-    portal.inject({ kind: 'malformed', resource: 'motcua/dossiers', page: 2 });
+    portal.inject({ kind: 'malformed', resource: 'motcua/dossiers', after: 1 });
     const summary = await runJob(config, capturedLog().log);
     expect(summary.outcome).toBe('failed');
-    expect(summary.errors[0]!.message).toBe(
-      'GET /api/v1/motcua/dossiers?page=2&page_size=25: the answer does not have the expected shape at items.0.MaHoSo: Invalid input: expected string, received number',
+    expect(summary.errors[0]!.message).toMatch(
+      /^GET \/api\/v1\/motcua\/dossiers\?updated_since=\d{14}&after_id=[^&]+&page_size=25: the answer does not have the expected shape at items\.0\.MaHoSo: Invalid input: expected string, received number$/,
     );
     expect(await queryFile(config.paths.warehouse, 'SELECT * FROM ops.cursors')).toEqual([]);
   });

@@ -1,7 +1,7 @@
 /*
 description: >
-  Phí, lệ phí: the fees charged on a dossier. Filled from the sync API (the nested list DanhSachLePhi of each dossier's latest version);
-  empty for dossiers that came only as flat exports.
+  Phí, lệ phí: the fees charged on a dossier. From the nested list DanhSachLePhi of each dossier's latest version
+  (stg_motcua__dossier_lists); empty for dossiers that came only as flat exports.
 grain: one row per dossier and fee
 columns:
   dossier_id: Mã hồ sơ
@@ -10,15 +10,9 @@ columns:
   amount_vnd: Amount, đồng
   collection: Hình thức thu
 */
-with latest_versions as (
-    select dossier_id, _load_id, _row from staging.stg_motcua__dossiers
-),
-
-items as (
-    select v.dossier_id, unnest(json_extract(r.record_json, '$.DanhSachLePhi[*]')) as item
-    from latest_versions as v
-    inner join raw.motcua__dossiers as r using (_load_id, _row)
-    where r.record_json is not null
+with items as (
+    select dossier_id, unnest(json_extract(fees, '$[*]')) as item
+    from staging.stg_motcua__dossier_lists
 ),
 
 final as (

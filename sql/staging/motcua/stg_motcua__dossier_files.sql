@@ -1,7 +1,7 @@
 /*
 description: >
-  Thành phần hồ sơ: the documents submitted with a dossier, and whether each was digitized. Filled from the sync API (the nested list TaiLieuNop of each dossier's latest version);
-  empty for dossiers that came only as flat exports.
+  Thành phần hồ sơ: the documents submitted with a dossier, and whether each was digitized. From the nested list TaiLieuNop of each dossier's latest version
+  (stg_motcua__dossier_lists); empty for dossiers that came only as flat exports.
 grain: one row per dossier and submitted document
 columns:
   dossier_id: Mã hồ sơ
@@ -10,15 +10,9 @@ columns:
   is_reused: Reused from an earlier dossier (được tái sử dụng)
   from_national_data_store: Taken from the national data store (lấy từ kho dữ liệu)
 */
-with latest_versions as (
-    select dossier_id, _load_id, _row from staging.stg_motcua__dossiers
-),
-
-items as (
-    select v.dossier_id, unnest(json_extract(r.record_json, '$.TaiLieuNop[*]')) as item
-    from latest_versions as v
-    inner join raw.motcua__dossiers as r using (_load_id, _row)
-    where r.record_json is not null
+with items as (
+    select dossier_id, unnest(json_extract(submitted_files, '$[*]')) as item
+    from staging.stg_motcua__dossier_lists
 ),
 
 final as (
