@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../pipelines/errors.js';
+import { SQL_DIR } from '../pipelines/warehouse.js';
 import { configSchema, type ParsedConfig, type SourceName } from './schema.js';
 
 export const SAMPLE_CONFIG = fileURLToPath(new URL('./sample.yaml', import.meta.url));
@@ -23,6 +24,7 @@ export type Config = ParsedConfig & {
     dataDir: string;
     publishDir: string;
     tempDir: string;
+    sqlDir: string;
     warehouse: string;
     landing: string;
     /** Inbox folder of each configured source that has one. */
@@ -56,6 +58,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       dataDir,
       publishDir: config.warehouse.publish_dir ? at(config.warehouse.publish_dir) : join(dataDir, 'publish'),
       tempDir: config.duckdb.temp_directory ? at(config.duckdb.temp_directory) : join(dataDir, 'tmp'),
+      sqlDir: config.warehouse.sql_dir ? at(config.warehouse.sql_dir) : SQL_DIR,
       warehouse: join(dataDir, 'warehouse.duckdb'),
       landing: join(dataDir, 'landing'),
       inboxes: Object.fromEntries(

@@ -127,6 +127,8 @@ export const configSchema = z.strictObject({
       data_dir: z.string().min(1).default('./data'),
       /** Releases and `current`; defaults to `<data_dir>/publish`. */
       publish_dir: z.string().min(1).optional(),
+      /** The SQL models, seeds and tests; defaults to the project's sql/ folder. */
+      sql_dir: z.string().min(1).optional(),
     })
     .prefault({}),
   duckdb: z

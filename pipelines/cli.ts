@@ -14,6 +14,7 @@ import { Warehouse } from './db.js';
 import { CchcError } from './errors.js';
 import { createLogger } from './log.js';
 import { DOCS_DIR, writeDocs } from './docs.js';
+import { testsOf } from './model-tests.js';
 import { discoverModels } from './models.js';
 import { runJob } from './run.js';
 import { headlineTable } from './summary.js';
@@ -33,10 +34,22 @@ program
   .addOption(new Option('--only <stage>', 'run one stage alone').choices(STAGES))
   .option('--sources <names>', 'comma-separated sources to extract and load (default: all enabled)', (v) => v.split(',').map((s) => s.trim()))
   .option('--retry-failed', 'load again the files that failed in earlier runs (see ops.load_failures)')
-  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean }) => {
+  .option('--select <models...>', 'build and test only these models: fct_digitization, marts.fct_digitization, a folder (staging.motcua); fct_x+ adds what reads it, +fct_x what it reads')
+  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[] }) => {
     const config = loadConfig({ file: options.config });
     const log = createLogger({ level: config.log.level });
-    const summary = await runJob(config, log, { only: options.only, sources: options.sources, retryFailed: options.retryFailed ?? false });
+    const summary = await runJob(config, log, {
+      only: options.only,
+      sources: options.sources,
+      retryFailed: options.retryFailed ?? false,
+      select: options.select?.flatMap((s) => s.split(',')).filter(Boolean),
+    });
+    const tests = summary.stages.transform?.tests ?? [];
+    const warned = tests.filter((t) => t.status === 'fail' && t.severity === 'warn');
+    if (tests.length > 0) {
+      console.log(`\nData tests: ${tests.filter((t) => t.status === 'pass').length} of ${tests.length} pass` + (warned.length > 0 ? `; to look at (warn):` : ''));
+      for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} rows`);
+    }
     const published = summary.stages.publish;
     if (published) {
       console.log(`\n${await headlineTable(published.releaseDir)}\n`);
@@ -65,9 +78,10 @@ program
     const problems = [...(await checkSources(config)), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
     const db = await Warehouse.open(':memory:');
     try {
-      await prepareWarehouse(db, CONNECTORS);
-      const models = discoverModels();
-      console.log(`seeds and ${models.length} SQL models: valid, dependencies resolved`);
+      await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
+      const models = discoverModels(config.paths.sqlDir);
+      const tests = testsOf(models, config.paths.sqlDir);
+      console.log(`seeds, ${models.length} SQL models and ${tests.length} data tests: valid, dependencies resolved`);
     } catch (error) {
       if (!(error instanceof CchcError)) throw error;
       problems.push(error.describe());

@@ -1,36 +1,70 @@
 // The SQL models of sql/<layer>/**.sql as a graph. A model is one SELECT in one file, named
-// after the table it builds, opening with a YAML header in a block comment (description, grain,
-// primary key, materialization, column descriptions). Dependencies come from the SQL itself,
-// through DuckDB's parser: a model that reads another runs after it.
+// after the table it builds, opening with a YAML header in a block comment: description, grain,
+// primary key, materialization, column descriptions and data tests. Dependencies come from the
+// SQL itself (the schema.table names it reads): a model that reads another runs after it.
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ident, literal, type Warehouse } from './db.js';
 import { ModelError } from './errors.js';
 import { LAYERS, SQL_DIR } from './warehouse.js';
 
+const severity = z.enum(['error', 'warn']).default('error');
+const column = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a column name');
+
+/** Data tests a header declares; each returns the rows that break it. */
+export const testSchema = z.union([
+  z.strictObject({ unique: z.array(column).min(1), severity }),
+  z.strictObject({ not_null: z.array(column).min(1), severity }),
+  z.strictObject({
+    accepted_values: z.strictObject({ column, values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) }),
+    severity,
+  }),
+  z.strictObject({
+    relationships: z.strictObject({ column, to: z.string().regex(/^[a-z]+\.[a-z][a-z0-9_]*$/, 'schema.model'), field: column }),
+    severity,
+  }),
+  z.strictObject({ expression: z.string().min(1), name: z.string().min(1).optional(), severity }),
+]);
+export type DeclaredTest = z.output<typeof testSchema>;
+
 const headerSchema = z.strictObject({
   description: z.string().min(1),
   grain: z.string().min(1),
-  primary_key: z.array(z.string()).optional(),
+  primary_key: z.array(column).optional(),
   materialized: z.enum(['table', 'view']).optional(),
   columns: z.record(z.string(), z.string()).default({}),
+  tests: z.array(testSchema).default([]),
 });
 export type ModelHeader = z.output<typeof headerSchema>;
+
+/**
+ * Staging and marts are read often: tables. Intermediate steps are views unless their header
+ * says `materialized: table` (one that several models read, or that is costly to compute).
+ */
+const DEFAULT_MATERIALIZATION: Record<(typeof LAYERS)[number], 'table' | 'view'> = {
+  staging: 'table',
+  intermediate: 'view',
+  marts: 'table',
+};
+
+export type Reference = { table: string; line: number };
 
 export type Model = {
   /** schema.name, e.g. marts.fct_tthc_resolution */
   id: string;
   schema: (typeof LAYERS)[number];
   name: string;
-  /** Path relative to the project root, for messages. */
+  /** Path relative to the folder above sql/, for messages. */
   file: string;
+  /** The sql/ folder it comes from. */
+  sqlDir: string;
   sql: string;
-  /** Lines before the SQL (the header), to turn a line of `sql` into a line of the file. */
-  headerLines: number;
   header: ModelHeader;
   materialized: 'table' | 'view';
+  /** The schema-qualified tables the SQL reads, with their lines in the file. */
+  references: Reference[];
   dependsOn: string[];
 };
 
@@ -38,39 +72,49 @@ const HEADER = /^\s*\/\*([\s\S]*?)\*\//;
 
 /** Every model under sql/, in an order where each comes after the models it reads. */
 export function discoverModels(sqlDir = SQL_DIR): Model[] {
-  const models = LAYERS.flatMap((schema) =>
-    sqlFiles(join(sqlDir, schema)).map((path) => readModel(path, schema, sqlDir)),
-  );
+  const models = LAYERS.flatMap((schema) => sqlFiles(join(sqlDir, schema)).map((path) => readModel(path, schema, sqlDir)));
   const ids = new Set(models.map((m) => m.id));
+  checkReferences(models, ids);
   for (const model of models) {
-    model.dependsOn = dependenciesOf(model, ids);
+    model.dependsOn = [...new Set(model.references.map((r) => r.table).filter((t) => ids.has(t) && t !== model.id))].sort();
   }
   return orderByDependencies(models);
 }
 
-function sqlFiles(dir: string): string[] {
+export function sqlFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.sql'))
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }
 
-function readModel(path: string, schema: Model['schema'], sqlDir: string): Model {
-  const file = relative(join(sqlDir, '..'), path);
-  const text = readFileSync(path, 'utf8');
+/** The YAML header of a SQL file and the SQL after it, with the header's line count. */
+export function splitHeader(text: string, file: string): { header: unknown; sql: string; headerLines: number } {
   const match = HEADER.exec(text);
   if (!match) {
-    throw new ModelError(`${file}: the model has no header`, {
-      action: 'open the file with a /* … */ block holding at least description: and grain: (YAML)',
+    throw new ModelError(`${file}: the file has no header`, {
+      action: 'open the file with a /* … */ block holding at least description: (YAML)',
     });
   }
-  let header: ModelHeader;
   try {
-    header = headerSchema.parse(parseYaml(match[1]!));
+    return { header: parseYaml(match[1]!), sql: text.slice(match[0].length).replace(/;\s*$/, ''), headerLines: match[0].split('\n').length - 1 };
   } catch (error) {
-    const detail = error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message;
-    throw new ModelError(`${file}: invalid header: ${detail}`, { action: 'fix the YAML in the header comment' });
+    throw new ModelError(`${file}: the header is not valid YAML: ${(error as Error).message}`, { action: 'fix the YAML in the header comment' });
   }
+}
+
+export function parseHeader<T extends z.ZodType>(schema: T, header: unknown, file: string): z.output<T> {
+  const parsed = schema.safeParse(header);
+  if (!parsed.success) {
+    throw new ModelError(`${file}: invalid header: ${z.prettifyError(parsed.error)}`, { action: 'fix the YAML in the header comment' });
+  }
+  return parsed.data;
+}
+
+function readModel(path: string, schema: Model['schema'], sqlDir: string): Model {
+  const file = relative(join(sqlDir, '..'), path);
+  const { header: raw, sql, headerLines } = splitHeader(readFileSync(path, 'utf8'), file);
+  const header = parseHeader(headerSchema, raw, file);
   const name = basename(path, '.sql');
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
     throw new ModelError(`${file}: a model's file name is its table name: lower-case letters, digits and _`, {
@@ -82,64 +126,75 @@ function readModel(path: string, schema: Model['schema'], sqlDir: string): Model
     schema,
     name,
     file,
-    sql: text.slice(match[0].length).replace(/;\s*$/, ''),
-    headerLines: match[0].split('\n').length - 1,
+    sqlDir,
+    sql,
     header,
-    // Staging and marts are read often and cheaply as tables; intermediate steps default to tables
-    // too, and a header may make any of them a view.
-    materialized: header.materialized ?? 'table',
+    materialized: header.materialized ?? DEFAULT_MATERIALIZATION[schema],
+    references: referencesIn(sql, headerLines),
     dependsOn: [],
   };
 }
 
 /**
- * The schema-qualified tables a model reads, with the line of each reference. Models name what
- * they read as schema.table; comments and string literals are blanked first (keeping line breaks).
+ * The schema-qualified tables a SQL text reads, with the line of each reference. Models name
+ * what they read as schema.table; comments and string literals are blanked first (keeping line
+ * breaks), so that neither is mistaken for a reference.
  */
-function referencesIn(sql: string): { table: string; line: number }[] {
+export function referencesIn(sql: string, headerLines = 0): Reference[] {
   const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (text) => text.replace(/[^\n]/g, ' '));
-  const references: { table: string; line: number }[] = [];
-  for (const match of code.matchAll(/\b(raw|seeds|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b/gi)) {
-    references.push({ table: `${match[1]!.toLowerCase()}.${match[2]!.toLowerCase()}`, line: code.slice(0, match.index).split('\n').length });
+  const references: Reference[] = [];
+  for (const match of code.matchAll(/\b(raw|seeds|settings|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b/gi)) {
+    references.push({
+      table: `${match[1]!.toLowerCase()}.${match[2]!.toLowerCase()}`,
+      line: headerLines + code.slice(0, match.index).split('\n').length,
+    });
   }
   return references;
 }
 
-function dependenciesOf(model: Model, ids: Set<string>): string[] {
-  const deps = new Set<string>();
-  for (const { table, line } of referencesIn(model.sql)) {
-    const [schema] = table.split('.');
-    const where = `${model.file}:${model.headerLines + line}`;
-    if (schema === 'raw' && model.schema !== 'staging') {
-      throw new ModelError(`${where} reads ${table}: only staging models read raw tables`, {
-        action: 'read the staging model of that table instead',
-      });
+/** Every reference to a model that does not exist, with all its readers; raw read past staging. */
+function checkReferences(models: Model[], ids: Set<string>): void {
+  const missing = new Map<string, string[]>();
+  for (const model of models) {
+    for (const { table, line } of model.references) {
+      const [schema] = table.split('.');
+      if (schema === 'raw' && model.schema !== 'staging') {
+        throw new ModelError(`${model.file}:${line} reads ${table}: only staging models read raw tables`, {
+          action: 'read the staging model of that table instead',
+        });
+      }
+      if ((LAYERS as readonly string[]).includes(schema!) && !ids.has(table)) {
+        missing.set(table, [...(missing.get(table) ?? []), `${model.file}:${line}`]);
+      }
     }
-    if (!(LAYERS as readonly string[]).includes(schema!)) continue;
-    if (!ids.has(table)) {
-      throw new ModelError(`${where} reads ${table}, which is not a model`, {
-        action: `create sql/${table.replace('.', '/')}.sql, or correct the name`,
-      });
-    }
-    if (table !== model.id) deps.add(table);
   }
-  return [...deps].sort();
+  if (missing.size > 0) {
+    const lines = [...missing].map(([table, readers]) => `${table}, read by ${[...new Set(readers)].join(', ')}`);
+    throw new ModelError(`models read tables that are not models: ${lines.join('; ')}`, {
+      action: 'create the missing model (sql/<schema>/…/<name>.sql), or point its readers at the new name',
+    });
+  }
 }
 
 function orderByDependencies(models: Model[]): Model[] {
   const byId = new Map(models.map((m) => [m.id, m]));
   const ordered: Model[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (model: Model, path: string[]) => {
+  const visit = (model: Model, path: Model[]) => {
     if (state.get(model.id) === 'done') return;
     if (state.get(model.id) === 'visiting') {
-      const cycle = [...path.slice(path.indexOf(model.id)), model.id];
-      throw new ModelError(`models read each other in a cycle: ${cycle.join(' → ')}`, {
+      const cycle = [...path.slice(path.indexOf(model)), model];
+      const steps = cycle.slice(0, -1).map((reader, i) => {
+        const read = cycle[i + 1]!;
+        const line = reader.references.find((r) => r.table === read.id)!.line;
+        return `${reader.file}:${line} reads ${read.id}`;
+      });
+      throw new ModelError(`models read each other in a cycle: ${steps.join(', ')}`, {
         action: 'break the cycle: one of these models must not read the next',
       });
     }
     state.set(model.id, 'visiting');
-    for (const dep of model.dependsOn) visit(byId.get(dep)!, [...path, model.id]);
+    for (const dep of model.dependsOn) visit(byId.get(dep)!, [...path, model]);
     state.set(model.id, 'done');
     ordered.push(model);
   };
@@ -147,31 +202,81 @@ function orderByDependencies(models: Model[]): Model[] {
   return ordered;
 }
 
-/** Builds every model in order, all in one transaction: the warehouse moves to the new models at once or not at all. */
-export async function buildModels(
-  db: Warehouse,
-  models: readonly Model[],
-  variables: Readonly<Record<string, string>>,
-  onModel: (model: Model, ms: number) => void = () => {},
-): Promise<void> {
-  for (const [name, value] of Object.entries(variables)) {
-    await db.run(`SET VARIABLE ${ident(name)} = ${literal(value)}`);
-  }
-  await db.transaction(async () => {
-    for (const model of models) {
-      const started = performance.now();
-      const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
-      try {
-        await dropIfOtherKind(db, model, kind);
-        await db.run(`CREATE OR REPLACE ${kind} ${model.id} AS\n${model.sql}`);
-        await commentOn(db, model, model.id);
-      } catch (error) {
-        if (error instanceof ModelError) throw error;
-        throw new ModelError(`${model.file}: ${(error as Error).message}`, { action: 'fix the model SQL (run it alone in DuckDB to see where)', cause: error });
-      }
-      onModel(model, performance.now() - started);
+/**
+ * The models a selection names, in build order. Each selector is a model (`fct_digitization` or
+ * `marts.fct_digitization`) or a folder of sql/ (`staging.motcua`, `marts`); `+` after it adds
+ * the models that read it, directly or not, and `+` before it the models it reads.
+ */
+export function selectModels(models: Model[], selectors: readonly string[]): Model[] {
+  const selected = new Set<string>();
+  for (const raw of selectors) {
+    const upstream = raw.startsWith('+');
+    const downstream = raw.endsWith('+');
+    const selector = raw.replace(/^\+|\+$/g, '');
+    const matched = models.filter((m) => m.name === selector || m.id === selector || folderOf(m).startsWith(`${selector}.`) || folderOf(m) === selector);
+    if (matched.length === 0) {
+      throw new ModelError(`--select ${raw}: no model or folder of sql/ is called ${selector}`, {
+        action: 'name a model (fct_digitization, marts.fct_digitization) or a folder (staging.motcua)',
+      });
     }
-  });
+    for (const model of matched) {
+      selected.add(model.id);
+      if (upstream) for (const id of ancestors(models, model)) selected.add(id);
+      if (downstream) for (const id of descendants(models, model)) selected.add(id);
+    }
+  }
+  return models.filter((m) => selected.has(m.id));
+}
+
+/** staging.motcua for sql/staging/motcua/stg_motcua__dossiers.sql. */
+function folderOf(model: Model): string {
+  return dirname(model.file).split(sep).slice(1).join('.');
+}
+
+function ancestors(models: Model[], model: Model): Set<string> {
+  const byId = new Map(models.map((m) => [m.id, m]));
+  const found = new Set<string>();
+  const walk = (m: Model) => {
+    for (const dep of m.dependsOn) {
+      if (found.has(dep)) continue;
+      found.add(dep);
+      walk(byId.get(dep)!);
+    }
+  };
+  walk(model);
+  return found;
+}
+
+function descendants(models: Model[], model: Model): Set<string> {
+  const found = new Set<string>();
+  let frontier = [model.id];
+  while (frontier.length > 0) {
+    const next = models.filter((m) => !found.has(m.id) && m.dependsOn.some((d) => frontier.includes(d))).map((m) => m.id);
+    for (const id of next) found.add(id);
+    frontier = next;
+  }
+  return found;
+}
+
+/** Builds the models in order. Callers hold the transaction (transform builds and tests in one). */
+export async function buildModels(db: Warehouse, models: readonly Model[], onModel: (model: Model, ms: number) => void = () => {}): Promise<void> {
+  for (const model of models) {
+    const started = performance.now();
+    const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
+    try {
+      await dropIfOtherKind(db, model, kind);
+      await db.run(`CREATE OR REPLACE ${kind} ${model.id} AS\n${model.sql}`);
+      await commentOn(db, model, model.id);
+    } catch (error) {
+      if (error instanceof ModelError) throw error;
+      throw new ModelError(`${model.file}: ${(error as Error).message}`, { action: 'fix the model SQL (run it alone in DuckDB to see where)', cause: error });
+    }
+    onModel(model, performance.now() - started);
+  }
+}
+
+export async function setVariables(db: Warehouse, variables: Readonly<Record<string, string>>): Promise<void> {
+  for (const [name, value] of Object.entries(variables)) await db.run(`SET VARIABLE ${ident(name)} = ${literal(value)}`);
 }
 
 /** A model that changes from table to view (or back) must first lose its old kind. */
@@ -186,20 +291,23 @@ async function dropIfOtherKind(db: Warehouse, model: Model, kind: 'TABLE' | 'VIE
   if (existingKind !== kind) await db.run(`DROP ${existingKind} ${model.id}`);
 }
 
-const SHARED_COLUMNS = join(SQL_DIR, 'shared_columns.yaml');
-let sharedColumns: Record<string, string> | undefined;
+const sharedColumns = new Map<string, Record<string, string>>();
 
-/** Descriptions of the columns many models share (sql/shared_columns.yaml), read once. */
-function sharedColumnDescriptions(): Record<string, string> {
-  sharedColumns ??= z.record(z.string(), z.string()).parse(parseYaml(readFileSync(SHARED_COLUMNS, 'utf8')));
-  return sharedColumns;
+/** Descriptions of the columns many models share (sql/shared_columns.yaml), read once per folder. */
+function sharedColumnDescriptions(sqlDir: string): Record<string, string> {
+  let shared = sharedColumns.get(sqlDir);
+  if (!shared) {
+    shared = z.record(z.string(), z.string()).parse(parseYaml(readFileSync(join(sqlDir, 'shared_columns.yaml'), 'utf8')));
+    sharedColumns.set(sqlDir, shared);
+  }
+  return shared;
 }
 
 /** A model's column descriptions: its header's, and the shared ones for the columns it returns. */
 export function columnDescriptions(model: Model, returned: Iterable<string>): Record<string, string> {
-  const shared = sharedColumnDescriptions();
+  const shared = sharedColumnDescriptions(model.sqlDir);
   const described: Record<string, string> = {};
-  for (const column of returned) if (shared[column]) described[column] = shared[column];
+  for (const name of returned) if (shared[name]) described[name] = shared[name];
   return { ...described, ...model.header.columns };
 }
 
@@ -210,14 +318,14 @@ export async function commentOn(db: Warehouse, model: Model, target: string): Pr
   const columns = new Set(
     (await db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE ${target})`)).map((c) => c.column_name),
   );
-  for (const column of Object.keys(model.header.columns)) {
-    if (!columns.has(column)) {
-      throw new ModelError(`${model.file}: the header describes column "${column}", which the model does not return`, {
+  for (const name of Object.keys(model.header.columns)) {
+    if (!columns.has(name)) {
+      throw new ModelError(`${model.file}: the header describes column "${name}", which the model does not return`, {
         action: 'remove it from the header or correct its name',
       });
     }
   }
-  for (const [column, description] of Object.entries(columnDescriptions(model, columns))) {
-    await db.run(`COMMENT ON COLUMN ${target}.${ident(column)} IS ${literal(description.trim())}`);
+  for (const [name, description] of Object.entries(columnDescriptions(model, columns))) {
+    await db.run(`COMMENT ON COLUMN ${target}.${ident(name)} IS ${literal(description.trim())}`);
   }
 }

@@ -15,7 +15,13 @@ import { publish, type PublishResult } from './stages/publish.js';
 import { transform, type TransformResult } from './stages/transform.js';
 import { prepareWarehouse } from './warehouse.js';
 
-export type RunOptions = { only?: StageName | undefined; sources?: string[] | undefined; retryFailed?: boolean };
+export type RunOptions = {
+  only?: StageName | undefined;
+  sources?: string[] | undefined;
+  retryFailed?: boolean;
+  /** Build only these models (see selectModels), and test them. */
+  select?: string[] | undefined;
+};
 
 export type RunSummary = {
   runId: string;
@@ -40,7 +46,7 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
   let stage: StageName | 'prepare' = 'prepare';
   let crash: unknown;
   try {
-    await prepareWarehouse(db, CONNECTORS);
+    await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
     await db.run(`INSERT INTO ops.runs (run_id, started_at, outcome) VALUES ($1, current_timestamp, 'running')`, [runId]);
     const ctx: RunContext = { runId, config, db, log: runLog, sources: selectSources(config, options.sources) };
     runLog.info({ sources: ctx.sources.map((s) => s.contract.name), warehouse: config.paths.warehouse }, 'run started');
@@ -54,7 +60,18 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
         }
         if (summary.stages.load.failures.length > 0) break;
       }
-      if (stage === 'transform') summary.stages.transform = await transform(ctx);
+      if (stage === 'transform') {
+        summary.stages.transform = await transform(ctx, { select: options.select });
+        const blocking = summary.stages.transform.blocking;
+        if (blocking.length > 0) {
+          summary.errors.push({
+            stage,
+            message: `${blocking.length} data test${blocking.length > 1 ? 's' : ''} failed: ${blocking.map((t) => `${t.name} (${t.failingRows} rows)`).join('; ')}`,
+            action: 'see ops.test_results for a sample of the failing rows; the models were rolled back and the published release was not changed',
+          });
+          break;
+        }
+      }
       if (stage === 'publish') summary.stages.publish = await publish(ctx);
     }
   } catch (error) {

@@ -30,12 +30,15 @@ CREATE TABLE IF NOT EXISTS ops.cursors (
 CREATE TABLE IF NOT EXISTS ops.load_failures (
   source VARCHAR, sha256 VARCHAR, file_name VARCHAR, error VARCHAR, action VARCHAR, run_id VARCHAR,
   failed_at TIMESTAMP, PRIMARY KEY (source, sha256));
+CREATE TABLE IF NOT EXISTS ops.test_results (
+  run_id VARCHAR, test_name VARCHAR, model VARCHAR, severity VARCHAR, status VARCHAR,
+  failing_rows BIGINT, sample JSON, description VARCHAR, tested_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS ops.quarantine (
   load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
   reason VARCHAR, record VARCHAR);
 `;
 
-export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[]): Promise<void> {
+export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], sqlDir = SQL_DIR): Promise<void> {
   for (const schema of ['raw', ...LAYERS, 'ops', 'seeds']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.runScript(OPS_DDL);
   for (const source of sources) {
@@ -47,12 +50,12 @@ export async function prepareWarehouse(db: Warehouse, sources: readonly SourceCo
       }
     }
   }
-  await loadSeeds(db);
+  await loadSeeds(db, sqlDir);
 }
 
 /** Reloads every sql/seeds/*.csv into seeds.<name>, as text, then the macros that read them. */
-async function loadSeeds(db: Warehouse): Promise<void> {
-  const dir = join(SQL_DIR, 'seeds');
+async function loadSeeds(db: Warehouse, sqlDir: string): Promise<void> {
+  const dir = join(sqlDir, 'seeds');
   await db.transaction(async () => {
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
       await db.run(
@@ -60,7 +63,7 @@ async function loadSeeds(db: Warehouse): Promise<void> {
          SELECT * FROM read_csv(${literal(join(dir, file))}, header = true, delim = ',', quote = '"', all_varchar = true)`,
       );
     }
-    await db.runScript(readFileSync(join(SQL_DIR, 'setup.sql'), 'utf8'));
+    await db.runScript(readFileSync(join(sqlDir, 'setup.sql'), 'utf8'));
   });
   const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
     `SELECT list, alias_key, string_agg(DISTINCT code, ', ') AS codes FROM seeds.code_aliases

@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../config/load.js';
 import { Warehouse, type Row } from '../pipelines/db.js';
 import { createLogger, type Logger } from '../pipelines/log.js';
+import { SQL_DIR } from '../pipelines/warehouse.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -33,6 +34,14 @@ export function sampleConfig(dataDir: string, inboxes: Inboxes, env: Record<stri
   return loadConfig({
     env: { CCHC__WAREHOUSE__DATA_DIR: dataDir, CCHC__SAMPLE__GENERATE_IF_MISSING: 'false', ...sources, ...env },
   });
+}
+
+/** A copy of sql/ to change, with these files added or replaced (paths relative to sql/). */
+export function sqlCopy(files: Record<string, string> = {}): string {
+  const dir = join(tempDir(), 'sql');
+  cpSync(SQL_DIR, dir, { recursive: true });
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
+  return dir;
 }
 
 /** An inbox holding copies of the given fixture files (paths relative to test/fixtures). */

@@ -57,7 +57,7 @@ async function writeMarts(ctx: RunContext, dir: string): Promise<PublishedMart[]
 
 /** A DuckDB file any DuckDB 1.x opens, with the published layers copied as tables and commented. */
 async function writeSnapshot(ctx: RunContext, path: string): Promise<void> {
-  const models = new Map(discoverModels().map((m) => [m.id, m]));
+  const models = new Map(discoverModels(ctx.config.paths.sqlDir).map((m) => [m.id, m]));
   await ctx.db.run(`ATTACH ${literal(path)} AS snapshot (STORAGE_VERSION 'v1.0.0')`);
   try {
     for (const schema of SNAPSHOT_SCHEMAS) {

@@ -1,19 +1,65 @@
-// Stage 3, transform: builds the SQL models of sql/ in dependency order, with the reporting
-// settings of the config as DuckDB variables (getvariable('period_window') in the SQL).
+// Stage 3, transform: builds the SQL models of sql/ in dependency order, with the settings of the
+// config as DuckDB variables and `settings` tables, then runs their data tests, all in one
+// transaction. When a test of severity `error` fails, the transaction is rolled back: the
+// warehouse keeps the models of the last good run, and the run stops before publishing.
 import type { RunContext } from '../context.js';
-import { buildModels, discoverModels } from '../models.js';
+import { recordTestResults, runDataTests, testsOf, type TestResult } from '../model-tests.js';
+import { buildModels, discoverModels, selectModels, setVariables } from '../models.js';
 import { reportingVariables, writeSettings } from '../settings.js';
 
-export type TransformResult = { models: number };
+export type TransformResult = {
+  models: number;
+  tests: TestResult[];
+  /** Tests of severity error that failed: publication is blocked. */
+  blocking: TestResult[];
+};
 
-export async function transform(ctx: RunContext): Promise<TransformResult> {
+export type TransformOptions = { select?: readonly string[] | undefined };
+
+/** Thrown inside the transaction to roll it back; never leaves this module. */
+class BlockingTests extends Error {
+  constructor(readonly results: TestResult[]) {
+    super('blocking data tests failed');
+  }
+}
+
+export async function transform(ctx: RunContext, options: TransformOptions = {}): Promise<TransformResult> {
   const log = ctx.log.child({ stage: 'transform' });
-  const models = discoverModels();
-  await writeSettings(ctx.db, ctx.config);
+  const sqlDir = ctx.config.paths.sqlDir;
+  const all = discoverModels(sqlDir);
+  const models = options.select ? selectModels(all, options.select) : all;
+  const tests = testsOf(models, sqlDir);
   const started = performance.now();
-  await buildModels(ctx.db, models, reportingVariables(ctx.config), (model, ms) => {
-    log.debug({ model: model.id, ms: Math.round(ms) }, 'model built');
-  });
-  log.info({ models: models.length, ms: Math.round(performance.now() - started) }, 'transform done');
-  return { models: models.length };
+  await writeSettings(ctx.db, ctx.config);
+  await setVariables(ctx.db, reportingVariables(ctx.config));
+
+  let results: TestResult[];
+  try {
+    results = await ctx.db.transaction(async () => {
+      await buildModels(ctx.db, models, (model, ms) => log.debug({ model: model.id, ms: Math.round(ms) }, 'model built'));
+      const tested = await runDataTests(ctx.db, tests);
+      if (tested.some(isBlocking)) throw new BlockingTests(tested);
+      return tested;
+    });
+  } catch (error) {
+    if (!(error instanceof BlockingTests)) throw error;
+    results = error.results;
+  }
+  await recordTestResults(ctx.db, ctx.runId, results);
+
+  const blocking = results.filter(isBlocking);
+  for (const r of results.filter((t) => t.status === 'fail')) {
+    const fields = { test: r.name, severity: r.severity, failing_rows: r.failingRows, sample: r.sample };
+    if (r.severity === 'error') log.error(fields, 'data test failed: publication blocked');
+    else log.warn(fields, 'data test found rows to look at');
+  }
+  log.info(
+    { models: models.length, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },
+    blocking.length > 0 ? 'transform rolled back' : 'transform done',
+  );
+  return { models: models.length, tests: results, blocking };
+}
+
+function isBlocking(result: TestResult): boolean {
+  return result.status === 'fail' && result.severity === 'error';
 }

@@ -6,7 +6,6 @@ description: >
   at the end, exactly one of the three, which is what makes the Biểu 06 identities hold.
 grain: one row per dossier and period in which it is to be processed
 primary_key: [period_key, dossier_id]
-materialized: view
 columns:
   period_type: year, half, quarter or month
   period_key: Period

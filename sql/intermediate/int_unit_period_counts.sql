@@ -7,6 +7,7 @@ description: >
   rows, without a level, and counts in the city total only.
 grain: one row per period and unit, plus one per period and level and one per period
 primary_key: [period_key, unit_code]
+materialized: table
 columns:
   received_online: Received online in the period
   received_direct: Received directly or by post in the period

@@ -15,6 +15,9 @@ columns:
   calendar_end: Last day of the calendar period
   is_complete: The data reaches the end of the window
   previous_period_key: The period of the same type just before
+tests:
+  - expression: period_start <= period_end
+    name: periods end after they start
 */
 with periods as (
     select * from intermediate.int_periods

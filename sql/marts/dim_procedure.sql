@@ -16,6 +16,10 @@ columns:
   processing_days: Thời hạn giải quyết, working days
   fee_vnd: Phí, lệ phí, đồng
   is_in_force: In force
+tests:
+  - accepted_values: { column: level, values: [city, commune] }
+  - accepted_values: { column: online_level, values: [2, 3, 4] }
+  - not_null: [procedure_name, level]
 */
 with procedures as (
     select * from staging.stg_motcua__procedures

@@ -13,6 +13,9 @@ columns:
   valid_from: First day the unit existed (NULL when earlier than the data)
   valid_to: Last day the unit existed (NULL while it exists)
   is_rollup: A roll-up of a level, not a real unit
+tests:
+  - accepted_values: { column: level, values: [entity, city, commune] }
+  - not_null: [unit_name, level]
 */
 with units as (
     select * from staging.stg_seeds__units

@@ -28,6 +28,10 @@ columns:
   actual_cumulative_mvnd: Thực hiện from the start of the year to the end of the period, millions of đồng
   actual_period_mvnd: Thực hiện within the period, millions of đồng (from the cumulative figures, else as printed)
   execution_rate: actual_cumulative_mvnd / estimate_mvnd, a fraction
+tests:
+  - accepted_values: { column: period_type, values: [quarter, year] }
+  - expression: estimate_mvnd >= 0 or estimate_mvnd is null
+    name: estimates are not negative
 */
 with lines as (
     select * from staging.stg_ngansach__budget_lines

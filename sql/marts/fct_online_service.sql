@@ -9,6 +9,13 @@ columns:
   dossiers_of_online_procedures: Received in the period for procedures offered online (level 3 or 4)
   dossiers_online: Of those, received online
   online_rate: dossiers_online / dossiers_of_online_procedures, a fraction
+tests:
+  - accepted_values: { column: scope, values: [total, level, unit] }
+  - accepted_values: { column: period_type, values: [year, half, quarter, month] }
+  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
+  - relationships: { column: period_key, to: marts.dim_period, field: period_key }
+  - expression: dossiers_online <= dossiers_of_online_procedures
+    name: online within the dossiers of online procedures
 */
 with counts as (
     select * from intermediate.int_unit_period_counts

@@ -23,6 +23,9 @@ columns:
   computed_points: Points the measure earns under the thresholds of the config; years are scored once they are over
   thresholds: The thresholds, as text
   matches_published: computed_points equals published_points; NULL when either is missing
+tests:
+  - expression: computed_points is null or computed_points <= max_points
+    name: computed points within the criterion's maximum
 */
 with published as (
     select

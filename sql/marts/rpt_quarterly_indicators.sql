@@ -36,6 +36,9 @@ columns:
   target_online_payment_rate: Target of the year for online payment, where set
   target_result_digitization_rate: Target of the year for result digitization, where set
   target_in_progress_overdue: Target of the year for overdue dossiers (at most), where set
+tests:
+  - accepted_values: { column: period_type, values: [quarter] }
+  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
 */
 with resolution as (
     select * from marts.fct_tthc_resolution where period_type = 'quarter'

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { inboxWith, tempDir, writeText } from '../helpers.js';
+import { inboxWith, sqlCopy, tempDir, writeText } from '../helpers.js';
 
 const CCHC = join(import.meta.dirname, '..', '..', 'bin', 'cchc.js');
 
@@ -17,10 +17,11 @@ async function cchc(args: string[], env: Record<string, string> = {}): Promise<{
   }
 }
 
-function configFor(files: string[]): string {
+function configFor(files: string[], sqlDir?: string): string {
   const dir = tempDir();
   inboxWith(dir, files);
-  return writeText(join(dir, 'config.yaml'), 'warehouse:\n  data_dir: ./data\nsources:\n  motcua:\n    inbox: ./inbox\n');
+  const sql = sqlDir ? `  sql_dir: ${sqlDir}\n` : '';
+  return writeText(join(dir, 'config.yaml'), `warehouse:\n  data_dir: ./data\n${sql}sources:\n  motcua:\n    inbox: ./inbox\n`);
 }
 
 describe('the cchc command', () => {
@@ -45,10 +46,19 @@ describe('the cchc command', () => {
     expect(stderr).toContain('→ re-export the file with this column');
   });
 
+  it('exits 1 naming the data test that failed and blocked publication', async () => {
+    const sqlDir = sqlCopy({ 'tests/no_dossier_ever.sql': "/*\ndescription: Fails on any dossier.\n*/\nselect dossier_id from staging.stg_motcua__dossiers\n" });
+    const config = configFor(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv'], sqlDir);
+    const { code, stdout, stderr } = await cchc(['run', '--config', config]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/\[transform\] 1 data test failed: no_dossier_ever \(5 rows\)/);
+    expect(stdout).not.toContain('Published');
+  });
+
   it('checks a config, its sources, seeds and models', async () => {
     const { code, stdout } = await cchc(['check', '--config', configFor([])]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/seeds and \d+ SQL models: valid/);
+    expect(stdout).toMatch(/seeds, \d+ SQL models and \d+ data tests: valid/);
   });
 
   it('exits 2 naming the wrong key of a config', async () => {

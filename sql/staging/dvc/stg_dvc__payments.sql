@@ -15,6 +15,9 @@ columns:
   is_paid: The money was received (paid, or paid and later refunded)
   paid_at: Time of payment
   updated_at: Time of this version
+tests:
+  - relationships: { column: dossier_id, to: staging.stg_motcua__dossiers, field: dossier_id }
+    severity: warn
 */
 with source_rows as (
     select * from raw.dvc__payments

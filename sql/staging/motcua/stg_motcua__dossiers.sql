@@ -33,6 +33,12 @@ columns:
   _load_id: ops.loads id of the winning row
   _file: Export file of the winning row
   _row: Row of the winning row in that file
+tests:
+  - not_null: [unit_code, channel, status_code, updated_at]
+  - accepted_values: { column: status_group, values: [registered, received, processing, resolved, stopped] }
+  - accepted_values: { column: channel, values: [direct, online, postal] }
+  - relationships: { column: procedure_code, to: staging.stg_motcua__procedures, field: procedure_code }
+    severity: warn
 */
 with source_rows as (
     select * from raw.motcua__dossiers

@@ -1,0 +1,60 @@
+// Data tests in a run: a failing test of severity error rolls the models back and keeps the
+// published release; one of severity warn is reported and publication goes on.
+import { readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runJob } from '../../pipelines/run.js';
+import { capturedLog, inboxWith, queryFile, sampleConfig, sqlCopy, tempDir } from '../helpers.js';
+
+const EXPORTS = ['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv', 'motcua/ho-so-2024-W13.csv', 'motcua/ho-so-2024-W14.csv'];
+
+/** A copy of sql/ with one more model and one more SQL test. */
+function sqlWith(test: { severity: 'error' | 'warn'; sql: string }): string {
+  return sqlCopy({
+    'marts/fct_probe.sql': '/*\ndescription: A model only this test adds.\ngrain: one row\ncolumns:\n  one: The number one\n*/\nselect 1 as one\n',
+    'tests/every_total_is_wrong.sql': `/*\ndescription: A rule no data can keep.\nseverity: ${test.severity}\n*/\n${test.sql}\n`,
+  });
+}
+
+describe('data tests in a run', () => {
+  const breakEveryTotal = "select period_key, received_total from marts.fct_tthc_resolution where scope = 'total'";
+
+  it('keeps the previous release and the previous models when a test of severity error fails, naming it', async () => {
+    const dir = tempDir();
+    const inboxes = { motcua: inboxWith(dir, EXPORTS) };
+    const good = await runJob(sampleConfig(join(dir, 'data'), inboxes), capturedLog().log);
+    expect(good.outcome).toBe('success');
+
+    const config = sampleConfig(join(dir, 'data'), inboxes, { CCHC__WAREHOUSE__SQL_DIR: sqlWith({ severity: 'error', sql: breakEveryTotal }) });
+    const blocked = await runJob(config, capturedLog().log);
+    expect(blocked.outcome).toBe('failed');
+    expect(blocked.stages.publish).toBeUndefined();
+    expect(blocked.errors[0]!.message).toMatch(/^1 data test failed: every_total_is_wrong \(\d+ rows\)$/);
+    expect(readlinkSync(join(config.paths.publishDir, 'current'))).toBe(join('releases', good.runId));
+
+    // The build was rolled back: the model the failing run added is not in the warehouse.
+    const probe = await queryFile(config.paths.warehouse, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'fct_probe'");
+    expect(probe).toEqual([{ n: 0 }]);
+    const [recorded] = await queryFile<{ status: string; failing_rows: number; sample: string }>(
+      config.paths.warehouse,
+      `SELECT status, failing_rows, sample FROM ops.test_results WHERE run_id = '${blocked.runId}' AND test_name = 'every_total_is_wrong'`,
+    );
+    expect(recorded).toMatchObject({ status: 'fail' });
+    expect(recorded!.failing_rows).toBeGreaterThan(0);
+    expect(JSON.parse(recorded!.sample)[0]).toHaveProperty('period_key');
+  });
+
+  it('reports a failing test of severity warn and publishes all the same', async () => {
+    const dir = tempDir();
+    const config = sampleConfig(join(dir, 'data'), { motcua: inboxWith(dir, EXPORTS) }, {
+      CCHC__WAREHOUSE__SQL_DIR: sqlWith({ severity: 'warn', sql: breakEveryTotal }),
+    });
+    const { log, lines } = capturedLog();
+    const summary = await runJob(config, log);
+    expect(summary.outcome).toBe('success');
+    expect(summary.stages.publish).toBeDefined();
+    const warned = summary.stages.transform!.tests.find((t) => t.name === 'every_total_is_wrong')!;
+    expect(warned).toMatchObject({ status: 'fail', severity: 'warn' });
+    expect(lines().some((l) => l.level === 40 && l.test === 'every_total_is_wrong')).toBe(true);
+  });
+});

@@ -1,0 +1,69 @@
+// The model graph: the order models build in, what breaks it, and what a selection builds.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ModelError } from '../../pipelines/errors.js';
+import { discoverModels, selectModels } from '../../pipelines/models.js';
+import { sqlCopy } from '../helpers.js';
+
+function modelError(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ModelError);
+    return (error as ModelError).message;
+  }
+  throw new Error('expected a model error');
+}
+
+describe('the model graph', () => {
+  const models = discoverModels();
+  const ids = models.map((m) => m.id);
+
+  it('builds each model after the models it reads, found in its SQL', () => {
+    for (const model of models) {
+      for (const dep of model.dependsOn) expect(ids.indexOf(dep)).toBeLessThan(ids.indexOf(model.id));
+    }
+    expect(models.find((m) => m.id === 'marts.fct_digitization')!.dependsOn).toEqual(['intermediate.int_unit_period_counts']);
+  });
+
+  it('names every reader, with file and line, of a model that was deleted', () => {
+    const dir = sqlCopy();
+    rmSync(join(dir, 'staging', 'motcua', 'stg_motcua__procedures.sql'));
+    expect(modelError(() => discoverModels(dir))).toMatch(
+      /^models read tables that are not models: staging\.stg_motcua__procedures, read by sql\/intermediate\/int_dossiers_classified\.sql:\d+, sql\/marts\/dim_procedure\.sql:\d+$/,
+    );
+  });
+
+  it('reports a cycle with the file and line of each step', () => {
+    const dir = sqlCopy();
+    const model = (name: string, reads: string) =>
+      writeFileSync(join(dir, 'intermediate', `${name}.sql`), `/*\ndescription: d\ngrain: g\n*/\nselect *\nfrom ${reads}\n`);
+    model('int_a', 'intermediate.int_b');
+    model('int_b', 'intermediate.int_a');
+    expect(modelError(() => discoverModels(dir))).toBe(
+      'models read each other in a cycle: sql/intermediate/int_a.sql:6 reads intermediate.int_b, sql/intermediate/int_b.sql:6 reads intermediate.int_a',
+    );
+  });
+
+  it('refuses a model beyond staging that reads a raw table', () => {
+    const dir = sqlCopy();
+    writeFileSync(join(dir, 'marts', 'fct_raw.sql'), '/*\ndescription: d\ngrain: g\n*/\nselect * from raw.motcua__dossiers\n');
+    expect(modelError(() => discoverModels(dir))).toBe('sql/marts/fct_raw.sql:5 reads raw.motcua__dossiers: only staging models read raw tables');
+  });
+
+  it('selects a model with what it reads (+model) or with what reads it (model+)', () => {
+    const upstream = selectModels(models, ['+fct_digitization']).map((m) => m.id);
+    expect(upstream).toContain('staging.stg_motcua__dossiers');
+    expect(upstream).toContain('marts.fct_digitization');
+    expect(upstream).not.toContain('marts.fct_online_service');
+    const downstream = selectModels(models, ['stg_ngansach__budget_lines+']).map((m) => m.id);
+    expect(downstream).toEqual(['staging.stg_ngansach__budget_lines', 'marts.fct_budget_execution', 'marts.fct_par_criteria', 'marts.rpt_quarterly_indicators']);
+  });
+
+  it('selects the models of a folder, and names a selector that matches none', () => {
+    expect(selectModels(models, ['staging.motcua']).every((m) => m.file.startsWith('sql/staging/motcua/'))).toBe(true);
+    expect(selectModels(models, ['staging.motcua']).length).toBeGreaterThan(5);
+    expect(modelError(() => selectModels(models, ['fct_nothing+']))).toBe('--select fct_nothing+: no model or folder of sql/ is called fct_nothing');
+  });
+});
