@@ -50,6 +50,13 @@ program
       console.log(`\nData tests: ${tests.filter((t) => t.status === 'pass').length} of ${tests.length} pass` + (warned.length > 0 ? `; to look at (warn):` : ''));
       for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} rows`);
     }
+    const reconciled = summary.stages.transform?.reconciliation;
+    if (reconciled) {
+      console.log(
+        `Figures of the reference report: ${reconciled.match} of ${reconciled.match + reconciled.mismatch} match` +
+          (reconciled.inconsistent_in_source > 0 ? `; ${reconciled.inconsistent_in_source} contradict the report itself (see rpt_reconciliation)` : ''),
+      );
+    }
     const published = summary.stages.publish;
     if (published) {
       console.log(`\n${await headlineTable(published.releaseDir)}\n`);

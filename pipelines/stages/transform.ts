@@ -12,6 +12,8 @@ export type TransformResult = {
   tests: TestResult[];
   /** Tests of severity error that failed: publication is blocked. */
   blocking: TestResult[];
+  /** How the figures of the reference report compare (rpt_reconciliation), when it was built. */
+  reconciliation?: Record<'match' | 'mismatch' | 'inconsistent_in_source', number>;
 };
 
 export type TransformOptions = { select?: readonly string[] | undefined };
@@ -53,11 +55,19 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
     if (r.severity === 'error') log.error(fields, 'data test failed: publication blocked');
     else log.warn(fields, 'data test found rows to look at');
   }
+  const reconciliation = blocking.length === 0 && models.some((m) => m.id === 'marts.rpt_reconciliation') ? await reconcile(ctx) : undefined;
+  if (reconciliation) log.info(reconciliation, 'figures of the reference report compared');
   log.info(
     { models: models.length, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },
     blocking.length > 0 ? 'transform rolled back' : 'transform done',
   );
-  return { models: models.length, tests: results, blocking };
+  return { models: models.length, tests: results, blocking, ...(reconciliation && { reconciliation }) };
+}
+
+async function reconcile(ctx: RunContext): Promise<TransformResult['reconciliation']> {
+  const counts = await ctx.db.all<{ status: string; n: number }>('SELECT status, count(*) AS n FROM marts.rpt_reconciliation GROUP BY status');
+  const count = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
+  return { match: count('match'), mismatch: count('mismatch'), inconsistent_in_source: count('inconsistent_in_source') };
 }
 
 function isBlocking(result: TestResult): boolean {

@@ -1,0 +1,116 @@
+/*
+description: >
+  Every figure of the reference report (sql/seeds/published_figures.csv) next to the figure the
+  warehouse derives: match when they agree to the precision the report prints them with,
+  mismatch when they do not, inconsistent_in_source for the figures of the report that
+  contradict each other and cannot all hold in any data, with the reason.
+grain: one row per published figure and measure
+primary_key: [figure_id, measure, unit_code]
+columns:
+  figure_id: Id of the figure (D1 … B4), as in the domain notes
+  measure: The column of the mart it is compared with
+  description: What the report says it is
+  period_key: The period
+  unit_code: The unit or roll-up
+  item_key: The budget line, for budget figures
+  mart: The mart the derived figure comes from
+  published_value: The figure as the report prints it (budget amounts in millions of đồng)
+  derived_value: The figure the warehouse derives
+  difference: derived_value - published_value
+  precision: The last printed digit of the published figure; they match when they differ by less
+  status: match, mismatch or inconsistent_in_source
+  reason: Why a figure is inconsistent or differs, or a note on how it was read
+tests:
+  - accepted_values: { column: status, values: [match, mismatch, inconsistent_in_source] }
+*/
+with figures as (
+    select
+        figure_id, measure, description,
+        nullif(period_key, '') as period_key,
+        nullif(unit_code, '') as unit_code,
+        nullif(item_key, '') as item_key,
+        mart,
+        published_value::double as published_value,
+        precision::double as precision,
+        status,
+        nullif(reason, '') as reason
+    from seeds.published_figures
+),
+
+dossier_measures as (
+    unpivot (select 'fct_tthc_resolution' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_tthc_resolution)
+    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
+    union all by name
+    unpivot (select 'fct_digitization' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_digitization)
+    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
+    union all by name
+    unpivot (select 'fct_online_service' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_online_service)
+    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
+    union all by name
+    unpivot (select 'fct_online_payment' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_online_payment)
+    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
+    union all by name
+    unpivot (select 'fct_feedback_satisfaction' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_feedback_satisfaction)
+    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
+),
+
+budget_measures as (
+    unpivot (
+        select 'fct_budget_execution' as mart, period_key, unit_code, item_key,
+            estimate_mvnd, actual_cumulative_mvnd, actual_period_mvnd, execution_rate
+        from marts.fct_budget_execution
+        where item_key is not null
+    )
+    on estimate_mvnd, actual_cumulative_mvnd, actual_period_mvnd, execution_rate into name measure value value
+),
+
+-- The catalogue has no period: procedures in force for the city, and for each level's roll-up.
+procedure_measures as (
+    select 'dim_procedure' as mart, null::varchar as period_key, u.unit_code, null::varchar as item_key,
+        'procedures_in_force' as measure, count(*)::double as value
+    from marts.dim_procedure as p
+    inner join marts.dim_unit as u on u.level = 'entity' or (u.is_rollup and u.level = p.level)
+    where p.is_in_force
+    group by u.unit_code
+),
+
+derived as (
+    select mart, period_key, unit_code, null::varchar as item_key, measure, value from dossier_measures
+    union all
+    select mart, period_key, unit_code, item_key, measure, value from budget_measures
+    union all
+    select mart, period_key, unit_code, item_key, measure, value from procedure_measures
+),
+
+compared as (
+    select
+        f.*,
+        d.value as derived_value,
+        d.value - f.published_value as difference
+    from figures as f
+    left join derived as d
+        on d.mart = f.mart
+        and d.measure = f.measure
+        and d.period_key is not distinct from f.period_key
+        and d.unit_code is not distinct from f.unit_code
+        and d.item_key is not distinct from f.item_key
+),
+
+final as (
+    select
+        figure_id, measure, description, period_key, unit_code, item_key, mart,
+        published_value, derived_value, difference, precision,
+        case
+            when status = 'inconsistent' then 'inconsistent_in_source'
+            when abs(difference) < precision then 'match'
+            else 'mismatch'
+        end as status,
+        case
+            when status <> 'inconsistent' and derived_value is null then 'the warehouse derives no such figure: the period, unit or line is not in the data'
+            when status <> 'inconsistent' and abs(difference) >= precision then 'differs by ' || difference || ', more than the printed precision'
+            else reason
+        end as reason
+    from compared
+)
+
+select * from final
