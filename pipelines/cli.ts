@@ -16,7 +16,7 @@ import { createLogger } from './log.js';
 import { DOCS_DIR, writeDocs } from './docs.js';
 import { testsOf } from './model-tests.js';
 import { discoverModels } from './models.js';
-import { runJob } from './run.js';
+import { runJob, type RunSummary } from './run.js';
 import { headlineTable } from './summary.js';
 import { prepareWarehouse } from './warehouse.js';
 
@@ -44,35 +44,7 @@ program
       retryFailed: options.retryFailed ?? false,
       select: options.select?.flatMap((s) => s.split(',')).filter(Boolean),
     });
-    const tests = summary.stages.transform?.tests ?? [];
-    const warned = tests.filter((t) => t.status === 'fail' && t.severity === 'warn');
-    if (tests.length > 0) {
-      console.log(`\nData tests: ${tests.filter((t) => t.status === 'pass').length} of ${tests.length} pass` + (warned.length > 0 ? `; to look at (warn):` : ''));
-      for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} rows`);
-    }
-    const reconciled = summary.stages.transform?.reconciliation;
-    if (reconciled) {
-      console.log(
-        `Figures of the reference report: ${reconciled.match} of ${reconciled.match + reconciled.mismatch} match` +
-          (reconciled.inconsistent_in_source > 0 ? `; ${reconciled.inconsistent_in_source} contradict the report itself (see rpt_reconciliation)` : ''),
-      );
-    }
-    const published = summary.stages.publish;
-    if (published) {
-      console.log(`\n${await headlineTable(published.releaseDir)}\n`);
-      console.log(`Published ${published.marts.length} marts as Parquet, the DuckDB snapshot and manifest.json in`);
-      console.log(`  ${published.releaseDir}`);
-      console.log(`  (current release: ${published.currentLink})`);
-    }
-    const failedBefore = summary.stages.load?.failedBefore ?? [];
-    if (failedBefore.length > 0) {
-      console.error(`\nNot loaded, as in an earlier run (see ops.load_failures; \`cchc run --retry-failed\` tries them again): ${failedBefore.join(', ')}`);
-    }
-    if (summary.outcome === 'failed') {
-      console.error(`\nThe run failed (${summary.runId}); the published release was not changed.`);
-      for (const error of summary.errors) console.error(`- [${error.stage}] ${error.message}\n  → ${error.action}`);
-      process.exitCode = 1;
-    }
+    await printRun(summary);
   });
 
 program
@@ -122,11 +94,44 @@ program
 
 program
   .command('docs')
-  .description('write the reference documents generated from the code (docs/sources.md)')
+  .description('write the reference documents generated from the code: docs/sources.md and docs/data-dictionary.md')
   .option('-o, --out <dir>', 'folder to write', DOCS_DIR)
   .action(async (options: { out: string }) => {
     for (const path of await writeDocs(resolve(options.out))) console.log(`wrote ${path}`);
   });
+
+/** What a person reads after a run: the headline figures, where they are, the tests, what failed. */
+async function printRun(summary: RunSummary): Promise<void> {
+  const published = summary.stages.publish;
+  if (published) {
+    console.log(`\n${await headlineTable(published.releaseDir)}\n`);
+    console.log(`Published ${published.marts.length} marts as Parquet, the DuckDB snapshot and manifest.json in`);
+    console.log(`  ${published.releaseDir}`);
+    console.log(`  (current release: ${published.currentLink})`);
+  }
+  const tests = summary.stages.transform?.tests ?? [];
+  const warned = tests.filter((t) => t.status === 'fail' && t.severity === 'warn');
+  if (tests.length > 0) {
+    console.log(`\nData tests: ${tests.filter((t) => t.status === 'pass').length} of ${tests.length} pass${warned.length > 0 ? '; to look at (warn):' : ''}`);
+    for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} rows (see ops.test_results)`);
+  }
+  const reconciled = summary.stages.transform?.reconciliation;
+  if (reconciled) {
+    console.log(
+      `Figures of the reference report: ${reconciled.match} of ${reconciled.match + reconciled.mismatch} match` +
+        (reconciled.inconsistent_in_source > 0 ? `; ${reconciled.inconsistent_in_source} contradict the report itself (see rpt_reconciliation)` : ''),
+    );
+  }
+  const failedBefore = summary.stages.load?.failedBefore ?? [];
+  if (failedBefore.length > 0) {
+    console.error(`\nNot loaded, as in an earlier run (see ops.load_failures; \`cchc run --retry-failed\` tries them again): ${failedBefore.join(', ')}`);
+  }
+  if (summary.outcome === 'failed') {
+    console.error(`\nThe run failed (${summary.runId}); the published release was not changed.`);
+    for (const error of summary.errors) console.error(`- [${error.stage}] ${error.message}\n  → ${error.action}`);
+    process.exitCode = 1;
+  }
+}
 
 /** Each source's inbox exists, and each API answers page 1 with the configured token. */
 async function checkSources(config: Config): Promise<string[]> {

@@ -1,12 +1,18 @@
 // The reference documents that are written from the code itself, so that they cannot drift from
-// it: docs/sources.md, from the connectors' declared contracts. `cchc docs` writes them; a test
-// fails when a committed copy is out of date.
+// it: docs/sources.md, from the connectors' declared contracts, and docs/data-dictionary.md, from
+// the models (built on an empty in-memory warehouse to learn their column types) and their
+// headers. `cchc docs` writes them; a test fails when a committed copy is out of date.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiSettings } from '../config/schema.js';
 import type { ColumnContract, SourceContract } from '../connectors/contract.js';
+import { loadConfig } from '../config/load.js';
 import { CONNECTORS } from '../connectors/registry.js';
+import { Warehouse } from './db.js';
+import { buildModels, columnDescriptions, discoverModels, setVariables, type Model } from './models.js';
+import { reportingVariables, writeSettings } from './settings.js';
+import { prepareWarehouse, SQL_DIR } from './warehouse.js';
 
 export const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
 
@@ -82,8 +88,88 @@ function columnRow(column: ColumnContract): string {
   return `| \`${column.name}\` | ${spellings} | ${column.required ? 'yes' : ''} | ${column.notNull ? 'yes' : ''} | ${type} | ${column.personal ? 'yes' : ''} | ${column.description.replaceAll('|', '\\|')} |`;
 }
 
+const LAYER_TITLES: Record<string, string> = {
+  marts: 'Marts: published as Parquet (`marts/<name>.parquet`) and in the snapshot',
+  intermediate: 'Intermediate models: in the snapshot',
+  staging: 'Staging models: in the snapshot',
+};
+
+export async function dataDictionary(sqlDir = SQL_DIR): Promise<string> {
+  const db = await Warehouse.open(':memory:');
+  try {
+    await prepareWarehouse(db, CONNECTORS, sqlDir);
+    const config = loadConfig({ env: {} });
+    await writeSettings(db, config);
+    await setVariables(db, reportingVariables(config));
+    const models = discoverModels(sqlDir);
+    await buildModels(db, models);
+    const byId = new Map(models.map((m) => [m.id, m]));
+    const parts = [
+      '# Data dictionary',
+      '',
+      '<!-- Written by `cchc docs` from the models of sql/ and their headers; do not edit by hand. -->',
+      '',
+      'Every table the warehouse publishes, with its grain and its columns. The marts are the',
+      'Parquet files of each release; the snapshot (`cchc.duckdb`) holds them too, with the staging',
+      'and intermediate models, the seeds and the settings, and these descriptions as comments.',
+      'Personal data never leaves `raw`, which is not published.',
+    ];
+    for (const layer of ['marts', 'intermediate', 'staging'] as const) {
+      parts.push('', `## ${LAYER_TITLES[layer]}`);
+      for (const model of models.filter((m) => m.schema === layer).sort((a, b) => a.id.localeCompare(b.id))) {
+        const columns = await db.all<{ name: string; type: string }>(`SELECT column_name AS name, column_type AS type FROM (DESCRIBE ${model.id})`);
+        const described = columnDescriptions(model, columns.map((c) => c.name));
+        parts.push(
+          '',
+          `### \`${model.id}\``,
+          '',
+          model.header.description.trim(),
+          '',
+          `- Grain: ${model.header.grain.trim()}`,
+          ...(model.header.primary_key ? [`- Primary key: ${model.header.primary_key.map((c) => `\`${c}\``).join(', ')}`] : []),
+          `- Reads: ${model.dependsOn.map((d) => `\`${d}\``).join(', ') || 'sources only'}`,
+          `- Lineage (sources): ${sourcesOf(model, byId).map((t) => `\`${t}\``).join(', ')}`,
+          '',
+          '| column | type | description |',
+          '| --- | --- | --- |',
+          ...columns.map((c) => `| \`${c.name}\` | ${c.type} | ${(described[c.name] ?? '').trim().replaceAll('|', '\\|')} |`),
+        );
+      }
+    }
+    parts.push('', '## Seeds and settings: in the snapshot', '');
+    const reference = await db.all<{ schema_name: string; table_name: string; columns: string }>(
+      `SELECT schema_name, table_name, string_agg(column_name, ', ' ORDER BY column_index) AS columns
+       FROM duckdb_columns() WHERE schema_name IN ('seeds', 'settings') GROUP BY ALL ORDER BY ALL`,
+    );
+    parts.push('| table | columns |', '| --- | --- |', ...reference.map((r) => `| \`${r.schema_name}.${r.table_name}\` | ${r.columns} |`));
+    return `${parts.join('\n')}\n`;
+  } finally {
+    db.close();
+  }
+}
+
+/** The raw tables, seeds and settings a model rests on, through all the models it reads. */
+function sourcesOf(model: Model, byId: Map<string, Model>): string[] {
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (m: Model) => {
+    for (const { table } of m.references) {
+      const upstream = byId.get(table);
+      if (!upstream) found.add(table);
+      else if (!seen.has(table)) {
+        seen.add(table);
+        walk(upstream);
+      }
+    }
+  };
+  walk(model);
+  return [...found].sort();
+}
+
 export async function writeDocs(dir = DOCS_DIR): Promise<string[]> {
-  const path = join(dir, 'sources.md');
-  await writeFile(path, sourcesReference());
-  return [path];
+  const sources = join(dir, 'sources.md');
+  const dictionary = join(dir, 'data-dictionary.md');
+  await writeFile(sources, sourcesReference());
+  await writeFile(dictionary, await dataDictionary());
+  return [sources, dictionary];
 }

@@ -8,7 +8,10 @@ import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../config/load.js';
 import { Warehouse, type Row } from '../pipelines/db.js';
 import { createLogger, type Logger } from '../pipelines/log.js';
-import { SQL_DIR } from '../pipelines/warehouse.js';
+import { CONNECTORS } from '../connectors/registry.js';
+import { buildModels, discoverModels, selectModels, setVariables } from '../pipelines/models.js';
+import { reportingVariables, writeSettings } from '../pipelines/settings.js';
+import { prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -80,6 +83,30 @@ export function memoryWarehouse(): () => Warehouse {
   });
   afterAll(() => db?.close());
   return () => db!;
+}
+
+type RawRow = Record<string, string | number | null>;
+
+/**
+ * The models of `select` built on an in-memory warehouse whose raw tables hold just the given
+ * rows (columns by their canonical names, as text; _load_id and _row default to 1 and the
+ * row's position). For unit tests of the models: given rows in, rows out.
+ */
+export async function modelsOn(raw: Record<string, RawRow[]>, select: string[], env: Record<string, string> = {}): Promise<Warehouse> {
+  const db = await Warehouse.open(':memory:');
+  await prepareWarehouse(db, CONNECTORS);
+  for (const [table, rows] of Object.entries(raw)) {
+    for (const [index, row] of rows.entries()) {
+      const values = { _load_id: 1, _file: 'given.csv', _row: index + 2, ...row };
+      const names = Object.keys(values);
+      await db.run(`INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(values));
+    }
+  }
+  const config = loadConfig({ env });
+  await writeSettings(db, config);
+  await setVariables(db, reportingVariables(config));
+  await buildModels(db, selectModels(discoverModels(), select));
+  return db;
 }
 
 /** Runs a query against a throwaway in-memory DuckDB (read_parquet(...) and the like). */
