@@ -95,9 +95,11 @@ program
 program
   .command('docs')
   .description('write the reference documents generated from the code: docs/sources.md and docs/data-dictionary.md')
+  .addOption(configOption())
   .option('-o, --out <dir>', 'folder to write', DOCS_DIR)
-  .action(async (options: { out: string }) => {
-    for (const path of await writeDocs(resolve(options.out))) console.log(`wrote ${path}`);
+  .action(async (options: { out: string; config?: string }) => {
+    const config = loadConfig({ file: options.config });
+    for (const path of await writeDocs(resolve(options.out), config.paths.sqlDir)) console.log(`wrote ${path}`);
   });
 
 /** What a person reads after a run: the headline figures, where they are, the tests, what failed. */

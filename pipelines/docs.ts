@@ -10,8 +10,8 @@ import type { ColumnContract, SourceContract } from '../connectors/contract.js';
 import { loadConfig } from '../config/load.js';
 import { CONNECTORS } from '../connectors/registry.js';
 import { Warehouse } from './db.js';
-import { buildModels, columnDescriptions, discoverModels, setVariables, type Model } from './models.js';
-import { reportingVariables, writeSettings } from './settings.js';
+import { buildModels, columnDescriptions, discoverModels, type Model } from './models.js';
+import { writeSettings } from './settings.js';
 import { prepareWarehouse, SQL_DIR } from './warehouse.js';
 
 export const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
@@ -100,7 +100,6 @@ export async function dataDictionary(sqlDir = SQL_DIR): Promise<string> {
     await prepareWarehouse(db, CONNECTORS, sqlDir);
     const config = loadConfig({ env: {} });
     await writeSettings(db, config);
-    await setVariables(db, reportingVariables(config));
     const models = discoverModels(sqlDir);
     await buildModels(db, models);
     const byId = new Map(models.map((m) => [m.id, m]));
@@ -166,10 +165,10 @@ function sourcesOf(model: Model, byId: Map<string, Model>): string[] {
   return [...found].sort();
 }
 
-export async function writeDocs(dir = DOCS_DIR): Promise<string[]> {
+export async function writeDocs(dir = DOCS_DIR, sqlDir = SQL_DIR): Promise<string[]> {
   const sources = join(dir, 'sources.md');
   const dictionary = join(dir, 'data-dictionary.md');
   await writeFile(sources, sourcesReference());
-  await writeFile(dictionary, await dataDictionary());
+  await writeFile(dictionary, await dataDictionary(sqlDir));
   return [sources, dictionary];
 }

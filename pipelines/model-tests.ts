@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ident, literal, type Warehouse } from './db.js';
 import { ModelError } from './errors.js';
 import { parseHeader, referencesIn, splitHeader, sqlFiles, type DeclaredTest, type Model } from './models.js';
-import { SQL_DIR } from './warehouse.js';
+import { LAYERS, SQL_DIR } from './warehouse.js';
 
 export type DataTest = {
   name: string;
@@ -41,11 +41,22 @@ const sqlTestHeader = z.strictObject({
 });
 
 /** The tests of these models: declared in their headers, and the SQL tests that read any of them. */
-export function testsOf(models: readonly Model[], sqlDir = SQL_DIR): DataTest[] {
+export function testsOf(models: readonly Model[], sqlDir = SQL_DIR, all: readonly Model[] = models): DataTest[] {
   const ids = new Set(models.map((m) => m.id));
   const declared = models.flatMap(declaredTests);
-  const written = sqlTests(sqlDir).filter((t) => t.reads.some((id) => ids.has(id)));
-  return [...declared, ...written];
+  const written = sqlTests(sqlDir);
+  checkTestReferences([...declared, ...written], new Set(all.map((m) => m.id)));
+  return [...declared, ...written.filter((t) => t.reads.some((id) => ids.has(id)))];
+}
+
+/** A test that reads a model that does not exist fails the check, not the nightly run. */
+function checkTestReferences(tests: readonly DataTest[], ids: Set<string>): void {
+  const missing = tests.flatMap((t) => t.reads.filter((id) => LAYERS.some((layer) => id.startsWith(`${layer}.`)) && !ids.has(id)).map((id) => `${t.name} reads ${id}`));
+  if (missing.length > 0) {
+    throw new ModelError(`data tests read tables that are not models: ${missing.join('; ')}`, {
+      action: 'correct the test (sql/tests/, or relationships in a model header), or create the model',
+    });
+  }
 }
 
 function declaredTests(model: Model): DataTest[] {
@@ -68,9 +79,10 @@ function compile(model: Model, test: DeclaredTest): DataTest {
   }
   if ('accepted_values' in test) {
     const { column, values } = test.accepted_values;
-    const list = values.map((v) => (typeof v === 'string' ? literal(v) : String(v))).join(', ');
+    // Compared as text, so that a list of numbers and a text column (or the reverse) never fail to cast.
+    const list = values.map((v) => literal(String(v))).join(', ');
     return { ...base, name: `${model.name}: accepted_values(${column})`, description: `${column} is one of ${values.join(', ')}`,
-      sql: `SELECT ${ident(column)} AS value, count(*) AS rows FROM ${from} WHERE ${ident(column)} NOT IN (${list}) GROUP BY ALL` };
+      sql: `SELECT ${ident(column)} AS value, count(*) AS rows FROM ${from} WHERE ${ident(column)}::VARCHAR NOT IN (${list}) GROUP BY ALL` };
   }
   if ('relationships' in test) {
     const { column, to, field } = test.relationships;
@@ -100,9 +112,10 @@ export async function runDataTests(db: Warehouse, tests: readonly DataTest[]): P
   const results: TestResult[] = [];
   for (const test of tests) {
     try {
-      const counted = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${test.sql})`);
-      const failingRows = counted?.n ?? 0;
-      const sample = failingRows > 0 ? (await db.all(`SELECT * FROM (${test.sql}) LIMIT ${SAMPLE_ROWS}`)).map(plain) : [];
+      // One pass: the count of all failing rows rides on each of the first few.
+      const rows = await db.all(`SELECT *, count(*) OVER () AS _failing_rows FROM (${test.sql}) LIMIT ${SAMPLE_ROWS}`);
+      const failingRows = Number(rows[0]?._failing_rows ?? 0);
+      const sample = rows.map(({ _failing_rows, ...row }) => plain(row));
       const { name, model, severity, description } = test;
       results.push({ name, model, severity, description, status: failingRows > 0 ? 'fail' : 'pass', failingRows, sample });
     } catch (error) {

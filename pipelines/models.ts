@@ -141,9 +141,14 @@ function readModel(path: string, schema: Model['schema'], sqlDir: string): Model
  * breaks), so that neither is mistaken for a reference.
  */
 export function referencesIn(sql: string, headerLines = 0): Reference[] {
-  const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (text) => text.replace(/[^\n]/g, ' '));
+  // Blanked: comments, string literals (with E'' escapes) and quoted names holding a dot ("a.b" is one name).
+  const blank = (text: string) => text.replace(/[^\n]/g, ' ');
+  const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"/g, (text) =>
+    text.startsWith('"') && !text.includes('.') ? text : blank(text),
+  );
   const references: Reference[] = [];
-  for (const match of code.matchAll(/\b(raw|seeds|settings|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b/gi)) {
+  const pattern = /(?<![\w."])"?(raw|seeds|settings|staging|intermediate|marts)"?\s*\.\s*"?([a-z_][a-z0-9_]*)\b"?/gi;
+  for (const match of code.matchAll(pattern)) {
     references.push({
       table: `${match[1]!.toLowerCase()}.${match[2]!.toLowerCase()}`,
       line: headerLines + code.slice(0, match.index).split('\n').length,
@@ -273,10 +278,6 @@ export async function buildModels(db: Warehouse, models: readonly Model[], onMod
     }
     onModel(model, performance.now() - started);
   }
-}
-
-export async function setVariables(db: Warehouse, variables: Readonly<Record<string, string>>): Promise<void> {
-  for (const [name, value] of Object.entries(variables)) await db.run(`SET VARIABLE ${ident(name)} = ${literal(value)}`);
 }
 
 /** A model that changes from table to view (or back) must first lose its old kind. */

@@ -72,7 +72,10 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
           break;
         }
       }
-      if (stage === 'publish') summary.stages.publish = await publish(ctx);
+      if (stage === 'publish' && options.select) {
+        // Models beyond the selection were not rebuilt: publishing would mix old and new figures.
+        runLog.info({ select: options.select }, 'a partial build (--select) is not published; run without --select to publish');
+      } else if (stage === 'publish') summary.stages.publish = await publish(ctx);
     }
   } catch (error) {
     // An unexpected error is recorded as a failure too, then thrown on for its stack trace.

@@ -3,13 +3,12 @@
 import type { Config } from '../config/load.js';
 import type { Warehouse } from './db.js';
 
-/** The reporting settings, as DuckDB variables for the models: getvariable('period_window'). */
+/** The reporting settings the models read: reporting_setting('period_window') (sql/setup.sql). */
 export function reportingVariables(config: Config): Record<string, string> {
   return { period_window: config.reporting.period_window, finished_date: config.reporting.finished_date };
 }
 
 export async function writeSettings(db: Warehouse, config: Config): Promise<void> {
-  await db.run('CREATE SCHEMA IF NOT EXISTS settings');
   await db.run('CREATE OR REPLACE TABLE settings.reporting (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
   for (const [name, value] of Object.entries(reportingVariables(config))) {
     await db.run('INSERT INTO settings.reporting VALUES ($1, $2)', [name, value]);

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
 `;
 
 export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], sqlDir = SQL_DIR): Promise<void> {
-  for (const schema of ['raw', ...LAYERS, 'ops', 'seeds']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  for (const schema of ['raw', ...LAYERS, 'ops', 'seeds', 'settings']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await db.run('CREATE TABLE IF NOT EXISTS settings.reporting (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
   await db.runScript(OPS_DDL);
   for (const source of sources) {
     for (const table of Object.values(source.tables)) {

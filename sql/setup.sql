@@ -55,3 +55,8 @@ create or replace macro code_of(list_name, value) as
 
 create or replace macro group_of(list_name, value) as
     (select any_value(group_name) from seeds.code_aliases a where a.list = list_name and a.alias_key = norm_key(value));
+
+-- A reporting setting of the config (settings.reporting, written before each build): a table,
+-- not a session variable, so that views read the same value in any session.
+create or replace macro reporting_setting(setting_name) as
+    (select any_value(value) from settings.reporting r where r.name = setting_name);

@@ -9,8 +9,8 @@ import { loadConfig, type Config } from '../config/load.js';
 import { Warehouse, type Row } from '../pipelines/db.js';
 import { createLogger, type Logger } from '../pipelines/log.js';
 import { CONNECTORS } from '../connectors/registry.js';
-import { buildModels, discoverModels, selectModels, setVariables } from '../pipelines/models.js';
-import { reportingVariables, writeSettings } from '../pipelines/settings.js';
+import { buildModels, discoverModels, selectModels } from '../pipelines/models.js';
+import { writeSettings } from '../pipelines/settings.js';
 import { prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -102,9 +102,7 @@ export async function modelsOn(raw: Record<string, RawRow[]>, select: string[], 
       await db.run(`INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(values));
     }
   }
-  const config = loadConfig({ env });
-  await writeSettings(db, config);
-  await setVariables(db, reportingVariables(config));
+  await writeSettings(db, loadConfig({ env }));
   await buildModels(db, selectModels(discoverModels(), select));
   return db;
 }

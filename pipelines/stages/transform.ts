@@ -1,11 +1,10 @@
 // Stage 3, transform: builds the SQL models of sql/ in dependency order, with the settings of the
-// config as DuckDB variables and `settings` tables, then runs their data tests, all in one
-// transaction. When a test of severity `error` fails, the transaction is rolled back: the
+// config written as `settings` tables, then runs their data tests, all in one transaction. When a test of severity `error` fails, the transaction is rolled back: the
 // warehouse keeps the models of the last good run, and the run stops before publishing.
 import type { RunContext } from '../context.js';
 import { recordTestResults, runDataTests, testsOf, type TestResult } from '../model-tests.js';
-import { buildModels, discoverModels, selectModels, setVariables } from '../models.js';
-import { reportingVariables, writeSettings } from '../settings.js';
+import { buildModels, discoverModels, selectModels } from '../models.js';
+import { writeSettings } from '../settings.js';
 
 export type TransformResult = {
   models: number;
@@ -30,14 +29,13 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   const sqlDir = ctx.config.paths.sqlDir;
   const all = discoverModels(sqlDir);
   const models = options.select ? selectModels(all, options.select) : all;
-  const tests = testsOf(models, sqlDir);
+  const tests = testsOf(models, sqlDir, all);
   const started = performance.now();
-  await writeSettings(ctx.db, ctx.config);
-  await setVariables(ctx.db, reportingVariables(ctx.config));
-
   let results: TestResult[];
   try {
     results = await ctx.db.transaction(async () => {
+      // The settings the models read roll back with them.
+      await writeSettings(ctx.db, ctx.config);
       await buildModels(ctx.db, models, (model, ms) => log.debug({ model: model.id, ms: Math.round(ms) }, 'model built'));
       const tested = await runDataTests(ctx.db, tests);
       if (tested.some(isBlocking)) throw new BlockingTests(tested);

@@ -54,7 +54,7 @@ dossiers_dated as (
         d.due_at::date as due_date,
         case when d.status_group = 'resolved' then
             coalesce(
-                case getvariable('finished_date')
+                case reporting_setting('finished_date')
                     when 'result_returned' then coalesce(d.result_returned_at, d.processing_finished_at)
                     else coalesce(d.processing_finished_at, d.result_returned_at)
                 end,

@@ -64,11 +64,11 @@ calendar_periods as (
 windowed as (
     select
         *,
-        case getvariable('period_window')
+        case reporting_setting('period_window')
             when 'cutoff' then (calendar_start - interval 1 month + interval 14 day)::date
             else calendar_start
         end as period_start,
-        case getvariable('period_window')
+        case reporting_setting('period_window')
             when 'cutoff' then (date_trunc('month', calendar_end) + interval 13 day)::date
             else calendar_end
         end as period_end

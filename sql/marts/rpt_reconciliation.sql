@@ -17,7 +17,8 @@ columns:
   published_value: The figure as the report prints it (budget amounts in millions of đồng)
   derived_value: The figure the warehouse derives
   difference: derived_value - published_value
-  precision: The last printed digit of the published figure; they match when they differ by less
+  precision: The unit of the last printed digit of the published figure
+  rounding: How the report printed it, nearest (rounded) or down (cut); they match when the derived figure prints the same
   status: match, mismatch or inconsistent_in_source
   reason: Why a figure is inconsistent or differs, or a note on how it was read
 tests:
@@ -32,11 +33,13 @@ with figures as (
         mart,
         published_value::double as published_value,
         precision::double as precision,
+        rounding,
         status,
         nullif(reason, '') as reason
     from seeds.published_figures
 ),
 
+-- Every measure of the fact marts, by name; the columns besides the shared ones are measures.
 dossier_measures as (
     unpivot (select 'fct_tthc_resolution' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_tthc_resolution)
     on columns(* exclude (mart, period_key, unit_code)) into name measure value value
@@ -86,7 +89,12 @@ compared as (
     select
         f.*,
         d.value as derived_value,
-        d.value - f.published_value as difference
+        d.value - f.published_value as difference,
+        -- Printed with the report's precision, the derived figure reads as the published one.
+        case f.rounding
+            when 'down' then d.value >= f.published_value and d.value < f.published_value + f.precision
+            else abs(d.value - f.published_value) <= f.precision / 2
+        end as prints_the_same
     from figures as f
     left join derived as d
         on d.mart = f.mart
@@ -99,16 +107,16 @@ compared as (
 final as (
     select
         figure_id, measure, description, period_key, unit_code, item_key, mart,
-        published_value, derived_value, difference, precision,
+        published_value, derived_value, difference, precision, rounding,
         case
             when status = 'inconsistent' then 'inconsistent_in_source'
-            when abs(difference) < precision then 'match'
+            when prints_the_same then 'match'
             else 'mismatch'
         end as status,
         case
-            when status <> 'inconsistent' and derived_value is null then 'the warehouse derives no such figure: the period, unit or line is not in the data'
-            when status <> 'inconsistent' and abs(difference) >= precision then 'differs by ' || difference || ', more than the printed precision'
-            else reason
+            when status = 'inconsistent' or prints_the_same then reason
+            when derived_value is null then 'the warehouse derives no value: the period, unit or line is not in the data, or a rate has nothing to divide by'
+            else 'differs by ' || difference || ': printed to ' || precision || ', it would not read the same'
         end as reason
     from compared
 )

@@ -3,6 +3,7 @@
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { discoverModels, selectModels } from '../../pipelines/models.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, sqlCopy, tempDir } from '../helpers.js';
 
@@ -25,16 +26,25 @@ describe('data tests in a run', () => {
     const good = await runJob(sampleConfig(join(dir, 'data'), inboxes), capturedLog().log);
     expect(good.outcome).toBe('success');
 
-    const config = sampleConfig(join(dir, 'data'), inboxes, { CCHC__WAREHOUSE__SQL_DIR: sqlWith({ severity: 'error', sql: breakEveryTotal }) });
+    // The failing run also changes a setting: it must roll back with the models.
+    const config = sampleConfig(join(dir, 'data'), inboxes, {
+      CCHC__WAREHOUSE__SQL_DIR: sqlWith({ severity: 'error', sql: breakEveryTotal }),
+      CCHC__REPORTING__PERIOD_WINDOW: 'cutoff',
+    });
     const blocked = await runJob(config, capturedLog().log);
     expect(blocked.outcome).toBe('failed');
     expect(blocked.stages.publish).toBeUndefined();
     expect(blocked.errors[0]!.message).toMatch(/^1 data test failed: every_total_is_wrong \(\d+ rows\)$/);
     expect(readlinkSync(join(config.paths.publishDir, 'current'))).toBe(join('releases', good.runId));
 
-    // The build was rolled back: the model the failing run added is not in the warehouse.
+    // The build was rolled back: the model the failing run added is not in the warehouse, and the
+    // settings and the periods are those of the good run, in any session.
     const probe = await queryFile(config.paths.warehouse, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'fct_probe'");
     expect(probe).toEqual([{ n: 0 }]);
+    expect(await queryFile(config.paths.warehouse, "SELECT value FROM settings.reporting WHERE name = 'period_window'")).toEqual([{ value: 'calendar' }]);
+    const q1 = "SELECT strftime(period_start, '%Y-%m-%d') AS s FROM %s WHERE period_key = '2024-Q1'";
+    expect(await queryFile(config.paths.warehouse, q1.replace('%s', 'marts.dim_period'))).toEqual([{ s: '2024-01-01' }]);
+    expect(await queryFile(config.paths.warehouse, q1.replace('%s', 'intermediate.int_periods'))).toEqual([{ s: '2024-01-01' }]);
     const [recorded] = await queryFile<{ status: string; failing_rows: number; sample: string }>(
       config.paths.warehouse,
       `SELECT status, failing_rows, sample FROM ops.test_results WHERE run_id = '${blocked.runId}' AND test_name = 'every_total_is_wrong'`,
@@ -42,6 +52,21 @@ describe('data tests in a run', () => {
     expect(recorded).toMatchObject({ status: 'fail' });
     expect(recorded!.failing_rows).toBeGreaterThan(0);
     expect(JSON.parse(recorded!.sample)[0]).toHaveProperty('period_key');
+  });
+
+  it('builds and tests only the selected models, and does not publish a partial build', async () => {
+    const dir = tempDir();
+    const config = sampleConfig(join(dir, 'data'), { motcua: inboxWith(dir, EXPORTS) });
+    const full = await runJob(config, capturedLog().log);
+    const { log, lines } = capturedLog();
+    const summary = await runJob(config, log, { select: ['+fct_online_service'] });
+    expect(readlinkSync(join(config.paths.publishDir, 'current'))).toBe(join('releases', full.runId));
+    expect(summary.outcome).toBe('success');
+    expect(summary.stages.transform!.models).toBe(selectModels(discoverModels(), ['+fct_online_service']).length);
+    expect(summary.stages.transform!.models).toBeLessThan(discoverModels().length);
+    expect(summary.stages.transform!.tests.every((t) => !t.name.startsWith('fct_budget'))).toBe(true);
+    expect(summary.stages.publish).toBeUndefined();
+    expect(lines().some((l) => String(l.msg).startsWith('a partial build (--select) is not published'))).toBe(true);
   });
 
   it('reports a failing test of severity warn and publishes all the same', async () => {

@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../pipelines/errors.js';
-import { discoverModels, selectModels } from '../../pipelines/models.js';
+import { discoverModels, referencesIn, selectModels } from '../../pipelines/models.js';
 import { sqlCopy } from '../helpers.js';
 
 function modelError(f: () => unknown): string {
@@ -50,6 +50,20 @@ describe('the model graph', () => {
     const dir = sqlCopy();
     writeFileSync(join(dir, 'marts', 'fct_raw.sql'), '/*\ndescription: d\ngrain: g\n*/\nselect * from raw.motcua__dossiers\n');
     expect(modelError(() => discoverModels(dir))).toBe('sql/marts/fct_raw.sql:5 reads raw.motcua__dossiers: only staging models read raw tables');
+  });
+
+  it('finds what a model reads in its SQL, quoted or not, and not in strings, comments or quoted names', () => {
+    const sql = [
+      'select u.unit_name, "staging.total" as x -- marts.fct_in_a_comment',
+      'from "marts"."dim_unit" as u',
+      "join STAGING.stg_seeds__units s on s.note = 'intermediate.int_in_a_string' and e'it\\'s raw.x' <> ''",
+      '/* seeds.in_a_block */ join intermediate . int_periods p on true',
+    ].join('\n');
+    expect(referencesIn(sql)).toEqual([
+      { table: 'marts.dim_unit', line: 2 },
+      { table: 'staging.stg_seeds__units', line: 3 },
+      { table: 'intermediate.int_periods', line: 4 },
+    ]);
   });
 
   it('selects a model with what it reads (+model) or with what reads it (model+)', () => {

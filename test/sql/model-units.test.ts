@@ -60,8 +60,10 @@ describe('int_dossier_periods', () => {
           // Finished on the first day of the next quarter, on its due date: in progress at the end of
           // Q1 (due after it), resolved on time in Q2.
           dossier('FIRST_DAY', { received_at: '25/03/2024 08:00:00', due_at: '01/04/2024', status: '9', processing_finished_at: '01/04/2024 09:00:00', updated_at: '01/04/2024 09:00:00' }),
-          // Due moved by a supplement from 05/02 to 20/02; finished on 15/02: early against the moved date.
-          dossier('MOVED', { received_at: '01/02/2024 08:00:00', due_at: '20/02/2024', status: '10', processing_finished_at: '15/02/2024 10:00:00', result_returned_at: '16/02/2024 10:00:00', updated_at: '16/02/2024 10:00:00' }),
+          // Due on 05/02, moved to 20/02 by a supplement request; finished on 15/02: late against the first
+          // due date, early against the one the latest version carries.
+          { ...dossier('MOVED', { received_at: '01/02/2024 08:00:00', due_at: '05/02/2024', status: '5', updated_at: '02/02/2024 10:00:00' }), _load_id: 1 },
+          { ...dossier('MOVED', { received_at: '01/02/2024 08:00:00', due_at: '20/02/2024', status: '10', processing_finished_at: '15/02/2024 10:00:00', result_returned_at: '16/02/2024 10:00:00', updated_at: '16/02/2024 10:00:00' }), _load_id: 2 },
           // Withdrawn in February: stopped in Q1, neither in progress at its end nor carried into Q2.
           dossier('STOPPED', { received_at: '05/02/2024 08:00:00', due_at: '12/02/2024', status: '7', updated_at: '10/02/2024 11:00:00' }),
           // Due on 29/03 and open: overdue at the end of Q1.
