@@ -72,7 +72,7 @@ function sourceSection(source: SourceContract): string[] {
       '',
       `### \`${key}\` → \`raw.${source.name}__${table.name}\``,
       '',
-      `${table.description}${api ? ` API: \`GET <base_url>/${api.path}\`, cursor \`${api.cursorField}\`.` : ''}`,
+      `${table.description} Key: ${table.primaryKey.map((k) => `\`${k}\``).join(', ')}${table.cursor ? `; versions ordered by \`${table.cursor}\`` : ''}.${api ? ` API: \`GET <base_url>/${api.path}\`, cursor \`${api.cursorField}\`.` : ''}`,
       '',
       '| column | header spellings | column required | value required | type | personal | meaning |',
       '| --- | --- | --- | --- | --- | --- | --- |',

@@ -2,17 +2,11 @@
 // one-stop-shop desk: Monday to Friday, without public holidays.
 
 export type Day = number;
-/** A local timestamp: a day and minutes after midnight. */
-export type Moment = { day: Day; minute: number };
 
 const MS_PER_DAY = 86_400_000;
 
 export function day(iso: string): Day {
   return Math.round(Date.parse(`${iso}T00:00:00Z`) / MS_PER_DAY);
-}
-
-export function isoDate(d: Day): string {
-  return new Date(d * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
 export function weekday(d: Day): number {

@@ -39,21 +39,25 @@ with figures as (
     from seeds.published_figures
 ),
 
--- Every measure of the fact marts, by name; the columns besides the shared ones are measures.
+-- Every measure of the fact marts, by name: the columns besides the shared ones. The marts are
+-- stacked by column name (a measure one mart lacks is NULL there, and UNPIVOT leaves it out).
+fact_rows as (
+    select 'fct_tthc_resolution' as mart, * from marts.fct_tthc_resolution
+    union all by name
+    select 'fct_digitization' as mart, * from marts.fct_digitization
+    union all by name
+    select 'fct_online_service' as mart, * from marts.fct_online_service
+    union all by name
+    select 'fct_online_payment' as mart, * from marts.fct_online_payment
+    union all by name
+    select 'fct_feedback_satisfaction' as mart, * from marts.fct_feedback_satisfaction
+),
+
 dossier_measures as (
-    unpivot (select 'fct_tthc_resolution' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_tthc_resolution)
-    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
-    union all by name
-    unpivot (select 'fct_digitization' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_digitization)
-    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
-    union all by name
-    unpivot (select 'fct_online_service' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_online_service)
-    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
-    union all by name
-    unpivot (select 'fct_online_payment' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_online_payment)
-    on columns(* exclude (mart, period_key, unit_code)) into name measure value value
-    union all by name
-    unpivot (select 'fct_feedback_satisfaction' as mart, period_key, unit_code, columns(* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double from marts.fct_feedback_satisfaction)
+    unpivot (
+        select mart, period_key, unit_code, columns(* exclude (mart, period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name))::double
+        from fact_rows
+    )
     on columns(* exclude (mart, period_key, unit_code)) into name measure value value
 ),
 
