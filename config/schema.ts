@@ -1,5 +1,6 @@
 // The one schema of cchc-warehouse's configuration. Every setting the job reads is declared
 // here, with its default; `config/load.ts` is the only code that reads files or the environment.
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const memorySize = z
@@ -17,6 +18,8 @@ const fileSource = {
   inbox: z.string().min(1),
   /** Extra header spellings, by canonical column: `{ dossier_id: ["Số biên nhận"] }`. */
   header_aliases: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  /** Hours without new data after which the source is reported stale (status, run summary, alert). */
+  max_age_hours: z.number().positive().default(48),
 };
 
 /** How to pull a source's sync API: paged JSON with an `updated_since` cursor and a bearer token. */
@@ -129,6 +132,28 @@ export const configSchema = z.strictObject({
       publish_dir: z.string().min(1).optional(),
       /** The SQL models, seeds and tests; defaults to the project's sql/ folder. */
       sql_dir: z.string().min(1).optional(),
+      /** Releases kept under <publish_dir>/releases; older ones are deleted after a publish (never `current`). */
+      keep_releases: z.number().int().min(1).default(7),
+    })
+    .prefault({}),
+  /** When `cchc schedule` runs the job: a cron expression (5 fields, or 6 with seconds) in a time zone. */
+  schedule: z
+    .strictObject({
+      cron: z.string().refine((e) => cron.validate(e), 'a cron expression such as "0 2 * * *" (minute hour day month weekday)').default('0 2 * * *'),
+      timezone: z
+        .string()
+        .refine(isTimeZone, 'an IANA time zone, such as Asia/Ho_Chi_Minh')
+        .default('Asia/Ho_Chi_Minh'),
+    })
+    .prefault({}),
+  /** Where to send the run summary when a run fails, is partial or finds a stale source. */
+  alerts: z
+    .strictObject({
+      /** Receives a POST of the summary as JSON. A URL with a secret in it belongs in CCHC__ALERTS__WEBHOOK_URL. */
+      webhook_url: z.url({ protocol: /^https?$/ }).optional(),
+      timeout_ms: z.number().int().positive().default(5000),
+      /** Attempts after the first; the alert never holds the run up longer than (retries + 1) × timeout. */
+      retries: z.number().int().min(0).max(5).default(2),
     })
     .prefault({}),
   duckdb: z
@@ -167,6 +192,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -31,6 +31,8 @@ export type PullOptions = {
   resource: ApiResource;
   /** Inclusive; undefined pulls everything. */
   since?: string | undefined;
+  /** Inclusive end of a backfill window; undefined pulls up to now. */
+  until?: string | undefined;
   log: Logger;
 };
 
@@ -50,14 +52,20 @@ export async function* pullPages(options: PullOptions): AsyncGenerator<ApiPage> 
         action: 'the API’s paging does not seem to end: check it, or raise api.max_pages if the volume is real',
       });
     }
-    const url = resourceUrl(settings, resource, { updated_since: key.since, after_id: key.afterId, page_size: String(settings.page_size) });
+    const url = resourceUrl(settings, resource, {
+      updated_since: key.since,
+      after_id: key.afterId,
+      updated_until: options.until,
+      page_size: String(settings.page_size),
+    });
     const endpoint = `GET ${url.pathname}${url.search}`;
     const { text, json } = await getJson(url, options.http, options.log);
     const { items, total } = checkShape(endpoint, json, resource);
     const last = items.at(-1);
     yield { endpoint, text, items, latest: last ? String(last[resource.cursorField]) : undefined };
     // Done when a page holds all that is left: an API that serves fewer items than asked goes on.
-    if (!last || items.length >= total) return;
+    // An API that ignores updated_until is stopped at the window's end all the same.
+    if (!last || items.length >= total || (options.until !== undefined && String(last[resource.cursorField]) > options.until)) return;
     const next = { since: String(last[resource.cursorField]), afterId: String(last[resource.idField]) };
     if (key.since !== undefined && (next.since < key.since || (next.since === key.since && key.afterId !== undefined && next.afterId <= key.afterId))) {
       throw new ApiError(`${endpoint}: the page does not move past the one before (last item ${next.since} ${next.afterId})`, {

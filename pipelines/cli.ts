@@ -1,5 +1,6 @@
-// The `cchc` command line. Exit codes: 0 success, 1 the run failed, 2 the config or the
-// command line is wrong.
+// The `cchc` command line. Exit codes (README): 0 success, 1 the run failed, 2 the config or the
+// command line is wrong, 3 the run was partial (a source failed; the others were published),
+// 4 the run was skipped because another holds the lock.
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -11,12 +12,16 @@ import { DEFAULT_SEED, generateSample } from '../connectors/sample/index.js';
 import { serveUntilStopped } from '../connectors/sample/server.js';
 import { STAGES, type StageName } from './context.js';
 import { Warehouse } from './db.js';
-import { CchcError } from './errors.js';
+import { CchcError, ConfigError } from './errors.js';
 import { createLogger } from './log.js';
+import { createProgress } from './progress.js';
+import { runOnSchedule } from './schedule.js';
+import { stopOnSignals } from './signals.js';
+import { formatStatus, readStatus } from './status.js';
 import { DOCS_DIR, writeDocs } from './docs.js';
 import { testsOf } from './model-tests.js';
 import { discoverModels } from './models.js';
-import { runJob, type RunSummary } from './run.js';
+import { runJob, type RunOptions, type RunSummary } from './run.js';
 import { headlineTable } from './summary.js';
 import { prepareWarehouse } from './warehouse.js';
 
@@ -27,24 +32,76 @@ const program = new Command('cchc')
 const configOption = () =>
   new Option('-c, --config <file>', 'YAML config file (default: CCHC_CONFIG, else the bundled sample config)');
 
+const EXIT_CODES: Record<RunSummary['outcome'], number> = { success: 0, running: 1, failed: 1, partial: 3, skipped: 4 };
+
+const sourcesOption = () =>
+  new Option('--sources <names>', 'comma-separated sources (default: all enabled)').argParser((v) => v.split(',').map((s) => s.trim()));
+
 program
   .command('run')
   .description('run the nightly job once: extract → load → transform → publish')
   .addOption(configOption())
   .addOption(new Option('--only <stage>', 'run one stage alone').choices(STAGES))
-  .option('--sources <names>', 'comma-separated sources to extract and load (default: all enabled)', (v) => v.split(',').map((s) => s.trim()))
+  .addOption(sourcesOption())
   .option('--retry-failed', 'load again the files that failed in earlier runs (see ops.load_failures)')
   .option('--select <models...>', 'build and test only these models: fct_digitization, marts.fct_digitization, a folder (staging.motcua); fct_x+ adds what reads it, +fct_x what it reads')
   .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[] }) => {
-    const config = loadConfig({ file: options.config });
-    const log = createLogger({ level: config.log.level });
-    const summary = await runJob(config, log, {
+    await runAndPrint(loadConfig({ file: options.config }), {
       only: options.only,
       sources: options.sources,
       retryFailed: options.retryFailed ?? false,
       select: options.select?.flatMap((s) => s.split(',')).filter(Boolean),
+      trigger: process.stdin.isTTY ? 'manual' : 'cron',
     });
-    await printRun(summary);
+  });
+
+program
+  .command('backfill')
+  .description('pull a date range of the source APIs again, then load, build and publish as a nightly run does')
+  .addOption(configOption())
+  .requiredOption('--from <date>', 'first day, YYYY-MM-DD (update time of the records, in the API\'s time)', parseDay)
+  .requiredOption('--to <date>', 'last day, YYYY-MM-DD, included', parseDay)
+  .addOption(sourcesOption())
+  .action(async (options: { config?: string; from: string; to: string; sources?: string[] }) => {
+    const config = loadConfig({ file: options.config });
+    if (options.from > options.to) throw new ConfigError(`--from ${options.from} is after --to ${options.to}`, { action: 'give the first day, then the last' });
+    const pulled = configuredSources(config).filter((s) => s.api).map((s) => s.contract.name);
+    const sources = options.sources ?? pulled;
+    const notPulled = sources.filter((s) => !pulled.includes(s));
+    if (sources.length === 0 || notPulled.length > 0) {
+      throw new ConfigError(`backfill re-pulls APIs, and ${notPulled.length > 0 ? `${notPulled.join(', ')} ${notPulled.length > 1 ? 'are' : 'is'} not` : 'no source is'} in API mode`, {
+        action: `choose among the sources with mode: api (${pulled.join(', ') || 'none in this config'}); for file exports, put the files back in the inbox`,
+      });
+    }
+    await runAndPrint(config, {
+      sources,
+      trigger: 'backfill',
+      backfill: { from: `${options.from.replaceAll('-', '')}000000`, to: `${options.to.replaceAll('-', '')}235959` },
+    });
+  });
+
+program
+  .command('schedule')
+  .description('run the job on the schedule of the config (schedule.cron, schedule.timezone) until SIGTERM or Ctrl-C')
+  .addOption(configOption())
+  .option('--cron <expression>', 'this cron expression instead of schedule.cron (6 fields for seconds)')
+  .action(async (options: { config?: string; cron?: string }) => {
+    const config = loadConfig({ file: options.config });
+    const log = createLogger({ level: config.log.level });
+    await runOnSchedule(config, log, options.cron ?? config.schedule.cron);
+  });
+
+program
+  .command('status')
+  .description('the last runs, the current release, the freshness of each source and the failing tests')
+  .addOption(configOption())
+  .option('--json', 'as JSON, for machines')
+  .option('-n, --runs <n>', 'how many runs to list', (v) => parseInteger(v), 5)
+  .action(async (options: { config?: string; json?: boolean; runs: number }) => {
+    const config = loadConfig({ file: options.config });
+    const status = await readStatus(config, options.runs);
+    console.log(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+    process.exitCode = status.healthy ? 0 : 1;
   });
 
 program
@@ -102,6 +159,12 @@ program
     for (const path of await writeDocs(resolve(options.out), config.paths.sqlDir)) console.log(`wrote ${path}`);
   });
 
+/** One run from the command line: stopped cleanly by SIGTERM or Ctrl-C, with progress on a terminal. */
+async function runAndPrint(config: Config, options: RunOptions): Promise<void> {
+  const log = createLogger({ level: config.log.level });
+  await printRun(await runJob(config, log, { signal: stopOnSignals(log).signal, progress: createProgress(), ...options }));
+}
+
 /** What a person reads after a run: the headline figures, where they are, the tests, what failed. */
 async function printRun(summary: RunSummary): Promise<void> {
   const published = summary.stages.publish;
@@ -124,15 +187,18 @@ async function printRun(summary: RunSummary): Promise<void> {
         (reconciled.inconsistent_in_source > 0 ? `; ${reconciled.inconsistent_in_source} contradict the report itself (see rpt_reconciliation)` : ''),
     );
   }
-  const failedBefore = summary.stages.load?.failedBefore ?? [];
-  if (failedBefore.length > 0) {
-    console.error(`\nNot loaded, as in an earlier run (see ops.load_failures; \`cchc run --retry-failed\` tries them again): ${failedBefore.join(', ')}`);
-  }
-  if (summary.outcome === 'failed') {
+  for (const warning of summary.warnings) console.error(`\nwarning: ${warning}`);
+  if (summary.outcome === 'skipped') {
+    console.error(`\nThe run was skipped: ${summary.errors[0]?.message}\n  → ${summary.errors[0]?.action}`);
+  } else if (summary.outcome === 'partial') {
+    console.error(`\nThe run was partial (${summary.runId}): these sources failed; the others were published, and the marts that read a failed source keep their last good data (stale_marts in manifest.json):`);
+  } else if (summary.outcome === 'failed') {
     console.error(`\nThe run failed (${summary.runId}); the published release was not changed.`);
-    for (const error of summary.errors) console.error(`- [${error.stage}] ${error.message}\n  → ${error.action}`);
-    process.exitCode = 1;
   }
+  if (summary.outcome === 'partial' || summary.outcome === 'failed') {
+    for (const error of summary.errors) console.error(`- [${error.stage}${error.source ? ` ${error.source}` : ''}] ${error.message}\n  → ${error.action}`);
+  }
+  process.exitCode = EXIT_CODES[summary.outcome];
 }
 
 /** Each source's inbox exists, and each API answers page 1 with the configured token. */
@@ -170,6 +236,11 @@ function checkWritable(dir: string, key: string): string[] {
   } catch (error) {
     return [`${key} ${dir} is not writable: ${(error as Error).message}\n  → choose a folder the job's user can write`];
   }
+}
+
+function parseDay(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('expected a day as YYYY-MM-DD');
+  return value;
 }
 
 function parseInteger(value: string): number {

@@ -2,7 +2,9 @@
 import type { Config } from '../config/load.js';
 import type { ConfiguredSource } from '../connectors/registry.js';
 import type { Warehouse } from './db.js';
+import { RunInterrupted } from './errors.js';
 import type { Logger } from './log.js';
+import type { Progress } from './progress.js';
 
 export type RunContext = {
   runId: string;
@@ -10,7 +12,15 @@ export type RunContext = {
   db: Warehouse;
   log: Logger;
   sources: ConfiguredSource[];
+  /** Aborted by SIGTERM or SIGINT: the run stops at the next file or stage, after what it holds commits or rolls back. */
+  signal: AbortSignal;
+  progress: Progress;
 };
+
+/** Between two files or two stages: stop here if the run was asked to stop. */
+export function stopIfAsked(ctx: Pick<RunContext, 'signal'>): void {
+  if (ctx.signal.aborted) throw new RunInterrupted(String(ctx.signal.reason ?? 'a stop signal'));
+}
 
 export const STAGES = ['extract', 'load', 'transform', 'publish'] as const;
 export type StageName = (typeof STAGES)[number];

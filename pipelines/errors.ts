@@ -44,3 +44,12 @@ export class SourceFileError extends CchcError {
 
 /** A SQL model or its inputs fail; names the model file. */
 export class ModelError extends CchcError {}
+
+/** The run was asked to stop (SIGTERM, SIGINT) and stopped between two steps. */
+export class RunInterrupted extends CchcError {
+  constructor(reason: string) {
+    super(`the run was stopped by ${reason} before it finished`, {
+      action: 'nothing is half-done: what was committed stays, the published release was not changed unless publishing had finished; the next run carries on',
+    });
+  }
+}

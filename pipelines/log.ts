@@ -1,5 +1,6 @@
 // The job's logger: pino JSON lines on stderr (for cron and log shippers), pretty lines when a
 // person watches a terminal. Callers take children with bound fields (run_id, stage, source).
+import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -16,7 +17,14 @@ export function createLogger(options: LogOptions = {}): Logger {
     redact: { paths: ['*.token', '*.password', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
   };
   if (wantsPretty) {
-    return pino(settings, pretty({ destination: 2, sync: true, ignore: 'run_id', translateTime: 'HH:MM:ss' }));
+    return pino(settings, pretty({ destination: clearingTerminal, ignore: 'run_id', translateTime: 'HH:MM:ss' }));
   }
   return pino(settings, options.destination ?? pino.destination({ dest: 2, sync: true }));
 }
+
+/** stderr, each line first wiping the progress line it is written over (see progress.ts). */
+const clearingTerminal = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    process.stderr.write(Buffer.concat([Buffer.from('\x1b[2K\r'), chunk]), done);
+  },
+});

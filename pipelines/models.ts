@@ -233,6 +233,17 @@ export function selectModels(models: Model[], selectors: readonly string[]): Mod
   return models.filter((m) => selected.has(m.id));
 }
 
+/** The models that read a raw table of these sources, directly or through other models. */
+export function modelsReadingSources(models: Model[], sources: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (const model of models) {
+    if (!model.references.some((r) => sources.some((source) => r.table.startsWith(`raw.${source}__`)))) continue;
+    found.add(model.id);
+    for (const id of descendants(models, model)) found.add(id);
+  }
+  return found;
+}
+
 /** staging.motcua for sql/staging/motcua/stg_motcua__dossiers.sql. */
 function folderOf(model: Model): string {
   return dirname(model.file).split(sep).slice(1).join('.');

@@ -1,19 +1,29 @@
-// One run of the nightly job: extract → load → transform → publish, recorded in ops.runs.
-// A file that cannot be loaded stops the run before transform, so the published release stays
-// the last good one; the other files' loads are kept (each is its own transaction).
+// One run of the nightly job: extract → load → transform → publish, under the run lock, recorded
+// in the ledger (ops.runs and <data>/runs/<run_id>.json). Each source is extracted and loaded on
+// its own: one that fails is reported with what to do, the others go on, and the models that read
+// it keep the data of the last good run (marked stale in the manifest); the run is `partial`.
+// A file that cannot be loaded fails its source; each load is its own transaction.
 import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Config } from '../config/load.js';
-import { CONNECTORS, configuredSources } from '../connectors/registry.js';
+import { CONNECTORS, configuredSources, type ConfiguredSource } from '../connectors/registry.js';
 import { generateSample } from '../connectors/sample/index.js';
-import { newRunId, STAGES, type RunContext, type StageName } from './context.js';
+import { sendAlert } from './alert.js';
+import { newRunId, STAGES, stopIfAsked, type RunContext, type StageName } from './context.js';
 import { Warehouse } from './db.js';
-import { CchcError } from './errors.js';
+import { CchcError, RunInterrupted } from './errors.js';
+import { closeInterruptedRuns, freshnessOf, recordRun, writeSummaryFile, type RunError, type RunSummary, type Trigger } from './ledger.js';
+import { acquireLock, RunLockedError } from './lock.js';
 import type { Logger } from './log.js';
-import { extract, type ExtractResult } from './stages/extract.js';
-import { load, type LoadResult } from './stages/load.js';
-import { publish, type PublishResult } from './stages/publish.js';
-import { transform, type TransformResult } from './stages/transform.js';
+import { NO_PROGRESS, type Progress } from './progress.js';
+import { extractSource, type PullWindow } from './stages/extract.js';
+import { loadSource, type LoadResult } from './stages/load.js';
+import { publish } from './stages/publish.js';
+import { transform } from './stages/transform.js';
 import { prepareWarehouse } from './warehouse.js';
+
+export type { RunSummary } from './ledger.js';
 
 export type RunOptions = {
   only?: StageName | undefined;
@@ -21,52 +31,145 @@ export type RunOptions = {
   retryFailed?: boolean;
   /** Build only these models (see selectModels), and test them. */
   select?: string[] | undefined;
-};
-
-export type RunSummary = {
-  runId: string;
-  outcome: 'success' | 'failed';
-  startedAt: string;
-  finishedAt: string;
-  stages: { extract?: ExtractResult; load?: LoadResult; transform?: TransformResult; publish?: PublishResult };
-  errors: { stage: string; message: string; action: string }[];
+  trigger?: Trigger;
+  /** Pull this window of the APIs instead of pulling from the cursors (`cchc backfill`). */
+  backfill?: PullWindow;
+  /** Aborting it stops the run at the next file or stage boundary (SIGTERM, SIGINT). */
+  signal?: AbortSignal;
+  progress?: Progress;
 };
 
 export async function runJob(config: Config, log: Logger, options: RunOptions = {}): Promise<RunSummary> {
   const runId = newRunId();
   const runLog = log.child({ run_id: runId });
-  const summary: RunSummary = { runId, outcome: 'success', startedAt: new Date().toISOString(), finishedAt: '', stages: {}, errors: [] };
-  await generateSampleIfMissing(config, runLog);
+  const summary: RunSummary = {
+    runId,
+    trigger: options.trigger ?? 'manual',
+    outcome: 'running',
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    finishedAt: '',
+    stageMs: {},
+    sources: {},
+    freshness: [],
+    warnings: [],
+    errors: [],
+    stages: {},
+  };
+  const dataDir = config.paths.dataDir;
+  await mkdir(dataDir, { recursive: true });
+  let lock;
+  try {
+    lock = await acquireLock(dataDir, { run_id: runId, trigger: summary.trigger, started_at: summary.startedAt }, runLog);
+  } catch (error) {
+    if (!(error instanceof RunLockedError)) throw error;
+    summary.outcome = 'skipped';
+    summary.finishedAt = new Date().toISOString();
+    summary.errors.push({ stage: 'lock', message: error.message, action: error.action });
+    await writeSummaryFile(dataDir, summary);
+    runLog.warn({ holder: error.holder }, 'run skipped: another run is in progress');
+    return summary;
+  }
+  try {
+    await runLocked(config, runLog, options, summary);
+  } finally {
+    await lock.release();
+  }
+  const alerted = await sendAlert(config.alerts, summary, runLog);
+  if (alerted && !alerted.sent) summary.warnings.push(`the alert could not be sent to the webhook: ${alerted.error}`);
+  return summary;
+}
 
-  const db = await Warehouse.open(config.paths.warehouse, {
-    threads: config.duckdb.threads,
-    memory_limit: config.duckdb.memory_limit,
-    temp_directory: config.paths.tempDir,
-  });
+async function runLocked(config: Config, log: Logger, options: RunOptions, summary: RunSummary): Promise<void> {
+  const dataDir = config.paths.dataDir;
+  await writeSummaryFile(dataDir, summary);
   let stage: StageName | 'prepare' = 'prepare';
   let crash: unknown;
+  let db: Warehouse | undefined;
   try {
+    await generateSampleIfMissing(config, log);
+    await removeLandingLeftovers(config.paths.landing);
+    db = await Warehouse.open(config.paths.warehouse, {
+      threads: config.duckdb.threads,
+      memory_limit: config.duckdb.memory_limit,
+      temp_directory: config.paths.tempDir,
+    });
     await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
-    await db.run(`INSERT INTO ops.runs (run_id, started_at, outcome) VALUES ($1, current_timestamp, 'running')`, [runId]);
-    const ctx: RunContext = { runId, config, db, log: runLog, sources: selectSources(config, options.sources) };
-    runLog.info({ sources: ctx.sources.map((s) => s.contract.name), warehouse: config.paths.warehouse }, 'run started');
+    const interrupted = await closeInterruptedRuns(db, dataDir, summary.runId);
+    if (interrupted.length > 0) log.warn({ runs: interrupted }, 'runs left unfinished by a process that ended were marked failed');
+    await recordRun(db, summary);
+    const ctx: RunContext = {
+      runId: summary.runId,
+      config,
+      db,
+      log,
+      sources: selectSources(config, options.sources),
+      signal: options.signal ?? new AbortController().signal,
+      progress: options.progress ?? NO_PROGRESS,
+    };
+    log.info({ trigger: summary.trigger, sources: ctx.sources.map((s) => s.contract.name), warehouse: config.paths.warehouse, backfill: options.backfill }, 'run started');
+    const failed = new Map<string, RunError>();
+    const fail = (source: ConfiguredSource, error: RunError) => {
+      failed.set(source.contract.name, error);
+      summary.sources[source.contract.name]!.outcome = 'failed';
+      summary.errors.push(error);
+    };
+    for (const s of ctx.sources) summary.sources[s.contract.name] = { outcome: 'success' };
 
     for (stage of options.only ? [options.only] : STAGES) {
-      if (stage === 'extract') summary.stages.extract = await extract(ctx);
-      if (stage === 'load') {
-        summary.stages.load = await load(ctx, { retryFailed: options.retryFailed ?? false });
-        for (const failure of summary.stages.load.failures) {
-          summary.errors.push({ stage, message: failure.error, action: failure.action });
+      stopIfAsked(ctx);
+      const started = performance.now();
+      if (stage === 'extract') {
+        summary.stages.extract = { landed: 0, skipped: 0, ignored: [] };
+        for (const source of ctx.sources) {
+          const at = performance.now();
+          try {
+            const result = await extractSource(ctx, source, options.backfill);
+            summary.stages.extract.landed += result.landed;
+            summary.stages.extract.skipped += result.skipped;
+            summary.stages.extract.ignored.push(...result.ignored);
+            summary.sources[source.contract.name]!.extract = { landed: result.landed, skipped: result.skipped, ms: Math.round(performance.now() - at) };
+          } catch (error) {
+            if (!(error instanceof CchcError) || error instanceof RunInterrupted) throw error;
+            fail(source, { stage, source: source.contract.name, message: error.message, action: error.action });
+            log.error({ stage, source: source.contract.name, err: error.message, action: error.action }, 'source failed: the other sources go on');
+          }
         }
-        if (summary.stages.load.failures.length > 0) break;
       }
+      if (stage === 'load') {
+        const total: LoadResult = (summary.stages.load = { loads: [], failures: [], failedBefore: [] });
+        for (const source of ctx.sources.filter((s) => !failed.has(s.contract.name))) {
+          const at = performance.now();
+          const result = await loadSource(ctx, source, { retryFailed: options.retryFailed ?? false });
+          total.loads.push(...result.loads);
+          total.failures.push(...result.failures);
+          total.failedBefore.push(...result.failedBefore);
+          summary.sources[source.contract.name]!.load = {
+            files: result.loads.length + result.failures.length,
+            rows_read: sum(result.loads.map((l) => l.rowsRead)),
+            rows_loaded: sum(result.loads.map((l) => l.rowsLoaded)),
+            rows_quarantined: sum(result.loads.map((l) => l.rowsQuarantined)),
+            failed_files: result.failures.length,
+            ms: Math.round(performance.now() - at),
+          };
+          for (const [i, failure] of result.failures.entries()) {
+            const error = { stage, source: failure.source, message: failure.error, action: failure.action };
+            if (i === 0) fail(source, error);
+            else summary.errors.push(error);
+          }
+          if (result.failedBefore.length > 0) {
+            summary.warnings.push(`${source.contract.name}: not loaded, as in an earlier run (see ops.load_failures; --retry-failed tries them again): ${result.failedBefore.join(', ')}`);
+          }
+        }
+      }
+      // With every source failed there is nothing new to build or publish.
+      if (ctx.sources.length > 0 && failed.size === ctx.sources.length) break;
       if (stage === 'transform') {
-        summary.stages.transform = await transform(ctx, { select: options.select });
-        const blocking = summary.stages.transform.blocking;
-        if (blocking.length > 0) {
+        const result = (summary.stages.transform = await transform(ctx, { select: options.select, failedSources: [...failed.keys()] }));
+        if (result.blocking.length > 0) {
           summary.errors.push({
             stage,
-            message: `${blocking.length} data test${blocking.length > 1 ? 's' : ''} failed: ${blocking.map((t) => `${t.name} (${t.failingRows} rows)`).join('; ')}`,
+            message: `${result.blocking.length} data test${result.blocking.length > 1 ? 's' : ''} failed: ${result.blocking.map((t) => `${t.name} (${t.failingRows} rows)`).join('; ')}`,
             action: 'see ops.test_results for a sample of the failing rows; the models were rolled back and the published release was not changed',
           });
           break;
@@ -74,25 +177,61 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
       }
       if (stage === 'publish' && options.select) {
         // Models beyond the selection were not rebuilt: publishing would mix old and new figures.
-        runLog.info({ select: options.select }, 'a partial build (--select) is not published; run without --select to publish');
-      } else if (stage === 'publish') summary.stages.publish = await publish(ctx);
+        log.info({ select: options.select }, 'a partial build (--select) is not published; run without --select to publish');
+      } else if (stage === 'publish') {
+        const kept = summary.stages.transform?.kept ?? [];
+        const because = [...failed.keys()].map((s) => `source ${s} failed in run ${summary.runId}`).join('; ');
+        summary.stages.publish = await publish(ctx, { stale: new Map(kept.map((id) => [id, `${because}: the data of the last good run`])) });
+      }
+      summary.stageMs[stage] = Math.round(performance.now() - started);
     }
   } catch (error) {
     // An unexpected error is recorded as a failure too, then thrown on for its stack trace.
     const known = error instanceof CchcError;
     const action = known ? error.action : 'this is a bug of cchc-warehouse: report it with the log of the run';
     summary.errors.push({ stage, message: (error as Error).message, action });
-    runLog.error({ stage, err: (error as Error).message, action }, 'run failed');
+    log.error({ stage, err: (error as Error).message, action }, error instanceof RunInterrupted ? 'run stopped' : 'run failed');
     if (!known) crash = error;
   } finally {
-    summary.outcome = summary.errors.length > 0 ? 'failed' : 'success';
+    summary.outcome = outcomeOf(summary);
     summary.finishedAt = new Date().toISOString();
-    await recordRun(db, summary).catch((error) => runLog.error({ err: (error as Error).message }, 'could not record the run in ops.runs'));
-    db.close();
+    if (db) {
+      const open = db;
+      await finishInWarehouse(open, config, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not record the run in ops.runs'));
+      open.close();
+    }
+    await writeSummaryFile(dataDir, summary);
   }
   if (crash) throw crash;
-  runLog.info({ outcome: summary.outcome, ms: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt) }, 'run finished');
-  return summary;
+  const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
+  log.info({ outcome: summary.outcome, ms, warnings: summary.warnings.length > 0 ? summary.warnings : undefined }, 'run finished');
+}
+
+/** Failed when the run as a whole failed or every source did; partial when some sources did. */
+function outcomeOf(summary: RunSummary): RunSummary['outcome'] {
+  if (summary.errors.some((e) => !e.source)) return 'failed';
+  const reports = Object.values(summary.sources);
+  const failed = reports.filter((r) => r.outcome === 'failed').length;
+  if (failed === 0) return 'success';
+  return failed === reports.length ? 'failed' : 'partial';
+}
+
+async function finishInWarehouse(db: Warehouse, config: Config, summary: RunSummary): Promise<void> {
+  summary.freshness = await freshnessOf(db, config);
+  for (const f of summary.freshness.filter((x) => x.stale)) {
+    summary.warnings.push(
+      f.last_new_data
+        ? `${f.source} is stale: no new data since ${f.last_new_data} (more than ${f.max_age_hours} h); check that the source system still exports`
+        : `${f.source} is stale: no data has ever arrived from it`,
+    );
+  }
+  await recordRun(db, summary);
+}
+
+/** Temporary files of a landing killed half-way: only the run holding the lock lands, so they are dead. */
+async function removeLandingLeftovers(landing: string): Promise<void> {
+  const names = await readdir(landing, { recursive: true }).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.tmp'))) await rm(join(landing, name), { force: true });
 }
 
 async function generateSampleIfMissing(config: Config, log: Logger): Promise<void> {
@@ -102,7 +241,7 @@ async function generateSampleIfMissing(config: Config, log: Logger): Promise<voi
   log.info(sample, 'sample exports written');
 }
 
-function selectSources(config: Config, names: string[] | undefined): RunContext['sources'] {
+function selectSources(config: Config, names: string[] | undefined): ConfiguredSource[] {
   const sources = configuredSources(config);
   if (!names) return sources;
   const unknown = names.filter((n) => !sources.some((s) => s.contract.name === n));
@@ -114,14 +253,6 @@ function selectSources(config: Config, names: string[] | undefined): RunContext[
   return sources.filter((s) => names.includes(s.contract.name));
 }
 
-async function recordRun(db: Warehouse, summary: RunSummary): Promise<void> {
-  await db.run(
-    `UPDATE ops.runs SET finished_at = current_timestamp, outcome = $outcome, release_dir = $release, summary = $summary WHERE run_id = $id`,
-    {
-      id: summary.runId,
-      outcome: summary.outcome,
-      release: summary.stages.publish?.releaseDir ?? null,
-      summary: JSON.stringify({ errors: summary.errors, loads: summary.stages.load?.loads.length ?? 0 }),
-    },
-  );
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

@@ -1,5 +1,6 @@
 // The short table a person reads after a run: the headline indicators of the latest complete
 // year and quarter, read back from the published Parquet files (what dashboards will see).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { literal, Warehouse } from './db.js';
 
@@ -24,10 +25,23 @@ const LINES: Line[] = [
   { label: 'budget revenue, of the estimate', column: 'b.execution_rate', kind: 'rate' },
 ];
 
+const HEADLINE_MARTS = [
+  'dim_period',
+  'fct_tthc_resolution',
+  'fct_digitization',
+  'fct_online_service',
+  'fct_online_payment',
+  'fct_feedback_satisfaction',
+  'fct_budget_execution',
+] as const;
+
 export async function headlineTable(releaseDir: string): Promise<string> {
+  const missing = HEADLINE_MARTS.filter((name) => !existsSync(join(releaseDir, 'marts', `${name}.parquet`)));
+  // A source that failed before it ever loaded leaves its marts unbuilt.
+  if (missing.length > 0) return `No headline table: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not published yet.`;
   const db = await Warehouse.open(':memory:');
   try {
-    const mart = (name: string) => `read_parquet(${literal(join(releaseDir, 'marts', `${name}.parquet`))})`;
+    const mart = (name: (typeof HEADLINE_MARTS)[number]) => `read_parquet(${literal(join(releaseDir, 'marts', `${name}.parquet`))})`;
     const periods = await db.all<{ period_key: string }>(
       `SELECT period_key FROM (
          SELECT period_key, period_type, row_number() OVER (PARTITION BY period_type ORDER BY period_start DESC) AS latest

@@ -15,7 +15,8 @@ const OPS_DDL = `
 CREATE SEQUENCE IF NOT EXISTS ops.load_ids START 1;
 CREATE TABLE IF NOT EXISTS ops.runs (
   run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, outcome VARCHAR,
-  release_dir VARCHAR, summary JSON);
+  release_dir VARCHAR, summary JSON, trigger VARCHAR);
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS trigger VARCHAR;
 CREATE TABLE IF NOT EXISTS ops.landed_files (
   source VARCHAR, sha256 VARCHAR, table_name VARCHAR, original_name VARCHAR,
   landed_path VARCHAR, bytes BIGINT, landed_at TIMESTAMP, run_id VARCHAR, source_mtime_ms BIGINT,

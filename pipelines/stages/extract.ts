@@ -12,34 +12,30 @@ import { pipeline } from 'node:stream/promises';
 import { pullPages } from '../../connectors/api.js';
 import type { TableContract } from '../../connectors/contract.js';
 import { tableForFile, type ConfiguredSource } from '../../connectors/registry.js';
-import type { RunContext } from '../context.js';
+import { stopIfAsked, type RunContext } from '../context.js';
 import { SourceFileError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export type ExtractResult = { landed: number; skipped: number; ignored: string[] };
 
-export async function extract(ctx: RunContext): Promise<ExtractResult> {
-  const total: ExtractResult = { landed: 0, skipped: 0, ignored: [] };
-  for (const source of ctx.sources) {
-    const result = await extractSource(ctx, source);
-    total.landed += result.landed;
-    total.skipped += result.skipped;
-    total.ignored.push(...result.ignored);
-  }
-  return total;
-}
+/** Re-pull a date range of the APIs (`cchc backfill`) instead of pulling from the cursor. */
+export type PullWindow = { from: string; to: string };
 
-async function extractSource(ctx: RunContext, source: ConfiguredSource): Promise<ExtractResult> {
+export async function extractSource(ctx: RunContext, source: ConfiguredSource, window?: PullWindow): Promise<ExtractResult> {
   const result: ExtractResult = { landed: 0, skipped: 0, ignored: [] };
   const log = ctx.log.child({ stage: 'extract', source: source.contract.name });
-  if (source.inbox) await extractInbox(ctx, source, source.inbox, result, log);
-  if (source.api) await pullApi(ctx, source, result, log);
+  if (source.inbox && !window) await extractInbox(ctx, source, source.inbox, result, log);
+  if (source.api) await pullApi(ctx, source, result, log, window);
   log.info({ landed: result.landed, skipped: result.skipped }, 'extract done');
   return result;
 }
 
 async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: string, result: ExtractResult, log: Logger): Promise<void> {
-  for (const name of await listInbox(source, inbox)) {
+  const names = await listInbox(source, inbox);
+  ctx.progress.start(`extract ${source.contract.name}`, names.length, 'files');
+  for (const name of names) {
+    stopIfAsked(ctx);
+    ctx.progress.advance(name);
     const match = tableForFile(source, name);
     if (!match) {
       result.ignored.push(name);
@@ -69,6 +65,7 @@ async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: st
     log.debug({ file: name, sha256, table: table.name, bytes: size }, 'landed');
     result.landed++;
   }
+  ctx.progress.end();
   if (result.ignored.length > 0) {
     log.warn({ files: result.ignored }, 'files in the inbox that match no table of the source were left alone; rename them or add their pattern under sources.<source>.files in the config');
   }
@@ -78,16 +75,21 @@ async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: st
  * Pulls each API resource from its cursor and lands every page as a file. The cursor moves to
  * the latest update time seen only after all pages of the pull are landed: a pull cut short is
  * asked again from the same point, and pages already landed are recognised by their hash.
+ * A backfill pulls its window instead, and moves the cursor only forward.
  */
-async function pullApi(ctx: RunContext, source: ConfiguredSource, result: ExtractResult, log: Logger): Promise<void> {
+async function pullApi(ctx: RunContext, source: ConfiguredSource, result: ExtractResult, log: Logger, window?: PullWindow): Promise<void> {
   const { settings, http, resources } = source.api!;
   for (const { table, resource } of resources) {
     const key = [source.contract.name, resource.path];
     const cursor = (await ctx.db.one<{ cursor_value: string }>('SELECT cursor_value FROM ops.cursors WHERE source = $1 AND resource = $2', key))?.cursor_value;
+    const since = window ? window.from : cursor;
     let latest = cursor;
     let pages = 0;
     let records = 0;
-    for await (const page of pullPages({ settings, http, resource, since: cursor, log })) {
+    ctx.progress.start(`extract ${source.contract.name} ${resource.path}`, 0, 'pages');
+    for await (const page of pullPages({ settings, http, resource, since, until: window?.to, log })) {
+      stopIfAsked(ctx);
+      ctx.progress.advance(`${records + page.items.length} records`);
       pages++;
       records += page.items.length;
       if (page.latest && (!latest || page.latest > latest)) latest = page.latest;
@@ -101,10 +103,13 @@ async function pullApi(ctx: RunContext, source: ConfiguredSource, result: Extrac
       await recordLanded(ctx, source, table, page.endpoint, sha256, landedPath!, bytes.length, null);
       result.landed++;
     }
-    if (latest !== cursor) {
+    ctx.progress.end();
+    // A backfill that started after the cursor must not move it past the records in between.
+    const advances = !window || (cursor !== undefined && window.from <= cursor);
+    if (advances && latest !== cursor) {
       await ctx.db.run('INSERT OR REPLACE INTO ops.cursors VALUES ($1, $2, $3, current_timestamp, $4)', [...key, latest!, ctx.runId]);
     }
-    log.info({ resource: resource.path, since: cursor ?? null, pages, records, cursor: latest ?? null }, 'API pull done');
+    log.info({ resource: resource.path, since: since ?? null, until: window?.to ?? null, pages, records, cursor: latest ?? null }, 'API pull done');
   }
 }
 

@@ -12,7 +12,7 @@ import { readJsonPage } from '../../connectors/formats/json-page.js';
 import { readXlsx } from '../../connectors/formats/xlsx.js';
 import type { HeaderMapping } from '../../connectors/headers.js';
 import type { ConfiguredSource } from '../../connectors/registry.js';
-import type { RunContext } from '../context.js';
+import { stopIfAsked, type RunContext } from '../context.js';
 import { ident, literal } from '../db.js';
 import { CchcError, SourceFileError } from '../errors.js';
 
@@ -23,52 +23,54 @@ export type LoadOptions = { retryFailed?: boolean };
 
 type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string };
 
-export async function load(ctx: RunContext, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadSource(ctx: RunContext, source: ConfiguredSource, options: LoadOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { loads: [], failures: [], failedBefore: [] };
-  for (const source of ctx.sources) {
-    const log = ctx.log.child({ stage: 'load', source: source.contract.name });
-    if (options.retryFailed) await ctx.db.run('DELETE FROM ops.load_failures WHERE source = $1', [source.contract.name]);
-    const failedBefore = await ctx.db.all<{ file_name: string }>(
-      'SELECT file_name FROM ops.load_failures WHERE source = $1 ORDER BY file_name',
-      [source.contract.name],
-    );
-    if (failedBefore.length > 0) {
-      result.failedBefore.push(...failedBefore.map((f) => f.file_name));
-      log.warn({ files: failedBefore.map((f) => f.file_name) }, 'files that failed to load in an earlier run are not retried: see ops.load_failures, and run with --retry-failed once they can be read');
-    }
-    const pending = await ctx.db.all<PendingFile>(
-      `SELECT sha256, table_name, original_name, landed_path FROM ops.landed_files f
-       WHERE source = $1
-         AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
-         AND NOT EXISTS (SELECT 1 FROM ops.load_failures x WHERE x.source = f.source AND x.sha256 = f.sha256)
-       ORDER BY landed_at, original_name`,
-      [source.contract.name],
-    );
-    let rows = 0;
-    let quarantined = 0;
-    for (const file of pending) {
-      try {
-        const loaded = await loadFile(ctx, source, file);
-        result.loads.push(loaded);
-        rows += loaded.rowsLoaded;
-        quarantined += loaded.rowsQuarantined;
-        log.debug(loaded, 'loaded');
-        if (loaded.rowsQuarantined > 0) {
-          log.warn({ file: file.original_name, rows_quarantined: loaded.rowsQuarantined }, 'rows quarantined: see ops.quarantine for each row and its reason');
-        }
-      } catch (error) {
-        if (!(error instanceof CchcError)) throw error;
-        const action = `${error.action}; the file is not tried again until \`cchc run --retry-failed\` (a corrected export with new content loads by itself)`;
-        result.failures.push({ source: source.contract.name, file: file.original_name, error: error.message, action });
-        await ctx.db.run(
-          'INSERT OR REPLACE INTO ops.load_failures VALUES ($source, $sha, $file, $error, $action, $run, current_timestamp)',
-          { source: source.contract.name, sha: file.sha256, file: file.original_name, error: error.message, action, run: ctx.runId },
-        );
-        log.error({ file: file.original_name, err: error.message, action }, 'file not loaded');
-      }
-    }
-    log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined }, 'load done');
+  const log = ctx.log.child({ stage: 'load', source: source.contract.name });
+  if (options.retryFailed) await ctx.db.run('DELETE FROM ops.load_failures WHERE source = $1', [source.contract.name]);
+  const failedBefore = await ctx.db.all<{ file_name: string }>(
+    'SELECT file_name FROM ops.load_failures WHERE source = $1 ORDER BY file_name',
+    [source.contract.name],
+  );
+  if (failedBefore.length > 0) {
+    result.failedBefore.push(...failedBefore.map((f) => f.file_name));
+    log.warn({ files: failedBefore.map((f) => f.file_name) }, 'files that failed to load in an earlier run are not retried: see ops.load_failures, and run with --retry-failed once they can be read');
   }
+  const pending = await ctx.db.all<PendingFile>(
+    `SELECT sha256, table_name, original_name, landed_path FROM ops.landed_files f
+     WHERE source = $1
+       AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
+       AND NOT EXISTS (SELECT 1 FROM ops.load_failures x WHERE x.source = f.source AND x.sha256 = f.sha256)
+     ORDER BY landed_at, original_name`,
+    [source.contract.name],
+  );
+  let rows = 0;
+  let quarantined = 0;
+  ctx.progress.start(`load ${source.contract.name}`, pending.length, 'files');
+  for (const file of pending) {
+    stopIfAsked(ctx);
+    ctx.progress.advance(`${rows.toLocaleString('en-US')} rows loaded; ${file.original_name}`);
+    try {
+      const loaded = await loadFile(ctx, source, file);
+      result.loads.push(loaded);
+      rows += loaded.rowsLoaded;
+      quarantined += loaded.rowsQuarantined;
+      log.debug(loaded, 'loaded');
+      if (loaded.rowsQuarantined > 0) {
+        log.warn({ file: file.original_name, rows_quarantined: loaded.rowsQuarantined }, 'rows quarantined: see ops.quarantine for each row and its reason');
+      }
+    } catch (error) {
+      if (!(error instanceof CchcError)) throw error;
+      const action = `${error.action}; the file is not tried again until \`cchc run --retry-failed\` (a corrected export with new content loads by itself)`;
+      result.failures.push({ source: source.contract.name, file: file.original_name, error: error.message, action });
+      await ctx.db.run(
+        'INSERT OR REPLACE INTO ops.load_failures VALUES ($source, $sha, $file, $error, $action, $run, current_timestamp)',
+        { source: source.contract.name, sha: file.sha256, file: file.original_name, error: error.message, action, run: ctx.runId },
+      );
+      log.error({ file: file.original_name, err: error.message, action }, 'file not loaded');
+    }
+  }
+  ctx.progress.end();
+  log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined }, 'load done');
   return result;
 }
 

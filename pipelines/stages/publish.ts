@@ -2,34 +2,73 @@
 // for analysts (seeds, settings, staging, intermediate and marts with their comments; never raw or ops,
 // which hold personal data) and a manifest, then switches the `current` link to it in one
 // rename. Readers see the old release or the new one, never a mix.
-import { mkdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { RunContext } from '../context.js';
+import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { stopIfAsked, type RunContext } from '../context.js';
 import { ident, literal } from '../db.js';
 import { commentOn, discoverModels } from '../models.js';
 
 export const SNAPSHOT_FILE = 'cchc.duckdb';
 const SNAPSHOT_SCHEMAS = ['seeds', 'settings', 'staging', 'intermediate', 'marts'] as const;
 
-export type PublishedMart = { name: string; file: string; rows: number; bytes: number; columns: { name: string; type: string }[] };
-export type PublishResult = { releaseDir: string; currentLink: string; marts: PublishedMart[] };
+export type PublishedMart = {
+  name: string;
+  file: string;
+  rows: number;
+  bytes: number;
+  columns: { name: string; type: string }[];
+  /** Why the mart holds the data of an earlier run: a source it reads failed in this one. */
+  stale?: string;
+};
+export type PublishResult = { releaseDir: string; currentLink: string; marts: PublishedMart[]; removed: string[] };
 
-export async function publish(ctx: RunContext): Promise<PublishResult> {
+/** Marts not rebuilt in this run (schema.name), with the reason to print in the manifest. */
+export type PublishOptions = { stale?: ReadonlyMap<string, string> };
+
+export async function publish(ctx: RunContext, options: PublishOptions = {}): Promise<PublishResult> {
   const log = ctx.log.child({ stage: 'publish' });
   const publishDir = ctx.config.paths.publishDir;
-  const releaseDir = join(publishDir, 'releases', ctx.runId);
-  const partialDir = join(publishDir, 'releases', `.${ctx.runId}.partial`);
-  await rm(partialDir, { recursive: true, force: true });
+  const releases = join(publishDir, 'releases');
+  const releaseDir = join(releases, ctx.runId);
+  const partialDir = join(releases, `.${ctx.runId}.partial`);
+  await removeLeftovers(publishDir);
   await mkdir(join(partialDir, 'marts'), { recursive: true });
 
-  const marts = await writeMarts(ctx, partialDir);
+  const marts = await writeMarts(ctx, partialDir, options.stale ?? new Map());
+  stopIfAsked(ctx);
   await writeSnapshot(ctx, join(partialDir, SNAPSHOT_FILE));
   await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
+  stopIfAsked(ctx);
 
   await rename(partialDir, releaseDir);
   const currentLink = await switchCurrent(publishDir, ctx.runId);
-  log.info({ release: releaseDir, marts: marts.length }, 'publish done');
-  return { releaseDir, currentLink, marts };
+  const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
+  log.info({ release: releaseDir, marts: marts.length, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
+  return { releaseDir, currentLink, marts, removed };
+}
+
+/**
+ * What a publish killed half-way leaves: a partial release folder or a link not yet renamed.
+ * Only the run holding the lock publishes, so any of them is from a dead run.
+ */
+async function removeLeftovers(publishDir: string): Promise<void> {
+  for (const [dir, pattern] of [[join(publishDir, 'releases'), /^\..*\.partial$/], [publishDir, /^\.current\./]] as const) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => pattern.test(n))) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/** Keeps the newest `keep` releases (run ids sort by time) and the current one; deletes the rest. */
+async function pruneReleases(releases: string, current: string, keep: number): Promise<string[]> {
+  const names = (await readdir(releases)).filter((n) => !n.startsWith('.')).sort().reverse();
+  const removed = names.slice(keep).filter((n) => n !== current);
+  for (const name of removed) await rm(join(releases, name), { recursive: true, force: true });
+  return removed;
+}
+
+/** The run id of the release `current` points at, if any. */
+export async function currentRelease(publishDir: string): Promise<string | undefined> {
+  return readlink(join(publishDir, 'current')).then((target) => basename(target), () => undefined);
 }
 
 async function tablesOf(ctx: RunContext, schema: string): Promise<string[]> {
@@ -41,16 +80,19 @@ async function tablesOf(ctx: RunContext, schema: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-async function writeMarts(ctx: RunContext, dir: string): Promise<PublishedMart[]> {
+async function writeMarts(ctx: RunContext, dir: string, stale: ReadonlyMap<string, string>): Promise<PublishedMart[]> {
   const marts: PublishedMart[] = [];
   for (const name of await tablesOf(ctx, 'marts')) {
+    stopIfAsked(ctx);
     const file = join('marts', `${name}.parquet`);
     await ctx.db.run(`COPY marts.${ident(name)} TO ${literal(join(dir, file))} (FORMAT parquet, COMPRESSION zstd)`);
     const columns = await ctx.db.all<{ name: string; type: string }>(
       `SELECT column_name AS name, column_type AS type FROM (DESCRIBE marts.${ident(name)})`,
     );
     const counted = await ctx.db.one<{ n: number }>(`SELECT count(*) AS n FROM marts.${ident(name)}`);
-    marts.push({ name, file, rows: counted?.n ?? 0, bytes: (await stat(join(dir, file))).size, columns });
+    const reason = stale.get(`marts.${name}`);
+    marts.push({ name, file, rows: counted?.n ?? 0, bytes: (await stat(join(dir, file))).size, columns, ...(reason && { stale: reason }) });
+    ctx.log.debug({ stage: 'publish', mart: name }, 'parquet written');
   }
   return marts;
 }
@@ -75,7 +117,9 @@ async function writeSnapshot(ctx: RunContext, path: string): Promise<void> {
 }
 
 async function manifest(ctx: RunContext, marts: PublishedMart[]): Promise<Record<string, unknown>> {
-  const asOf = await ctx.db.one<{ as_of: Date | null }>('SELECT max(updated_at) AS as_of FROM staging.stg_motcua__dossiers');
+  // Absent when the one-stop-shop source has failed in every run so far.
+  const dossiers = (await tablesOf(ctx, 'staging')).includes('stg_motcua__dossiers');
+  const asOf = dossiers ? await ctx.db.one<{ as_of: Date | null }>('SELECT max(updated_at) AS as_of FROM staging.stg_motcua__dossiers') : undefined;
   const loads = await ctx.db.one<{ files: number; rows_loaded: number; rows_quarantined: number }>(
     'SELECT count(*) AS files, coalesce(sum(rows_loaded), 0) AS rows_loaded, coalesce(sum(rows_quarantined), 0) AS rows_quarantined FROM ops.loads',
   );
@@ -88,6 +132,7 @@ async function manifest(ctx: RunContext, marts: PublishedMart[]): Promise<Record
       (await ctx.db.all<{ name: string; value: string }>('SELECT name, value FROM settings.reporting ORDER BY name')).map((s) => [s.name, s.value]),
     ),
     snapshot: SNAPSHOT_FILE,
+    stale_marts: marts.filter((m) => m.stale).map((m) => m.name),
     marts,
     loads,
   };

@@ -3,11 +3,13 @@
 // warehouse keeps the models of the last good run, and the run stops before publishing.
 import type { RunContext } from '../context.js';
 import { recordTestResults, runDataTests, testsOf, type TestResult } from '../model-tests.js';
-import { buildModels, discoverModels, selectModels } from '../models.js';
+import { buildModels, discoverModels, modelsReadingSources, selectModels } from '../models.js';
 import { writeSettings } from '../settings.js';
 
 export type TransformResult = {
   models: number;
+  /** Models not rebuilt because a source they read failed: they keep the data of the last good run. */
+  kept: string[];
   tests: TestResult[];
   /** Tests of severity error that failed: publication is blocked. */
   blocking: TestResult[];
@@ -15,7 +17,11 @@ export type TransformResult = {
   reconciliation?: Record<'match' | 'mismatch' | 'inconsistent_in_source', number>;
 };
 
-export type TransformOptions = { select?: readonly string[] | undefined };
+export type TransformOptions = {
+  select?: readonly string[] | undefined;
+  /** Sources that failed in this run: the models that read them are left as they are. */
+  failedSources?: readonly string[];
+};
 
 /** Thrown inside the transaction to roll it back; never leaves this module. */
 class BlockingTests extends Error {
@@ -28,15 +34,23 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   const log = ctx.log.child({ stage: 'transform' });
   const sqlDir = ctx.config.paths.sqlDir;
   const all = discoverModels(sqlDir);
-  const models = options.select ? selectModels(all, options.select) : all;
-  const tests = testsOf(models, sqlDir, all);
+  const kept = modelsReadingSources(all, options.failedSources ?? []);
+  const models = (options.select ? selectModels(all, options.select) : all).filter((m) => !kept.has(m.id));
+  // A test that reads a kept model would compare this run's figures with the last run's.
+  const tests = testsOf(models, sqlDir, all).filter((t) => !t.reads.some((id) => kept.has(id)));
+  if (kept.size > 0) log.warn({ sources: options.failedSources, models: [...kept] }, 'models that read a failed source keep the data of the last good run');
   const started = performance.now();
   let results: TestResult[];
   try {
     results = await ctx.db.transaction(async () => {
       // The settings the models read roll back with them.
       await writeSettings(ctx.db, ctx.config);
-      await buildModels(ctx.db, models, (model, ms) => log.debug({ model: model.id, ms: Math.round(ms) }, 'model built'));
+      ctx.progress.start('transform', models.length, 'models');
+      await buildModels(ctx.db, models, (model, ms) => {
+        ctx.progress.advance(model.id);
+        log.debug({ model: model.id, ms: Math.round(ms) }, 'model built');
+      });
+      ctx.progress.end();
       const tested = await runDataTests(ctx.db, tests);
       if (tested.some(isBlocking)) throw new BlockingTests(tested);
       return tested;
@@ -59,7 +73,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
     { models: models.length, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },
     blocking.length > 0 ? 'transform rolled back' : 'transform done',
   );
-  return { models: models.length, tests: results, blocking, ...(reconciliation && { reconciliation }) };
+  return { models: models.length, kept: [...kept], tests: results, blocking, ...(reconciliation && { reconciliation }) };
 }
 
 async function reconcile(ctx: RunContext): Promise<TransformResult['reconciliation']> {

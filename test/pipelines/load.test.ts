@@ -26,6 +26,7 @@ describe('loading exports', () => {
         {
           "action": "re-export the file with this column, or, if the file names it differently, add that header under sources.<source>.header_aliases in the config; the file is not tried again until \`cchc run --retry-failed\` (a corrected export with new content loads by itself)",
           "message": "ho-so-missing-column.csv: missing required column received_at (e.g. "Ngày tiếp nhận")",
+          "source": "motcua",
           "stage": "load",
         },
       ]

@@ -1,0 +1,152 @@
+// The run ledger: what each run did, per stage and per source, and how it ended. Each run writes
+// it to <data>/runs/<run_id>.json when it starts and when it ends (readable while the warehouse
+// is locked by a run, and by any tool), and to ops.runs in the warehouse (for SQL).
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config/load.js';
+import { configuredSources } from '../connectors/registry.js';
+import type { Warehouse } from './db.js';
+import type { ExtractResult } from './stages/extract.js';
+import type { LoadResult } from './stages/load.js';
+import type { PublishResult } from './stages/publish.js';
+import type { TransformResult } from './stages/transform.js';
+
+export type Outcome = 'running' | 'success' | 'partial' | 'failed' | 'skipped';
+/** `manual`: a person at a terminal; `cron`: `cchc run` without one; `schedule`: `cchc schedule`. */
+export type Trigger = 'manual' | 'cron' | 'schedule' | 'backfill';
+
+export type RunError = { stage: string; source?: string; message: string; action: string };
+
+export type SourceReport = {
+  outcome: 'success' | 'failed';
+  extract?: { landed: number; skipped: number; ms: number };
+  load?: { files: number; rows_read: number; rows_loaded: number; rows_quarantined: number; failed_files: number; ms: number };
+};
+
+export type Freshness = {
+  source: string;
+  /** When data last arrived from the source (a new file or API page landed); null if never. */
+  last_new_data: string | null;
+  max_age_hours: number;
+  stale: boolean;
+};
+
+export type RunSummary = {
+  runId: string;
+  trigger: Trigger;
+  outcome: Outcome;
+  pid: number;
+  startedAt: string;
+  finishedAt: string;
+  stageMs: Partial<Record<string, number>>;
+  sources: Record<string, SourceReport>;
+  freshness: Freshness[];
+  /** Not failures: stale sources, files skipped as in an earlier run. */
+  warnings: string[];
+  errors: RunError[];
+  stages: { extract?: ExtractResult; load?: LoadResult; transform?: TransformResult; publish?: PublishResult };
+};
+
+export const RUNS_DIR = 'runs';
+
+/** The summary file of a run, replaced whole (written aside, then renamed). */
+export async function writeSummaryFile(dataDir: string, summary: RunSummary): Promise<string> {
+  const dir = join(dataDir, RUNS_DIR);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${summary.runId}.json`);
+  await writeFile(`${path}.tmp`, `${JSON.stringify(summaryForFile(summary), null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+  return path;
+}
+
+/** The ledger form of a summary: what happened, without the per-file and per-test detail (in ops). */
+export function summaryForFile(summary: RunSummary): Record<string, unknown> {
+  const { stages, ...rest } = summary;
+  const transform = stages.transform;
+  return {
+    ...rest,
+    tests: transform && {
+      total: transform.tests.length,
+      passed: transform.tests.filter((t) => t.status === 'pass').length,
+      failing: transform.tests.filter((t) => t.status === 'fail').map((t) => ({ name: t.name, severity: t.severity, failing_rows: t.failingRows })),
+    },
+    models: transform && { built: transform.models, kept_from_last_run: transform.kept },
+    reconciliation: transform?.reconciliation,
+    release: stages.publish && {
+      dir: stages.publish.releaseDir,
+      marts: stages.publish.marts.length,
+      stale_marts: stages.publish.marts.filter((m) => m.stale).map((m) => m.name),
+      removed_releases: stages.publish.removed,
+    },
+  };
+}
+
+/** The last `limit` run summaries, newest first. */
+export async function readSummaries(dataDir: string, limit: number): Promise<Record<string, unknown>[]> {
+  const dir = join(dataDir, RUNS_DIR);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort().reverse().slice(0, limit);
+  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as Record<string, unknown>));
+}
+
+/**
+ * Runs left `running` by a process that died (a kill, a power cut) are marked failed, in the
+ * warehouse and in their summary files. Called under the run lock, so none of them is alive.
+ */
+export async function closeInterruptedRuns(db: Warehouse, dataDir: string, current: string): Promise<string[]> {
+  const message = 'interrupted: the process ended before the run finished (killed, or the machine stopped)';
+  const action = 'nothing to do: what it committed stays, the published release was not changed, and this run carries on';
+  const interrupted = await db.all<{ run_id: string }>(`SELECT run_id FROM ops.runs WHERE outcome = 'running' AND run_id <> $1`, [current]);
+  for (const { run_id } of interrupted) {
+    await db.run(
+      `UPDATE ops.runs SET outcome = 'failed', summary = json_object('errors', [json_object('stage', 'unknown', 'message', $1, 'action', $2)])
+       WHERE run_id = $3`,
+      [message, action, run_id],
+    );
+  }
+  const files = (await readSummaries(dataDir, 1000)).filter((f) => f.outcome === 'running' && f.runId !== current);
+  for (const file of files) {
+    const path = join(dataDir, RUNS_DIR, `${String(file.runId)}.json`);
+    const closed = { ...file, outcome: 'failed', errors: [{ stage: 'unknown', message, action }] };
+    await writeFile(`${path}.tmp`, `${JSON.stringify(closed, null, 2)}\n`);
+    await rename(`${path}.tmp`, path);
+  }
+  return [...new Set([...interrupted.map((r) => r.run_id), ...files.map((f) => String(f.runId))])];
+}
+
+/** When each configured source last brought new data, against its maximum age. */
+export async function freshnessOf(db: Warehouse, config: Config, now = new Date()): Promise<Freshness[]> {
+  const rows = await db.all<{ source: string; age_ms: number }>(
+    `SELECT source, epoch_ms(current_timestamp::TIMESTAMP) - epoch_ms(max(landed_at)) AS age_ms FROM ops.landed_files GROUP BY source`,
+  );
+  return configuredSources(config).map(({ contract }) => {
+    const maxAge = config.sources[contract.name as keyof Config['sources']]!.max_age_hours;
+    const age = rows.find((r) => r.source === contract.name)?.age_ms;
+    return {
+      source: contract.name,
+      last_new_data: age === undefined ? null : new Date(now.getTime() - age).toISOString(),
+      max_age_hours: maxAge,
+      stale: age === undefined || age > maxAge * 3_600_000,
+    };
+  });
+}
+
+/** The same judgement at another time (`cchc status` hours after the run). */
+export function isStaleAt(freshness: Freshness, now: Date): boolean {
+  return freshness.last_new_data === null || now.getTime() - Date.parse(freshness.last_new_data) > freshness.max_age_hours * 3_600_000;
+}
+
+export async function recordRun(db: Warehouse, summary: RunSummary): Promise<void> {
+  await db.run(
+    `INSERT OR REPLACE INTO ops.runs (run_id, started_at, finished_at, outcome, release_dir, summary, trigger)
+     VALUES ($id, ($started::TIMESTAMPTZ) AT TIME ZONE 'UTC', ($finished::TIMESTAMPTZ) AT TIME ZONE 'UTC', $outcome, $release, $summary, $trigger)`,
+    {
+      id: summary.runId,
+      started: summary.startedAt,
+      finished: summary.finishedAt || null,
+      outcome: summary.outcome,
+      release: summary.stages.publish?.releaseDir ?? null,
+      summary: JSON.stringify(summaryForFile(summary)),
+      trigger: summary.trigger,
+    },
+  );
+}

@@ -1,0 +1,106 @@
+// `cchc status`: what an operator asks in the morning. Read from files only (the run ledger in
+// <data>/runs, the lock, the current manifest), so that it answers while a run holds the warehouse.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config/load.js';
+import { isStaleAt, readSummaries, type Freshness } from './ledger.js';
+import { lockHolder, type LockHolder } from './lock.js';
+import { currentRelease } from './stages/publish.js';
+
+type LedgerEntry = Record<string, unknown> & {
+  runId: string;
+  trigger: string;
+  outcome: string;
+  startedAt: string;
+  finishedAt: string;
+  errors: { stage: string; source?: string; message: string; action: string }[];
+  warnings: string[];
+  freshness: Freshness[];
+  tests?: { total: number; passed: number; failing: { name: string; severity: string; failing_rows: number }[] };
+};
+
+export type Status = {
+  /** The last finished run succeeded and no source is stale. */
+  healthy: boolean;
+  running: LockHolder | null;
+  current_release: { run_id: string; dir: string; published_at: string; data_as_of: string | null; marts: number; stale_marts: string[] } | null;
+  freshness: (Freshness & { age_hours: number | null })[];
+  failing_tests: { name: string; severity: string; failing_rows: number }[];
+  runs: { run_id: string; trigger: string; outcome: string; started_at: string; finished_at: string; errors: LedgerEntry['errors']; warnings: string[] }[];
+};
+
+export async function readStatus(config: Config, limit: number, now = new Date()): Promise<Status> {
+  const { dataDir, publishDir } = config.paths;
+  const ledger = (await readSummaries(dataDir, Math.max(limit, 50))) as LedgerEntry[];
+  const finished = ledger.filter((r) => r.outcome !== 'running' && r.outcome !== 'skipped');
+  const lastFinished = finished[0];
+  const measured = ledger.find((r) => r.freshness?.length > 0)?.freshness ?? [];
+  const freshness = measured.map((f) => ({
+    ...f,
+    stale: isStaleAt(f, now),
+    age_hours: f.last_new_data ? Math.round((now.getTime() - Date.parse(f.last_new_data)) / 360_000) / 10 : null,
+  }));
+  return {
+    healthy: lastFinished?.outcome === 'success' && freshness.every((f) => !f.stale),
+    running: (await lockHolder(dataDir)) ?? null,
+    current_release: await readCurrent(publishDir),
+    freshness,
+    failing_tests: finished.find((r) => r.tests)?.tests?.failing ?? [],
+    runs: ledger.slice(0, limit).map((r) => ({
+      run_id: r.runId,
+      trigger: r.trigger,
+      outcome: r.outcome,
+      started_at: r.startedAt,
+      finished_at: r.finishedAt,
+      errors: r.errors,
+      warnings: r.warnings,
+    })),
+  };
+}
+
+async function readCurrent(publishDir: string): Promise<Status['current_release']> {
+  const runId = await currentRelease(publishDir);
+  if (!runId) return null;
+  const dir = join(publishDir, 'releases', runId);
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+    published_at: string;
+    data_as_of: string | null;
+    marts: unknown[];
+    stale_marts?: string[];
+  };
+  return { run_id: runId, dir, published_at: manifest.published_at, data_as_of: manifest.data_as_of, marts: manifest.marts.length, stale_marts: manifest.stale_marts ?? [] };
+}
+
+export function formatStatus(status: Status): string {
+  const lines: string[] = [];
+  if (status.running) {
+    const r = status.running;
+    lines.push(`Running now: ${r.run_id} (${r.trigger}, pid ${r.pid}, since ${r.started_at})`, '');
+  }
+  const release = status.current_release;
+  lines.push(
+    release
+      ? `Current release: ${release.run_id}, published ${release.published_at}, ${release.marts} marts, data as of ${release.data_as_of ?? 'unknown'}` +
+          (release.stale_marts.length > 0 ? `\n  stale (a source failed; last good data): ${release.stale_marts.join(', ')}` : '')
+      : 'Current release: none published yet',
+  );
+  if (status.freshness.length > 0) {
+    lines.push('', 'Sources (new data within their maximum age?):');
+    for (const f of status.freshness) {
+      const age = f.age_hours === null ? 'never received data' : `last new data ${f.last_new_data} (${f.age_hours} h ago)`;
+      lines.push(`  ${f.source.padEnd(10)} ${f.stale ? 'STALE' : 'fresh'}  ${age}, max ${f.max_age_hours} h`);
+    }
+  }
+  lines.push('', status.runs.length > 0 ? 'Last runs:' : 'No run yet.');
+  for (const run of status.runs) {
+    const seconds = run.finished_at ? `${Math.round((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000)} s` : 'not finished';
+    lines.push(`  ${run.run_id}  ${run.outcome.padEnd(8)} ${run.trigger.padEnd(9)} ${run.started_at}  ${seconds}`);
+    for (const e of run.errors) lines.push(`      [${e.stage}${e.source ? ` ${e.source}` : ''}] ${e.message}\n        → ${e.action}`);
+  }
+  if (status.failing_tests.length > 0) {
+    lines.push('', 'Failing data tests (last finished run):');
+    for (const t of status.failing_tests) lines.push(`  ${t.name} (${t.severity}): ${t.failing_rows} rows`);
+  }
+  lines.push('', status.healthy ? 'Healthy.' : 'Needs attention: the last run did not succeed, or a source is stale.');
+  return lines.join('\n');
+}

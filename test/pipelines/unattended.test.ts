@@ -1,0 +1,197 @@
+// The job left alone at night: one run at a time, a failing source that does not take the others
+// down, alerts, stale sources, the ledger and `cchc status`, old releases cleaned up. Real
+// processes, real files, a real HTTP server for the webhook.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { LOCK_FILE } from '../../pipelines/lock.js';
+import { query, queryFile, tempDir, writeText } from '../helpers.js';
+import { runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
+
+const sampleDir = inject('sampleDir');
+const FIRST = { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ };
+
+function setUp(extra: Record<string, unknown> = {}) {
+  const dir = tempDir();
+  const inboxes = sampleInboxes(sampleDir, dir, FIRST);
+  return { dir, inboxes, config: writeConfig(dir, inboxes, extra), data: join(dir, 'data') };
+}
+
+/** A published mart's rows, as the dashboards read them. */
+function martRows(data: string, mart: string, select = '*'): Promise<Record<string, unknown>[]> {
+  return query(`SELECT ${select} FROM read_parquet('${join(data, 'publish', 'current', 'marts', `${mart}.parquet`)}') ORDER BY ALL`);
+}
+
+function manifestOf(data: string): { run_id: string; stale_marts: string[]; marts: { name: string; stale?: string }[] } {
+  return JSON.parse(readFileSync(join(data, 'publish', 'current', 'manifest.json'), 'utf8'));
+}
+
+/** A webhook that records what it receives, failing the first `failFirst` requests. */
+function webhook(failFirst = 0) {
+  const received: { body: Record<string, unknown>; status: number }[] = [];
+  const server = createServer(async (req: IncomingMessage, res) => {
+    let text = '';
+    for await (const chunk of req) text += String(chunk);
+    const status = received.length < failFirst ? 503 : 200;
+    received.push({ body: JSON.parse(text) as Record<string, unknown>, status });
+    res.writeHead(status).end();
+  });
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { received, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cchc` };
+}
+
+describe('one run at a time', () => {
+  it('refuses a second run while one is going, with exit code 4, and records it as skipped', async () => {
+    const { config, data } = setUp();
+    const first = startCchc(['run', '--config', config]);
+    await first.waitFor((l) => l.msg === 'run started');
+    const second = await runCchc(['run', '--config', config]);
+    expect(second.code).toBe(4);
+    expect(second.stdout).toBe('');
+    expect(second.lines.map((l) => l.msg)).toContain('run skipped: another run is in progress');
+    const done = await first.exited;
+    expect(done.code).toBe(0);
+    const ledger = readdirSync(join(data, 'runs')).map((f) => JSON.parse(readFileSync(join(data, 'runs', f), 'utf8')));
+    expect(ledger.map((r) => r.outcome).sort()).toEqual(['skipped', 'success']);
+    const skipped = ledger.find((r) => r.outcome === 'skipped');
+    expect(skipped.errors[0].message).toMatch(/^another run is in progress: \S+ \(manual|cron, pid \d+/);
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over a lock left by a process that is gone, and says so', async () => {
+    const { config, data } = setUp();
+    // The pid of a process that has ended.
+    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)']).toString());
+    mkdirSync(data, { recursive: true });
+    writeText(join(data, LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), run_id: 'killed-run', trigger: 'cron', started_at: '2024-04-01T02:00:00Z' }));
+    const run = await runCchc(['run', '--config', config]);
+    expect(run.code).toBe(0);
+    expect(run.lines.find((l) => l.msg.startsWith('the run lock was left by a process that is gone'))).toMatchObject({ holder: { pid: dead, run_id: 'killed-run' } });
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
+  });
+});
+
+describe('a source that fails', () => {
+  const hook = webhook();
+
+  it('makes the run partial: the other sources are published, the marts that read it keep their last good data', async () => {
+    const { dir, inboxes, data } = setUp();
+    const config = writeConfig(dir, inboxes, { alerts: { webhook_url: hook.url() } });
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    const budgetBefore = await martRows(data, 'fct_budget_execution');
+    const receivedBefore = await martRows(data, 'fct_tthc_resolution', 'sum(received_total) AS n');
+
+    // New weeks of dossiers and a new month of payments, and a budget workbook the job cannot read.
+    sampleInboxes(sampleDir, dir, { motcua: /^ho-so-2024-W0[7-9]\./, dvc: /-2024-02\.csv$/ });
+    writeText(join(inboxes.ngansach!, 'bao-cao-ngan-sach-2024-Q2.xlsx'), 'an e-mail saved under the wrong name');
+    const run = await runCchc(['run', '--config', config]);
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('The run was partial');
+    const manifest = manifestOf(data);
+    expect(manifest.stale_marts.sort()).toEqual(['fct_budget_execution', 'fct_par_criteria', 'rpt_quarterly_indicators', 'rpt_reconciliation']);
+    expect(manifest.marts.find((m) => m.name === 'fct_budget_execution')!.stale).toMatch(/^source ngansach failed in run \S+: the data of the last good run$/);
+    // The dossiers of the new weeks are published; the budget keeps the last good run's figures.
+    const receivedAfter = await martRows(data, 'fct_tthc_resolution', 'sum(received_total) AS n');
+    expect(Number(receivedAfter[0]!.n)).toBeGreaterThan(Number(receivedBefore[0]!.n));
+    expect(await martRows(data, 'fct_budget_execution')).toEqual(budgetBefore);
+
+    const [ledger] = await queryFile<{ summary: string }>(join(data, 'warehouse.duckdb'), `SELECT summary FROM ops.runs WHERE outcome = 'partial'`);
+    const summary = JSON.parse(ledger!.summary);
+    expect(summary.sources.ngansach.outcome).toBe('failed');
+    expect(summary.sources.motcua).toMatchObject({ outcome: 'success', load: { files: 3, failed_files: 0 } });
+    expect(summary.sources.dvc).toMatchObject({ outcome: 'success', load: { files: 4, failed_files: 0 } });
+    expect(summary.errors).toEqual([expect.objectContaining({ stage: 'load', source: 'ngansach', message: expect.stringMatching(/^bao-cao-ngan-sach-2024-Q2\.xlsx: /) })]);
+
+    // The alert carries the same summary.
+    const alert = hook.received.at(-1)!.body;
+    expect(alert).toMatchObject({ alert: 'run partial', outcome: 'partial', runId: manifest.run_id });
+    expect(JSON.stringify(alert.errors)).toContain('bao-cao-ngan-sach-2024-Q2.xlsx');
+  });
+});
+
+describe('alerts and staleness', () => {
+  const hook = webhook(1);
+
+  it('writes every summary to <data>/runs, retries the webhook, and warns of a source with no new data for too long', async () => {
+    const { dir, inboxes, data } = setUp();
+    const config = writeConfig(dir, inboxes, { alerts: { webhook_url: hook.url() } });
+    const first = await runCchc(['run', '--config', config]);
+    expect(first.code).toBe(0);
+    expect(hook.received).toEqual([]);
+
+    // One hundredth of a second without new data is too long for ngansach now.
+    const strict = writeConfig(dir, inboxes, { alerts: { webhook_url: hook.url() } });
+    writeFileSync(strict, readFileSync(strict, 'utf8').replace(/(ngansach:\n\s+inbox: .*\n)/, '$1    max_age_hours: 0.000003\n'));
+    const second = await runCchc(['run', '--config', strict]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/warning: ngansach is stale: no new data since \S+ \(more than 0\.000003 h\)/);
+    // The first POST got a 503, the retry got through.
+    expect(hook.received.map((r) => r.status)).toEqual([503, 200]);
+    expect(hook.received[1]!.body).toMatchObject({ alert: 'stale source: ngansach', outcome: 'success' });
+
+    const files = readdirSync(join(data, 'runs')).sort();
+    expect(files).toHaveLength(2);
+    const saved = JSON.parse(readFileSync(join(data, 'runs', files[1]!), 'utf8'));
+    expect(saved.freshness.find((f: { source: string }) => f.source === 'ngansach').stale).toBe(true);
+
+    const status = await runCchc(['status', '--config', strict, '--json']);
+    expect(status.code).toBe(1);
+    const parsed = JSON.parse(status.stdout);
+    expect(parsed.healthy).toBe(false);
+    expect(parsed.freshness.map((f: { source: string; stale: boolean }) => [f.source, f.stale])).toEqual([
+      ['motcua', false],
+      ['dvc', false],
+      ['ngansach', true],
+    ]);
+    expect(parsed.runs.map((r: { outcome: string }) => r.outcome)).toEqual(['success', 'success']);
+    expect(parsed.current_release.run_id).toBe(saved.runId);
+  });
+
+  it('does not hold the run up when the webhook cannot be reached', async () => {
+    const { dir, inboxes } = setUp();
+    writeText(join(inboxes.motcua!, 'ho-so-2024-W20.csv'), 'not, an, export\n');
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    const config = writeConfig(dir, inboxes, { alerts: { webhook_url: 'http://127.0.0.1:9/hook', retries: 1, timeout_ms: 500 } });
+    const run = await runCchc(['run', '--config', config]);
+    expect(run.code).toBe(3);
+    expect(run.lines.find((l) => l.msg.startsWith('the alert could not be sent'))).toMatchObject({ webhook: 'http://127.0.0.1:9' });
+  });
+});
+
+describe('the ledger and the releases', () => {
+  it('keeps the newest releases up to keep_releases, never deleting the current one, and shows them in cchc status', async () => {
+    const { dir, inboxes, data } = setUp();
+    const config = writeConfig(dir, inboxes, { warehouse: { keep_releases: 2 } });
+    for (let i = 0; i < 3; i++) expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    const releases = readdirSync(join(data, 'publish', 'releases')).sort();
+    expect(releases).toHaveLength(2);
+    expect(readlinkSync(join(data, 'publish', 'current'))).toBe(join('releases', releases[1]!));
+
+    const status = await runCchc(['status', '--config', config]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`Current release: ${releases[1]}`);
+    expect(status.stdout.match(/^ {2}\S+ {2}success/gm)).toHaveLength(3);
+    expect(status.stdout).toMatch(/motcua {5}fresh/);
+    expect(status.stdout).toContain('Healthy.');
+  });
+
+  it('marks a run left unfinished by a dead process as failed, in ops.runs and in its summary file', async () => {
+    const { config, data } = setUp();
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    const [first] = readdirSync(join(data, 'runs'));
+    // What a run killed half-way leaves behind: its summary saying `running`.
+    const dead = JSON.parse(readFileSync(join(data, 'runs', first!), 'utf8'));
+    writeText(join(data, 'runs', '20000101T000000Z-dead.json'), JSON.stringify({ ...dead, runId: '20000101T000000Z-dead', outcome: 'running' }));
+    const next = await runCchc(['run', '--config', config]);
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toMatchObject({ runs: ['20000101T000000Z-dead'] });
+    const closed = JSON.parse(readFileSync(join(data, 'runs', '20000101T000000Z-dead.json'), 'utf8'));
+    expect(closed.outcome).toBe('failed');
+    expect(closed.errors[0].message).toMatch(/^interrupted/);
+  });
+});

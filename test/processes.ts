@@ -1,0 +1,109 @@
+// The job as the operator's machine runs it: `cchc` in a child process, with its JSON log lines
+// read as they come, so that a test can act at a given point (kill it, start another run).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { Warehouse } from '../pipelines/db.js';
+
+export const CCHC = join(import.meta.dirname, '..', 'bin', 'cchc.js');
+
+export type LogLine = Record<string, unknown> & { msg: string };
+export type Exit = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; lines: LogLine[] };
+
+export type Running = {
+  child: ChildProcess;
+  /** Resolves with the first log line that matches (or rejects if the process ends first). */
+  waitFor: (match: (line: LogLine) => boolean) => Promise<LogLine>;
+  exited: Promise<Exit>;
+};
+
+export function startCchc(args: string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [CCHC, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: LogLine[] = [];
+  const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void; reject: (error: Error) => void }[] = [];
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  createInterface({ input: child.stderr! }).on('line', (text) => {
+    stderr += `${text}\n`;
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { msg: text };
+    }
+    lines.push(line);
+    for (const waiter of waiters.filter((w) => w.match(line))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
+  });
+  const exited = new Promise<Exit>((resolve) => {
+    child.on('close', (code, signal) => {
+      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`cchc ${args.join(' ')} ended (${code ?? signal}) before the awaited log line; its log:\n${lines.map((l) => l.msg).join('\n')}`));
+      resolve({ code, signal, stdout, stderr, lines });
+    });
+  });
+  const waitFor = (match: (line: LogLine) => boolean) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const seen = lines.find(match);
+      if (seen) resolve(seen);
+      else if (child.exitCode !== null || child.signalCode !== null) reject(new Error('cchc has already ended'));
+      else waiters.push({ match, resolve, reject });
+    });
+  return { child, waitFor, exited };
+}
+
+export function runCchc(args: string[], env: Record<string, string> = {}): Promise<Exit> {
+  return startCchc(args, env).exited;
+}
+
+/** Sample files whose names match, copied to `<dir>/<source>/inbox`. */
+export function sampleInboxes(sampleDir: string, dir: string, pick: Record<string, RegExp>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(pick).map(([source, pattern]) => {
+      const inbox = join(dir, source, 'inbox');
+      mkdirSync(inbox, { recursive: true });
+      const from = join(sampleDir, source, 'inbox');
+      for (const name of readdirSync(from).filter((n) => pattern.test(n))) cpSync(join(from, name), join(inbox, name));
+      return [source, inbox];
+    }),
+  );
+}
+
+/** A config file in `dir` for these inboxes, with the data folder at `<dir>/data`, plus any other settings. */
+export function writeConfig(dir: string, inboxes: Record<string, string>, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, 'config.yaml');
+  const config = {
+    warehouse: { data_dir: './data', ...(extra.warehouse as object) },
+    ...extra,
+    sources: Object.fromEntries(Object.entries(inboxes).map(([source, inbox]) => [source, { inbox }])),
+  };
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+/** Every mart of a release and every raw and ops table a run fills, as sorted rows: equal when the data are. */
+export async function warehouseContents(dataDir: string): Promise<Record<string, unknown>> {
+  const db = await Warehouse.open(':memory:');
+  try {
+    const contents: Record<string, unknown> = {};
+    const marts = join(dataDir, 'publish', 'current', 'marts');
+    for (const file of readdirSync(marts).sort()) {
+      contents[`mart ${file}`] = await db.all(`SELECT * FROM read_parquet('${join(marts, file)}') ORDER BY ALL`);
+    }
+    await db.run(`ATTACH '${join(dataDir, 'warehouse.duckdb')}' AS w (READ_ONLY)`);
+    const tables = await db.all<{ name: string }>(
+      `SELECT schema_name || '.' || table_name AS name FROM duckdb_tables() WHERE database_name = 'w' AND schema_name = 'raw' ORDER BY 1`,
+    );
+    for (const { name } of tables) contents[`rows in ${name}`] = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM w.${name}`))!.n;
+    contents['quarantined rows'] = (await db.one<{ n: number }>('SELECT count(*) AS n FROM w.ops.quarantine'))!.n;
+    contents['loads by file'] = await db.all('SELECT source, sha256, rows_read, rows_loaded, rows_quarantined FROM w.ops.loads ORDER BY ALL');
+    await db.run('DETACH w');
+    return contents;
+  } finally {
+    db.close();
+  }
+}
