@@ -132,8 +132,8 @@ export const configSchema = z.strictObject({
       publish_dir: z.string().min(1).optional(),
       /** The SQL models, seeds and tests; defaults to the project's sql/ folder. */
       sql_dir: z.string().min(1).optional(),
-      /** Releases kept under <publish_dir>/releases; older ones are deleted after a publish (never `current`). */
-      keep_releases: z.number().int().min(1).default(7),
+      /** Releases kept under <publish_dir>/releases; older ones are deleted after a publish (never `current`). At least 2: a reader may still be in the one before. */
+      keep_releases: z.number().int().min(2).default(7),
     })
     .prefault({}),
   /** When `cchc schedule` runs the job: a cron expression (5 fields, or 6 with seconds) in a time zone. */
@@ -152,7 +152,7 @@ export const configSchema = z.strictObject({
       /** Receives a POST of the summary as JSON. A URL with a secret in it belongs in CCHC__ALERTS__WEBHOOK_URL. */
       webhook_url: z.url({ protocol: /^https?$/ }).optional(),
       timeout_ms: z.number().int().positive().default(5000),
-      /** Attempts after the first; the alert never holds the run up longer than (retries + 1) × timeout. */
+      /** Attempts after the first; the alert holds the end of the run up at most (retries + 1) × timeout, plus pauses of 0.5 s, 1 s, 2 s… */
       retries: z.number().int().min(0).max(5).default(2),
     })
     .prefault({}),

@@ -31,7 +31,7 @@ export type PullOptions = {
   resource: ApiResource;
   /** Inclusive; undefined pulls everything. */
   since?: string | undefined;
-  /** Inclusive end of a backfill window; undefined pulls up to now. */
+  /** Exclusive end of a backfill window (updated_until); undefined pulls up to now. */
   until?: string | undefined;
   log: Logger;
 };
@@ -65,7 +65,7 @@ export async function* pullPages(options: PullOptions): AsyncGenerator<ApiPage> 
     yield { endpoint, text, items, latest: last ? String(last[resource.cursorField]) : undefined };
     // Done when a page holds all that is left: an API that serves fewer items than asked goes on.
     // An API that ignores updated_until is stopped at the window's end all the same.
-    if (!last || items.length >= total || (options.until !== undefined && String(last[resource.cursorField]) > options.until)) return;
+    if (!last || items.length >= total || (options.until !== undefined && String(last[resource.cursorField]) >= options.until)) return;
     const next = { since: String(last[resource.cursorField]), afterId: String(last[resource.idField]) };
     if (key.since !== undefined && (next.since < key.since || (next.since === key.since && key.afterId !== undefined && next.afterId <= key.afterId))) {
       throw new ApiError(`${endpoint}: the page does not move past the one before (last item ${next.since} ${next.afterId})`, {

@@ -3,7 +3,7 @@
 // connections (a Retry-After header says how long to wait), and at once a clear error on
 // 401/403 (the token), 404 (the address) and other refusals. The token never reaches a log.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CchcError } from '../pipelines/errors.js';
+import { CchcError, RunInterrupted } from '../pipelines/errors.js';
 import type { Logger } from '../pipelines/log.js';
 
 export type HttpSettings = {
@@ -17,6 +17,8 @@ export type HttpSettings = {
   backoffMs: number;
   /** Where to change the address, for messages: sources.motcua.api.base_url */
   baseUrlKey: string;
+  /** A run asked to stop (SIGTERM) cuts a request or a wait for a retry short. */
+  stop?: AbortSignal | undefined;
 };
 
 /** Retry-After is obeyed up to this; an API that asks for a longer wait fails the pull at once. */
@@ -31,6 +33,7 @@ export async function getJson(url: URL, settings: HttpSettings, log: Logger): Pr
   const endpoint = `GET ${url.pathname}${url.search}`;
   for (let attempt = 0; ; attempt++) {
     const result = await attemptOnce(url, settings);
+    if (settings.stop?.aborted) throw new RunInterrupted(String(settings.stop.reason));
     if (result.ok) return result;
     if (!result.transient || attempt >= settings.retries) {
       const tries = attempt + 1;
@@ -47,7 +50,9 @@ export async function getJson(url: URL, settings: HttpSettings, log: Logger): Pr
     }
     const waitMs = Math.min(result.waitMs ?? settings.backoffMs * 2 ** attempt, LONGEST_WAIT_MS);
     log.warn({ endpoint, problem: result.problem, attempt: attempt + 1, wait_ms: waitMs }, 'API request failed; retrying');
-    await sleep(waitMs);
+    await sleep(waitMs, undefined, settings.stop && { signal: settings.stop }).catch(() => {
+      throw new RunInterrupted(String(settings.stop?.reason));
+    });
   }
 }
 
@@ -57,7 +62,7 @@ async function attemptOnce(url: URL, settings: HttpSettings): Promise<Attempt> {
   try {
     response = await fetch(url, {
       headers: { authorization: `Bearer ${settings.token}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(settings.timeoutMs),
+      signal: settings.stop ? AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), settings.stop]) : AbortSignal.timeout(settings.timeoutMs),
     });
   } catch (error) {
     return { ok: false, ...retryLater, problem: describeFetchError(error, settings.timeoutMs) };

@@ -8,7 +8,10 @@ import { summaryForFile, type RunSummary } from './ledger.js';
 
 /** Why this run deserves an alert, or undefined when it does not. */
 export function alertReason(summary: RunSummary): string | undefined {
-  if (summary.outcome === 'failed' || summary.outcome === 'partial') return `run ${summary.outcome}`;
+  // Stopped by the operator (SIGTERM from systemctl stop, Ctrl-C): they know.
+  if (summary.stoppedBy) return undefined;
+  // Skipped: the run before is still going at the next night's start, or hung.
+  if (summary.outcome === 'failed' || summary.outcome === 'partial' || summary.outcome === 'skipped') return `run ${summary.outcome}`;
   const stale = summary.freshness.filter((f) => f.stale).map((f) => f.source);
   return stale.length > 0 ? `stale source${stale.length > 1 ? 's' : ''}: ${stale.join(', ')}` : undefined;
 }

@@ -76,7 +76,8 @@ program
     await runAndPrint(config, {
       sources,
       trigger: 'backfill',
-      backfill: { from: `${options.from.replaceAll('-', '')}000000`, to: `${options.to.replaceAll('-', '')}235959` },
+      // The API's window is [updated_since, updated_until): up to the start of the day after --to.
+      backfill: { from: stamp(options.from), to: stamp(new Date(Date.parse(`${options.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) },
     });
   });
 
@@ -236,6 +237,11 @@ function checkWritable(dir: string, key: string): string[] {
   } catch (error) {
     return [`${key} ${dir} is not writable: ${(error as Error).message}\n  → choose a folder the job's user can write`];
   }
+}
+
+/** 2024-01-31 as the APIs' yyyyMMddHHmmss, at the start of the day. */
+function stamp(day: string): string {
+  return `${day.replaceAll('-', '')}000000`;
 }
 
 function parseDay(value: string): string {

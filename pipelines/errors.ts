@@ -47,8 +47,8 @@ export class ModelError extends CchcError {}
 
 /** The run was asked to stop (SIGTERM, SIGINT) and stopped between two steps. */
 export class RunInterrupted extends CchcError {
-  constructor(reason: string) {
-    super(`the run was stopped by ${reason} before it finished`, {
+  constructor(readonly signal: string) {
+    super(`the run was stopped by ${signal} before it finished`, {
       action: 'nothing is half-done: what was committed stays, the published release was not changed unless publishing had finished; the next run carries on',
     });
   }

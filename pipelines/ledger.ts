@@ -1,11 +1,12 @@
 // The run ledger: what each run did, per stage and per source, and how it ended. Each run writes
 // it to <data>/runs/<run_id>.json when it starts and when it ends (readable while the warehouse
 // is locked by a run, and by any tool), and to ops.runs in the warehouse (for SQL).
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { configuredSources } from '../connectors/registry.js';
 import type { Warehouse } from './db.js';
+import { writeFileDurably } from './files.js';
 import type { ExtractResult } from './stages/extract.js';
 import type { LoadResult } from './stages/load.js';
 import type { PublishResult } from './stages/publish.js';
@@ -38,6 +39,8 @@ export type RunSummary = {
   pid: number;
   startedAt: string;
   finishedAt: string;
+  /** The signal that stopped the run, if one did. */
+  stoppedBy: string | null;
   stageMs: Partial<Record<string, number>>;
   sources: Record<string, SourceReport>;
   freshness: Freshness[];
@@ -54,8 +57,7 @@ export async function writeSummaryFile(dataDir: string, summary: RunSummary): Pr
   const dir = join(dataDir, RUNS_DIR);
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${summary.runId}.json`);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(summaryForFile(summary), null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeFileDurably(path, `${JSON.stringify(summaryForFile(summary), null, 2)}\n`);
   return path;
 }
 
@@ -81,36 +83,52 @@ export function summaryForFile(summary: RunSummary): Record<string, unknown> {
   };
 }
 
-/** The last `limit` run summaries, newest first. */
+/** The last `limit` run summaries, newest first; a file that cannot be read (a disk fault) is left out. */
 export async function readSummaries(dataDir: string, limit: number): Promise<Record<string, unknown>[]> {
   const dir = join(dataDir, RUNS_DIR);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort().reverse().slice(0, limit);
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as Record<string, unknown>));
+  const read = await Promise.all(
+    names.map(async (n) => {
+      try {
+        return JSON.parse(await readFile(join(dir, n), 'utf8')) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return read.filter((r) => r !== undefined);
 }
 
 /**
- * Runs left `running` by a process that died (a kill, a power cut) are marked failed, in the
- * warehouse and in their summary files. Called under the run lock, so none of them is alive.
+ * Runs left `running` by a process that died (a kill, a power cut) are closed as failed, in the
+ * warehouse and in their summary files. A run killed between recording its end in the warehouse
+ * and in its file keeps the outcome it recorded. Called under the run lock: none of them is alive.
  */
 export async function closeInterruptedRuns(db: Warehouse, dataDir: string, current: string): Promise<string[]> {
-  const message = 'interrupted: the process ended before the run finished (killed, or the machine stopped)';
-  const action = 'nothing to do: what it committed stays, the published release was not changed, and this run carries on';
-  const interrupted = await db.all<{ run_id: string }>(`SELECT run_id FROM ops.runs WHERE outcome = 'running' AND run_id <> $1`, [current]);
-  for (const { run_id } of interrupted) {
-    await db.run(
-      `UPDATE ops.runs SET outcome = 'failed', summary = json_object('errors', [json_object('stage', 'unknown', 'message', $1, 'action', $2)])
-       WHERE run_id = $3`,
-      [message, action, run_id],
-    );
+  const error = {
+    stage: 'unknown',
+    message: 'interrupted: the process ended before the run finished (killed, or the machine stopped)',
+    action: 'nothing to do: what it committed stays, and the next run carries on; `cchc status` shows which release is current',
+  };
+  const recorded = new Map(
+    (await db.all<{ run_id: string; outcome: string; summary: string | null }>(`SELECT run_id, outcome, summary::VARCHAR AS summary FROM ops.runs WHERE run_id <> $1`, [current]))
+      .map((r) => [r.run_id, r]),
+  );
+  const closed = new Set<string>();
+  for (const [runId, row] of recorded) {
+    if (row.outcome !== 'running') continue;
+    await db.run(`UPDATE ops.runs SET outcome = 'failed', summary = $1 WHERE run_id = $2`, [JSON.stringify({ errors: [error] }), runId]);
+    closed.add(runId);
   }
-  const files = (await readSummaries(dataDir, 1000)).filter((f) => f.outcome === 'running' && f.runId !== current);
-  for (const file of files) {
-    const path = join(dataDir, RUNS_DIR, `${String(file.runId)}.json`);
-    const closed = { ...file, outcome: 'failed', errors: [{ stage: 'unknown', message, action }] };
-    await writeFile(`${path}.tmp`, `${JSON.stringify(closed, null, 2)}\n`);
-    await rename(`${path}.tmp`, path);
+  for (const file of await readSummaries(dataDir, 1000)) {
+    const runId = String(file.runId);
+    if (file.outcome !== 'running' || runId === current) continue;
+    const row = recorded.get(runId);
+    const finished = row && row.outcome !== 'running' && row.summary ? (JSON.parse(row.summary) as Record<string, unknown>) : undefined;
+    await writeFileDurably(join(dataDir, RUNS_DIR, `${runId}.json`), `${JSON.stringify(finished ?? { ...file, outcome: 'failed', errors: [error] }, null, 2)}\n`);
+    if (!finished) closed.add(runId);
   }
-  return [...new Set([...interrupted.map((r) => r.run_id), ...files.map((f) => String(f.runId))])];
+  return [...closed];
 }
 
 /** When each configured source last brought new data, against its maximum age. */
@@ -138,7 +156,7 @@ export function isStaleAt(freshness: Freshness, now: Date): boolean {
 export async function recordRun(db: Warehouse, summary: RunSummary): Promise<void> {
   await db.run(
     `INSERT OR REPLACE INTO ops.runs (run_id, started_at, finished_at, outcome, release_dir, summary, trigger)
-     VALUES ($id, ($started::TIMESTAMPTZ) AT TIME ZONE 'UTC', ($finished::TIMESTAMPTZ) AT TIME ZONE 'UTC', $outcome, $release, $summary, $trigger)`,
+     VALUES ($id, $started::TIMESTAMPTZ::TIMESTAMP, $finished::TIMESTAMPTZ::TIMESTAMP, $outcome, $release, $summary, $trigger)`,
     {
       id: summary.runId,
       started: summary.startedAt,

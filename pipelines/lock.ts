@@ -1,15 +1,27 @@
 // The run lock: one file in the data folder, created exclusively, naming the process that holds
 // it. A second run, whoever starts it, stops at once; a lock whose process is gone (a kill, a
-// power cut) is taken over. DuckDB's own lock on the warehouse file stays as a second guard.
+// power cut, a restarted container) is taken over. DuckDB's own lock on the warehouse file
+// stays as a second guard.
+import { readFileSync } from 'node:fs';
+import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { link, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CchcError } from './errors.js';
+import { syncPath } from './files.js';
 import type { Logger } from './log.js';
 
 export const LOCK_FILE = 'cchc.lock';
 
-export type LockHolder = { pid: number; host: string; run_id: string; trigger: string; started_at: string };
+export type LockHolder = {
+  pid: number;
+  host: string;
+  run_id: string;
+  trigger: string;
+  started_at: string;
+  /** Linux: the boot and the process's start time, so that a pid reused after a restart is not taken for the holder. */
+  boot_id?: string;
+  process_start?: string;
+};
 
 /** Another run holds the lock: this one does nothing (outcome `skipped`). */
 export class RunLockedError extends CchcError {
@@ -17,7 +29,10 @@ export class RunLockedError extends CchcError {
 
   constructor(readonly holder: LockHolder, path: string) {
     super(`another run is in progress: ${holder.run_id} (${holder.trigger}, pid ${holder.pid} on ${holder.host}, since ${holder.started_at}); it holds ${path}`, {
-      action: 'nothing to do: this run was skipped and the running one goes on; if that process is hung, stop it, and the next run takes the lock over',
+      action:
+        holder.host === hostname()
+          ? 'nothing to do: this run was skipped and the running one goes on; if that process is hung, stop it, and the next run takes the lock over'
+          : `nothing to do if that run is going on; if ${holder.host} no longer runs the job (a replaced machine or container), delete ${path}`,
       transient: true,
     });
   }
@@ -25,29 +40,55 @@ export class RunLockedError extends CchcError {
 
 export type RunLock = { path: string; release: () => Promise<void> };
 
-export async function acquireLock(dataDir: string, holder: Omit<LockHolder, 'pid' | 'host'>, log: Logger): Promise<RunLock> {
+export async function acquireLock(dataDir: string, holder: Pick<LockHolder, 'run_id' | 'trigger' | 'started_at'>, log: Logger): Promise<RunLock> {
   const path = join(dataDir, LOCK_FILE);
-  const mine: LockHolder = { pid: process.pid, host: hostname(), ...holder };
+  const mine: LockHolder = { pid: process.pid, host: hostname(), ...holder, ...processIdentity(process.pid) };
   // Written whole under a private name, then linked to the lock's name: link fails if the lock
   // exists, so no reader ever sees a half-written lock.
   const draft = `${path}.${process.pid}.tmp`;
   await writeFile(draft, `${JSON.stringify(mine)}\n`);
+  await syncPath(draft);
   try {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await link(draft, path);
+        await syncPath(dataDir);
         return { path, release: () => releaseIf(path, mine) };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(error, path);
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(error, path);
       }
-      const holderNow = await readHolder(path);
-      if (holderNow && isAlive(holderNow)) throw new RunLockedError(holderNow, path);
-      log.warn({ lock: path, holder: holderNow ?? 'unreadable' }, 'the run lock was left by a process that is gone: taking it over');
-      await rm(path, { force: true });
+      const current = await readHolder(path);
+      if (current && isAlive(current)) throw new RunLockedError(current, path);
+      await takeOver(path, current, log);
     }
+    const current = await readHolder(path);
+    throw current ? new RunLockedError(current, path) : lockError(new Error('another run keeps taking it'), path);
   } finally {
     await rm(draft, { force: true });
   }
+}
+
+/**
+ * Moves a dead holder's lock aside under a name of our own (one rename: of two runs taking over
+ * at once, one moves it), and checks that what was moved is the dead lock: a live lock that a
+ * faster run put there in between goes back.
+ */
+async function takeOver(path: string, dead: LockHolder | undefined, log: Logger): Promise<void> {
+  const aside = `${path}.stale.${process.pid}`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw lockError(error, path);
+  }
+  const moved = await readHolder(aside);
+  if (moved && isAlive(moved)) {
+    await link(aside, path).catch(() => {});
+    await rm(aside, { force: true });
+    throw new RunLockedError(moved, path);
+  }
+  await rm(aside, { force: true });
+  log.warn({ lock: path, holder: dead ?? 'unreadable' }, 'the run lock was left by a process that is gone: taking it over');
 }
 
 /** Who holds the lock now, if anyone alive does. */
@@ -64,15 +105,39 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
   }
 }
 
-/** A process of this machine that still exists. A lock from another host is trusted as held. */
+/** Whether the holder still runs. A lock from another host is trusted as held. */
 function isAlive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true;
+  // This process is not holding it: an earlier life of the same pid (a container's pid 1) was.
+  if (holder.pid === process.pid) return false;
+  const now = processIdentity(holder.pid);
+  if (now.boot_id !== undefined && holder.boot_id !== undefined) {
+    return now.boot_id === holder.boot_id && now.process_start === holder.process_start;
+  }
   try {
     process.kill(holder.pid, 0);
     return true;
   } catch (error) {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** On Linux, the boot id and the start time of a process (undefined when it does not exist). */
+function processIdentity(pid: number): Pick<LockHolder, 'boot_id' | 'process_start'> {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    let start: string | undefined;
+    try {
+      // Field 22, counted after the command name, which may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    } catch {
+      start = 'gone';
+    }
+    return { boot_id: bootId, process_start: start };
+  } catch {
+    return {};
   }
 }
 

@@ -49,6 +49,7 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
     pid: process.pid,
     startedAt: new Date().toISOString(),
     finishedAt: '',
+    stoppedBy: null,
     stageMs: {},
     sources: {},
     freshness: [],
@@ -68,16 +69,29 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
     summary.errors.push({ stage: 'lock', message: error.message, action: error.action });
     await writeSummaryFile(dataDir, summary);
     runLog.warn({ holder: error.holder }, 'run skipped: another run is in progress');
+    await alert(config, summary, runLog);
     return summary;
   }
   try {
     await runLocked(config, runLog, options, summary);
   } finally {
     await lock.release();
+    await alert(config, summary, runLog);
   }
-  const alerted = await sendAlert(config.alerts, summary, runLog);
-  if (alerted && !alerted.sent) summary.warnings.push(`the alert could not be sent to the webhook: ${alerted.error}`);
   return summary;
+}
+
+/** Sends the alert the run calls for, if any; one that cannot be sent is noted in the ledger, never thrown. */
+async function alert(config: Config, summary: RunSummary, log: Logger): Promise<void> {
+  try {
+    const alerted = await sendAlert(config.alerts, summary, log);
+    if (alerted && !alerted.sent) {
+      summary.warnings.push(`the alert could not be sent to the webhook: ${alerted.error}`);
+      await writeSummaryFile(config.paths.dataDir, summary);
+    }
+  } catch (error) {
+    log.error({ err: (error as Error).message }, 'the alert failed');
+  }
 }
 
 async function runLocked(config: Config, log: Logger, options: RunOptions, summary: RunSummary): Promise<void> {
@@ -88,12 +102,13 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
   let db: Warehouse | undefined;
   try {
     await generateSampleIfMissing(config, log);
-    await removeLandingLeftovers(config.paths.landing);
     db = await Warehouse.open(config.paths.warehouse, {
       threads: config.duckdb.threads,
       memory_limit: config.duckdb.memory_limit,
       temp_directory: config.paths.tempDir,
     });
+    // Under the run lock and DuckDB's lock on the warehouse: no other run is landing.
+    await removeLandingLeftovers(config.paths.landing);
     await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
     const interrupted = await closeInterruptedRuns(db, dataDir, summary.runId);
     if (interrupted.length > 0) log.warn({ runs: interrupted }, 'runs left unfinished by a process that ended were marked failed');
@@ -190,6 +205,7 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
     const known = error instanceof CchcError;
     const action = known ? error.action : 'this is a bug of cchc-warehouse: report it with the log of the run';
     summary.errors.push({ stage, message: (error as Error).message, action });
+    if (error instanceof RunInterrupted) summary.stoppedBy = error.signal;
     log.error({ stage, err: (error as Error).message, action }, error instanceof RunInterrupted ? 'run stopped' : 'run failed');
     if (!known) crash = error;
   } finally {

@@ -31,7 +31,13 @@ export type Status = {
 
 export async function readStatus(config: Config, limit: number, now = new Date()): Promise<Status> {
   const { dataDir, publishDir } = config.paths;
-  const ledger = (await readSummaries(dataDir, Math.max(limit, 50))) as LedgerEntry[];
+  const running = (await lockHolder(dataDir)) ?? null;
+  // A run still `running` without a live process was killed; the next run will close it.
+  const ledger = ((await readSummaries(dataDir, Math.max(limit, 50))) as LedgerEntry[]).map((r) =>
+    r.outcome === 'running' && r.runId !== running?.run_id
+      ? { ...r, outcome: 'failed', errors: [{ stage: 'unknown', message: 'interrupted: its process is gone (killed, or the machine stopped)', action: 'the next run closes it and carries on' }] }
+      : r,
+  );
   const finished = ledger.filter((r) => r.outcome !== 'running' && r.outcome !== 'skipped');
   const lastFinished = finished[0];
   const measured = ledger.find((r) => r.freshness?.length > 0)?.freshness ?? [];
@@ -42,7 +48,7 @@ export async function readStatus(config: Config, limit: number, now = new Date()
   }));
   return {
     healthy: lastFinished?.outcome === 'success' && freshness.every((f) => !f.stale),
-    running: (await lockHolder(dataDir)) ?? null,
+    running,
     current_release: await readCurrent(publishDir),
     freshness,
     failing_tests: finished.find((r) => r.tests)?.tests?.failing ?? [],

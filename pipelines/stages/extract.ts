@@ -5,7 +5,7 @@
 // file still being written never leaves half a file where a landed one should be.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,11 +14,12 @@ import type { TableContract } from '../../connectors/contract.js';
 import { tableForFile, type ConfiguredSource } from '../../connectors/registry.js';
 import { stopIfAsked, type RunContext } from '../context.js';
 import { SourceFileError } from '../errors.js';
+import { syncPath, writeFileDurably } from '../files.js';
 import type { Logger } from '../log.js';
 
 export type ExtractResult = { landed: number; skipped: number; ignored: string[] };
 
-/** Re-pull a date range of the APIs (`cchc backfill`) instead of pulling from the cursor. */
+/** Re-pull [from, to) of the APIs (`cchc backfill`), as yyyyMMddHHmmss, instead of pulling from the cursor. */
 export type PullWindow = { from: string; to: string };
 
 export async function extractSource(ctx: RunContext, source: ConfiguredSource, window?: PullWindow): Promise<ExtractResult> {
@@ -87,7 +88,7 @@ async function pullApi(ctx: RunContext, source: ConfiguredSource, result: Extrac
     let pages = 0;
     let records = 0;
     ctx.progress.start(`extract ${source.contract.name} ${resource.path}`, 0, 'pages');
-    for await (const page of pullPages({ settings, http, resource, since, until: window?.to, log })) {
+    for await (const page of pullPages({ settings, http: { ...http, stop: ctx.signal }, resource, since, until: window?.to, log })) {
       stopIfAsked(ctx);
       ctx.progress.advance(`${records + page.items.length} records`);
       pages++;
@@ -179,18 +180,8 @@ async function land(
   await syncPath(dir);
   // The landing zone describes itself, so that it can be reloaded without the warehouse.
   const sidecar = { source: source.contract.name, original_name: name, sha256, landed_at: new Date().toISOString(), run_id: ctx.runId };
-  await writeFile(`${target}.json.tmp`, JSON.stringify(sidecar, null, 2));
-  await rename(`${target}.json.tmp`, `${target}.json`);
+  await writeFileDurably(`${target}.json`, JSON.stringify(sidecar, null, 2));
   return target;
-}
-
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Copies a file, hashing what it copies: false when the copy does not have the expected hash. */

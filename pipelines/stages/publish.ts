@@ -5,6 +5,7 @@
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { stopIfAsked, type RunContext } from '../context.js';
+import { syncPath, syncTree } from '../files.js';
 import { ident, literal } from '../db.js';
 import { commentOn, discoverModels } from '../models.js';
 
@@ -40,8 +41,12 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
   stopIfAsked(ctx);
 
+  // On disk before `current` can point at it: a power cut must not leave it at empty files.
+  await syncTree(partialDir);
   await rename(partialDir, releaseDir);
+  await syncPath(releases);
   const currentLink = await switchCurrent(publishDir, ctx.runId);
+  await syncPath(publishDir);
   const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
   log.info({ release: releaseDir, marts: marts.length, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
   return { releaseDir, currentLink, marts, removed };

@@ -13,17 +13,19 @@ const ITEMS = 130;
 const PAGE_SIZE = 25;
 
 /** A small sample for the API: the first versions of the change feed of the generated sample (some dossiers twice). */
-function smallApiSample(): { dir: string; ids: Set<string> } {
+type FeedItem = { MaHoSo: string; NgayCapNhat: string };
+
+function smallApiSample(): { dir: string; ids: Set<string>; feed: FeedItem[] } {
   const feed = JSON.parse(readFileSync(join(sampleLayout(inject('sampleDir')).motcuaApi, 'page-00001.json'), 'utf8')).items.slice(0, ITEMS);
   const dir = tempDir();
   const pages = join(dir, 'motcua', 'api', 'dossiers');
   mkdirSync(pages, { recursive: true });
   writeFileSync(join(pages, 'page-00001.json'), JSON.stringify({ page: 1, page_size: ITEMS, total: ITEMS, items: feed }));
-  return { dir, ids: new Set(feed.map((item: { MaHoSo: string }) => item.MaHoSo)) };
+  return { dir, ids: new Set(feed.map((item: FeedItem) => item.MaHoSo)), feed };
 }
 
 describe('pulling from the sync API', () => {
-  let sample: { dir: string; ids: Set<string> };
+  let sample: ReturnType<typeof smallApiSample>;
   let portal: PortalSimulator;
   beforeAll(async () => {
     sample = smallApiSample();
@@ -188,5 +190,34 @@ describe('pulling from the sync API', () => {
       /^GET \/api\/v1\/motcua\/dossiers\?updated_since=\d{14}&after_id=[^&]+&page_size=25: the answer does not have the expected shape at items\.0\.MaHoSo: Invalid input: expected string, received number$/,
     );
     expect(await queryFile(config.paths.warehouse, 'SELECT * FROM ops.cursors')).toEqual([]);
+  });
+
+  it('backfills a date range with updated_until, ends where nightly pulls end, and moves a cursor only forward over what it pulled', async () => {
+    const nightly = apiConfig();
+    expect((await runJob(nightly, capturedLog().log)).outcome).toBe('success');
+    const stamps = [...new Set(sample.feed.map((item) => item.NgayCapNhat))].sort();
+    const middle = stamps[Math.floor(stamps.length / 2)]!;
+
+    const backfilled = apiConfig();
+    const before = portal.requests.length;
+    const first = await runJob(backfilled, capturedLog().log, { trigger: 'backfill', backfill: { from: '20000101000000', to: middle } });
+    expect(first.outcome).toBe('success');
+    expect(portal.requests.slice(before).every((r) => r.query.updated_until === middle)).toBe(true);
+    // The API serves the latest version of each record updated in [updated_since, updated_until).
+    expect(await rawCount(backfilled.paths.warehouse)).toBe(new Set(sample.feed.filter((item) => item.NgayCapNhat < middle).map((item) => item.MaHoSo)).size);
+    // No cursor yet: a window that starts after it would skip the records in between.
+    expect(await queryFile(backfilled.paths.warehouse, 'SELECT * FROM ops.cursors')).toEqual([]);
+
+    await runJob(backfilled, capturedLog().log, { trigger: 'backfill', backfill: { from: middle, to: '20991231235959' } });
+    // The same latest version of every dossier; the backfill saw older versions on the way, as nightly pulls would have.
+    const staged = 'SELECT * EXCLUDE (_load_id, _file, _row, versions) FROM staging.stg_motcua__dossiers ORDER BY ALL';
+    expect(await queryFile(backfilled.paths.warehouse, staged)).toEqual(await queryFile(nightly.paths.warehouse, staged));
+
+    // A window that starts at or before the cursor covers what follows it: the cursor moves on.
+    const later = { MaHoSo: 'HS-BACKFILLED', MaTTHC: '1.000001', DonViTiepNhan: 'DH.TP', KenhThucHien: 2, TrangThaiHoSo: 1, NgayCapNhat: '20240403090000' };
+    await portal.append('motcua/dossiers', [later]);
+    await runJob(nightly, capturedLog().log, { trigger: 'backfill', backfill: { from: middle, to: '20991231235959' } });
+    expect(await queryFile(nightly.paths.warehouse, 'SELECT cursor_value FROM ops.cursors')).toEqual([{ cursor_value: '20240403090000' }]);
+    sample.ids.add('HS-BACKFILLED');
   });
 });

@@ -2,7 +2,7 @@
 // down, alerts, stale sources, the ledger and `cchc status`, old releases cleaned up. Real
 // processes, real files, a real HTTP server for the webhook.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -50,7 +50,10 @@ describe('one run at a time', () => {
     const { config, data } = setUp();
     const first = startCchc(['run', '--config', config]);
     await first.waitFor((l) => l.msg === 'run started');
+    // Paused, so that it is surely still going while the second starts.
+    first.child.kill('SIGSTOP');
     const second = await runCchc(['run', '--config', config]);
+    first.child.kill('SIGCONT');
     expect(second.code).toBe(4);
     expect(second.stdout).toBe('');
     expect(second.lines.map((l) => l.msg)).toContain('run skipped: another run is in progress');
@@ -59,7 +62,7 @@ describe('one run at a time', () => {
     const ledger = readdirSync(join(data, 'runs')).map((f) => JSON.parse(readFileSync(join(data, 'runs', f), 'utf8')));
     expect(ledger.map((r) => r.outcome).sort()).toEqual(['skipped', 'success']);
     const skipped = ledger.find((r) => r.outcome === 'skipped');
-    expect(skipped.errors[0].message).toMatch(/^another run is in progress: \S+ \(manual|cron, pid \d+/);
+    expect(skipped.errors[0].message).toMatch(/^another run is in progress: \S+ \((manual|cron), pid \d+ on \S+, since \S+\); it holds \S+cchc\.lock$/);
     expect(existsSync(join(data, LOCK_FILE))).toBe(false);
   });
 
@@ -73,6 +76,18 @@ describe('one run at a time', () => {
     expect(run.code).toBe(0);
     expect(run.lines.find((l) => l.msg.startsWith('the run lock was left by a process that is gone'))).toMatchObject({ holder: { pid: dead, run_id: 'killed-run' } });
     expect(existsSync(join(data, LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over a lock whose pid now belongs to another process (reused after a restart)', async () => {
+    const { config, data } = setUp();
+    mkdirSync(data, { recursive: true });
+    // This test's own process is alive, but it is not the one that took the lock: that one started at another time.
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const lock = { pid: process.pid, host: hostname(), run_id: 'before-the-restart', trigger: 'schedule', started_at: '2024-04-01T02:00:00Z', boot_id: bootId, process_start: '1' };
+    writeText(join(data, LOCK_FILE), JSON.stringify(lock));
+    const run = await runCchc(['run', '--config', config]);
+    expect(run.code).toBe(0);
+    expect(run.lines.find((l) => l.msg.startsWith('the run lock was left by a process that is gone'))).toMatchObject({ holder: { run_id: 'before-the-restart' } });
   });
 });
 
@@ -153,14 +168,23 @@ describe('alerts and staleness', () => {
     expect(parsed.current_release.run_id).toBe(saved.runId);
   });
 
-  it('does not hold the run up when the webhook cannot be reached', async () => {
-    const { dir, inboxes } = setUp();
-    writeText(join(inboxes.motcua!, 'ho-so-2024-W20.csv'), 'not, an, export\n');
-    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-    const config = writeConfig(dir, inboxes, { alerts: { webhook_url: 'http://127.0.0.1:9/hook', retries: 1, timeout_ms: 500 } });
-    const run = await runCchc(['run', '--config', config]);
-    expect(run.code).toBe(3);
-    expect(run.lines.find((l) => l.msg.startsWith('the alert could not be sent'))).toMatchObject({ webhook: 'http://127.0.0.1:9' });
+  it('does not hold the run up when the webhook does not answer', async () => {
+    // A webhook that accepts the connection and never answers.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { dir, inboxes } = setUp();
+      writeText(join(inboxes.ngansach!, 'bao-cao-ngan-sach-2024-Q2.xlsx'), 'not a workbook');
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
+      const config = writeConfig(dir, inboxes, { alerts: { webhook_url: url, retries: 1, timeout_ms: 300 } });
+      const run = await runCchc(['run', '--config', config]);
+      expect(run.code).toBe(3);
+      expect(run.lines.find((l) => l.msg.startsWith('the alert could not be sent'))).toMatchObject({ reason: 'run partial', err: expect.stringMatching(/timeout|aborted/i) });
+      expect(run.stderr).toContain('warning: the alert could not be sent to the webhook');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
 
@@ -173,10 +197,17 @@ describe('the ledger and the releases', () => {
     expect(releases).toHaveLength(2);
     expect(readlinkSync(join(data, 'publish', 'current'))).toBe(join('releases', releases[1]!));
 
+    // Two releases that sort after the next one (a clock set wrong): the current one stays all the same.
+    for (const name of ['99990101T000000Z-aaaa', '99990102T000000Z-bbbb']) mkdirSync(join(data, 'publish', 'releases', name));
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    const current = readlinkSync(join(data, 'publish', 'current')).replace('releases/', '');
+    expect(readdirSync(join(data, 'publish', 'releases')).sort()).toEqual([current, '99990101T000000Z-aaaa', '99990102T000000Z-bbbb'].sort());
+    for (const name of ['99990101T000000Z-aaaa', '99990102T000000Z-bbbb']) rmSync(join(data, 'publish', 'releases', name), { recursive: true });
+
     const status = await runCchc(['status', '--config', config]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`Current release: ${releases[1]}`);
-    expect(status.stdout.match(/^ {2}\S+ {2}success/gm)).toHaveLength(3);
+    expect(status.stdout).toContain(`Current release: ${current}`);
+    expect(status.stdout.match(/^ {2}\S+ {2}success/gm)).toHaveLength(4);
     expect(status.stdout).toMatch(/motcua {5}fresh/);
     expect(status.stdout).toContain('Healthy.');
   });

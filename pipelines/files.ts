@@ -1,0 +1,33 @@
+// Writing files so that a kill or a power cut leaves the old version or the new one, whole:
+// written aside, flushed to disk, renamed over, and the folder flushed so the rename lasts.
+import { open, readdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** Flushes a file, or a folder's entries, to disk. */
+export async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `path` with `text` in one step. */
+export async function writeFileDurably(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await syncPath(temporary);
+  await rename(temporary, path);
+  await syncPath(dirname(path));
+}
+
+/** Flushes every file under a folder, then the folders themselves. */
+export async function syncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await syncTree(path);
+    else if (entry.isFile()) await syncPath(path);
+  }
+  await syncPath(dir);
+}

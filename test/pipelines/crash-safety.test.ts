@@ -1,0 +1,97 @@
+// A run killed with SIGKILL anywhere (landing a file, loading, building models, testing,
+// publishing) leaves the previous release current and readable; the next run then ends with the
+// same marts, the same raw rows and the same load ledger as a run that was never interrupted.
+// SIGTERM stops a run at its next step, cleanly.
+import { cpSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { query, tempDir } from '../helpers.js';
+import { runCchc, sampleInboxes, startCchc, warehouseContents, writeConfig, type LogLine } from '../processes.js';
+
+const sampleDir = inject('sampleDir');
+const DEBUG = { CCHC__LOG__LEVEL: 'debug' };
+
+/** The nth log line (from 1) that matches. */
+function nth(n: number, match: (line: LogLine) => boolean): (line: LogLine) => boolean {
+  let seen = 0;
+  return (line) => match(line) && ++seen === n;
+}
+
+// Each point is a log line the job writes just before the step where the kill lands.
+const KILL_POINTS: [string, (line: LogLine) => boolean][] = [
+  ['while landing files', nth(3, (l) => l.msg === 'landed')],
+  ['while loading files', nth(4, (l) => l.msg === 'loaded')],
+  ['while building the models', nth(6, (l) => l.msg === 'model built')],
+  ['while running the data tests', (l) => l.msg === 'model built' && l.model === 'marts.rpt_reconciliation'],
+  ['while writing the Parquet files', nth(2, (l) => l.msg === 'parquet written')],
+  ['while writing the snapshot', (l) => l.msg === 'parquet written' && l.mart === 'rpt_reconciliation'],
+];
+
+describe('a run killed at any point', () => {
+  const root = tempDir();
+  const base = join(root, 'base');
+  let expected: Record<string, unknown>;
+  let baseRelease: string;
+
+  /** The warehouse after a first run, with the exports of the next night waiting in the inboxes. */
+  function nextNight(name: string): { config: string; data: string } {
+    const dir = join(root, name);
+    cpSync(base, dir, { recursive: true, verbatimSymlinks: true });
+    sampleInboxes(sampleDir, dir, { motcua: /^ho-so-2024-W(0[7-9]|1[0-3])\./, dvc: /-2024-0[23]\.csv$/ });
+    return { config: writeConfig(dir, inboxesOf(dir)), data: join(dir, 'data') };
+  }
+
+  beforeAll(async () => {
+    const inboxes = sampleInboxes(sampleDir, base, { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ });
+    // Paths relative to the config, so that a copy of the folder is a warehouse of its own.
+    expect(Object.keys(inboxes)).toEqual(['motcua', 'dvc', 'ngansach']);
+    expect((await runCchc(['run', '--config', writeConfig(base, inboxesOf(base))])).code).toBe(0);
+    baseRelease = readlinkSync(join(base, 'data', 'publish', 'current'));
+
+    const uninterrupted = nextNight('uninterrupted');
+    expect((await runCchc(['run', '--config', uninterrupted.config])).code).toBe(0);
+    expected = await warehouseContents(uninterrupted.data);
+  });
+
+  it.each(KILL_POINTS)('%s: the previous release stays current, and the next run gives the same figures', async (point, match) => {
+    const { config, data } = nextNight(point.replaceAll(' ', '-'));
+    const run = startCchc(['run', '--config', config], DEBUG);
+    await run.waitFor(match);
+    run.child.kill('SIGKILL');
+    expect((await run.exited).signal).toBe('SIGKILL');
+
+    // What dashboards read is still the release before, whole.
+    expect(readlinkSync(join(data, 'publish', 'current'))).toBe(baseRelease);
+    const manifest = JSON.parse(readFileSync(join(data, 'publish', 'current', 'manifest.json'), 'utf8')) as { marts: { file: string; rows: number }[] };
+    for (const mart of manifest.marts) {
+      const [counted] = await query<{ n: number }>(`SELECT count(*) AS n FROM read_parquet('${join(data, 'publish', 'current', mart.file)}')`);
+      expect(counted!.n).toBe(mart.rows);
+    }
+
+    const next = await runCchc(['run', '--config', config]);
+    expect(next.code).toBe(0);
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toBeDefined();
+    expect(await warehouseContents(data)).toEqual(expected);
+  });
+
+  it('stops at the next step on SIGTERM, exits, and the next run gives the same figures', async () => {
+    const { config, data } = nextNight('sigterm');
+    const run = startCchc(['run', '--config', config], DEBUG);
+    await run.waitFor(nth(2, (l) => l.msg === 'loaded'));
+    run.child.kill('SIGTERM');
+    const stopped = await run.exited;
+    expect(stopped.code).toBe(1);
+    expect(stopped.lines.find((l) => l.msg === 'run stopped')).toMatchObject({ err: 'the run was stopped by SIGTERM before it finished' });
+    expect(readlinkSync(join(data, 'publish', 'current'))).toBe(baseRelease);
+
+    const next = await runCchc(['run', '--config', config]);
+    expect(next.code).toBe(0);
+    // Nothing was left unfinished: the stopped run recorded itself.
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toBeUndefined();
+    expect(await warehouseContents(data)).toEqual(expected);
+  });
+});
+
+function inboxesOf(dir: string): Record<string, string> {
+  return { motcua: join(dir, 'motcua', 'inbox'), dvc: join(dir, 'dvc', 'inbox'), ngansach: join(dir, 'ngansach', 'inbox') };
+}

@@ -1,0 +1,56 @@
+// `cchc schedule` as a service manager runs it: a real cron schedule (every second here), runs
+// one at a time, and a clean stop on SIGTERM in the middle of a run.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { LOCK_FILE } from '../../pipelines/lock.js';
+import { tempDir } from '../helpers.js';
+import { runCchc, sampleInboxes, startCchc, writeConfig, type LogLine } from '../processes.js';
+
+const sampleDir = inject('sampleDir');
+
+describe('cchc schedule', () => {
+  it('fires runs on its cron schedule, one at a time, and on SIGTERM stops the current run cleanly and exits 0', async () => {
+    const dir = tempDir();
+    const inboxes = sampleInboxes(sampleDir, dir, { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-4]\.csv)$/ });
+    const config = writeConfig(dir, inboxes, { schedule: { cron: '* * * * * *', timezone: 'Asia/Ho_Chi_Minh' } });
+    const data = join(dir, 'data');
+
+    const scheduler = startCchc(['schedule', '--config', config]);
+    const scheduled = await scheduler.waitFor((l) => l.msg === 'scheduled: waiting for the next run');
+    expect(scheduled).toMatchObject({ cron: '* * * * * *', timezone: 'Asia/Ho_Chi_Minh', next_run: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
+    await scheduler.waitFor((l) => l.msg === 'run finished');
+    let started = 0;
+    await scheduler.waitFor((l: LogLine) => l.msg === 'run started' && ++started === 2);
+    scheduler.child.kill('SIGTERM');
+    const exit = await scheduler.exited;
+
+    expect(exit.code).toBe(0);
+    const messages = exit.lines.map((l) => l.msg);
+    expect(messages).toContain('schedule stopped');
+    // Runs last longer than a second: the ticks in between were skipped, not run at the same time.
+    expect(messages).toContain('the previous run is still going: this tick is skipped');
+    expect(exit.lines.filter((l) => l.msg === 'run started').every((l) => l.trigger === 'schedule')).toBe(true);
+
+    // The ledger holds every run, none of them left `running`, and the lock is gone.
+    const ledger = readdirSync(join(data, 'runs')).map((f) => JSON.parse(readFileSync(join(data, 'runs', f), 'utf8')) as { outcome: string; errors: { message: string }[] });
+    expect(ledger.length).toBeGreaterThanOrEqual(2);
+    expect(ledger.filter((r) => r.outcome === 'success').length).toBeGreaterThanOrEqual(1);
+    expect(ledger.every((r) => r.outcome === 'success' || r.errors[0]!.message === 'the run was stopped by SIGTERM before it finished')).toBe(true);
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
+
+    // The warehouse is consistent: the next run finds nothing unfinished and nothing new to load.
+    const next = await runCchc(['run', '--config', config]);
+    expect(next.code).toBe(0);
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toBeUndefined();
+    expect(next.lines.find((l) => l.msg === 'load done')).toMatchObject({ files: 0 });
+  });
+
+  it('refuses a cron expression that is not one, with exit code 2', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, sampleInboxes(sampleDir, dir, { motcua: /^danh-muc-tthc\.csv$/ }));
+    const exit = await runCchc(['schedule', '--config', config, '--cron', 'every night at two']);
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toContain('"every night at two" is not a cron expression');
+  });
+});
