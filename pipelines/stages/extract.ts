@@ -110,7 +110,7 @@ async function pullApi(ctx: RunContext, source: ConfiguredSource, result: Extrac
     if (advances && latest !== cursor) {
       await ctx.db.run('INSERT OR REPLACE INTO ops.cursors VALUES ($1, $2, $3, current_timestamp, $4)', [...key, latest!, ctx.runId]);
     }
-    log.info({ resource: resource.path, since: since ?? null, until: window?.to ?? null, pages, records, cursor: latest ?? null }, 'API pull done');
+    log.info({ resource: resource.path, since: since ?? null, until: window?.to ?? null, pages, records, cursor: (advances ? latest : cursor) ?? null }, 'API pull done');
   }
 }
 
