@@ -2,7 +2,7 @@
 // command line is wrong, 3 the run was partial (a source failed; the others were published),
 // 4 the run was skipped because another holds the lock.
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { CONNECTORS, configuredSources } from '../connectors/registry.js';
@@ -21,6 +21,8 @@ import { formatStatus, readStatus } from './status.js';
 import { DOCS_DIR, writeDocs } from './docs.js';
 import { testsOf } from './model-tests.js';
 import { discoverModels } from './models.js';
+import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './query.js';
+import { writeReport } from './report.js';
 import { runJob, type RunOptions, type RunSummary } from './run.js';
 import { headlineTable } from './summary.js';
 import { prepareWarehouse } from './warehouse.js';
@@ -103,6 +105,33 @@ program
     const status = await readStatus(config, options.runs);
     console.log(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
     process.exitCode = status.healthy ? 0 : 1;
+  });
+
+program
+  .command('query')
+  .description('run SQL on the current snapshot, read-only (schemas seeds, settings, staging, intermediate, marts)')
+  .argument('<sql>', 'the query, e.g. "SELECT * FROM marts.rpt_quarterly_indicators WHERE scope = \'total\'"')
+  .addOption(configOption())
+  .addOption(new Option('-f, --format <format>', 'how to print the rows').choices(QUERY_FORMATS).default('table'))
+  .action(async (sql: string, options: { config?: string; format: QueryFormat }) => {
+    const config = loadConfig({ file: options.config });
+    console.log(formatRows(await querySnapshot(config.paths.publishDir, sql), options.format));
+  });
+
+program
+  .command('report')
+  .description('write the quarterly report workbook (XLSX) of a period from the current release')
+  .addOption(configOption())
+  .requiredOption('-p, --period <key>', 'a year (2023) or a quarter (2024-Q1)')
+  .option('-o, --out <file>', 'the workbook to write (default: cchc-report-<period>.xlsx here)')
+  .action(async (options: { config?: string; period: string; out?: string }) => {
+    const config = loadConfig({ file: options.config });
+    const written = await writeReport({
+      releaseDir: join(config.paths.publishDir, 'current'),
+      period: options.period,
+      out: resolve(options.out ?? `cchc-report-${options.period}.xlsx`),
+    });
+    console.log(`wrote ${written.out} (${written.sheets.join(', ')})`);
   });
 
 program

@@ -31,6 +31,12 @@ export class Warehouse {
     return new Warehouse(instance, await instance.connect(), path);
   }
 
+  /** Opens a database file read-only: any number of readers, and never a lock that blocks a writer of another file. */
+  static async openReadOnly(path: string): Promise<Warehouse> {
+    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    return new Warehouse(instance, await instance.connect(), path);
+  }
+
   async run(sql: string, params?: Params): Promise<void> {
     await this.connection.run(sql, params);
   }

@@ -126,6 +126,7 @@ export async function dataDictionary(sqlDir = SQL_DIR): Promise<string> {
           '',
           `- Grain: ${model.header.grain.trim()}`,
           ...(model.header.primary_key ? [`- Primary key: ${model.header.primary_key.map((c) => `\`${c}\``).join(', ')}`] : []),
+          ...(model.header.published_by_year ? [`- Also published by year: \`marts/${model.name}/year=<YYYY>/\` (year of \`${model.header.published_by_year}\`)`] : []),
           `- Reads: ${model.dependsOn.map((d) => `\`${d}\``).join(', ') || 'sources only'}`,
           `- Lineage (sources): ${sourcesOf(model, byId).map((t) => `\`${t}\``).join(', ')}`,
           '',

@@ -34,6 +34,8 @@ const headerSchema = z.strictObject({
   grain: z.string().min(1),
   primary_key: z.array(column).optional(),
   materialized: z.enum(['table', 'view']).optional(),
+  /** A mart that grows with time: also published hive-partitioned by the year of this date column. */
+  published_by_year: column.optional(),
   columns: z.record(z.string(), z.string()).default({}),
   tests: z.array(testSchema).default([]),
 });

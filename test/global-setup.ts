@@ -1,14 +1,20 @@
-// Generates the sample exports once for the whole test run; suites read them, never write them.
+// Generates the sample exports once for the whole test run, and publishes them once: suites read
+// both, never write them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { generateSample, type SampleSummary } from '../connectors/sample/index.js';
+import { generateSample, sampleLayout, type SampleSummary } from '../connectors/sample/index.js';
+import { createLogger } from '../pipelines/log.js';
+import { runJob } from '../pipelines/run.js';
+import { sampleConfig } from './helpers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     sampleDir: string;
     sample: SampleSummary;
+    /** The publish folder of a run of the job over the whole sample: `<publishDir>/current` is its release. */
+    publishDir: string;
   }
 }
 
@@ -17,6 +23,11 @@ export default async function setup(project: TestProject) {
   const sampleDir = join(root, 'sample');
   project.provide('sample', await generateSample(sampleDir));
   project.provide('sampleDir', sampleDir);
+  const layout = sampleLayout(sampleDir);
+  const config = sampleConfig(join(root, 'published'), { motcua: layout.motcuaInbox, dvc: layout.dvcInbox, ngansach: layout.ngansachInbox });
+  const summary = await runJob(config, createLogger({ level: 'silent' }));
+  if (summary.outcome !== 'success') throw new Error(`the sample run failed: ${JSON.stringify(summary.errors)}`);
+  project.provide('publishDir', config.paths.publishDir);
   return async () => {
     await rm(root, { recursive: true, force: true });
   };

@@ -5,11 +5,13 @@
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { stopIfAsked, type RunContext } from '../context.js';
-import { syncPath, syncTree } from '../files.js';
+import { syncPath, syncTree, writeFileDurably } from '../files.js';
 import { ident, literal } from '../db.js';
+import { ModelError } from '../errors.js';
 import { commentOn, discoverModels } from '../models.js';
 
 export const SNAPSHOT_FILE = 'cchc.duckdb';
+export const METABASE_INIT = 'metabase-init.sql';
 const SNAPSHOT_SCHEMAS = ['seeds', 'settings', 'staging', 'intermediate', 'marts'] as const;
 
 export type PublishedMart = {
@@ -18,6 +20,8 @@ export type PublishedMart = {
   rows: number;
   bytes: number;
   columns: { name: string; type: string }[];
+  /** Also under marts/<name>/year=<YYYY>/ (hive partitioning). */
+  partitioned?: string;
   /** Why the mart holds the data of an earlier run: a source it reads failed in this one. */
   stale?: string;
 };
@@ -47,6 +51,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await syncPath(releases);
   const currentLink = await switchCurrent(publishDir, ctx.runId);
   await syncPath(publishDir);
+  await writeFileDurably(join(publishDir, METABASE_INIT), metabaseInit(publishDir, marts));
   const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
   log.info({ release: releaseDir, marts: marts.length, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
@@ -71,6 +76,16 @@ async function pruneReleases(releases: string, current: string, keep: number): P
   return removed;
 }
 
+/**
+ * The init SQL of Metabase's DuckDB driver on a `:memory:` database: one view per mart over the
+ * Parquet of `current`, so Metabase holds no lock on a file the job writes, and sees each new
+ * release at its next query.
+ */
+function metabaseInit(publishDir: string, marts: readonly PublishedMart[]): string {
+  const views = marts.map((m) => `CREATE OR REPLACE VIEW ${ident(m.name)} AS SELECT * FROM read_parquet(${literal(join(publishDir, 'current', m.file))});`);
+  return `-- Written by cchc-warehouse at each publish: the init SQL of Metabase's DuckDB connection (see docs/metabase.md).\n${views.join('\n')}\n`;
+}
+
 /** The run id of the release `current` points at, if any. */
 export async function currentRelease(publishDir: string): Promise<string | undefined> {
   return readlink(join(publishDir, 'current')).then((target) => basename(target), () => undefined);
@@ -87,6 +102,7 @@ async function tablesOf(ctx: RunContext, schema: string): Promise<string[]> {
 
 async function writeMarts(ctx: RunContext, dir: string, stale: ReadonlyMap<string, string>): Promise<PublishedMart[]> {
   const marts: PublishedMart[] = [];
+  const models = new Map(discoverModels(ctx.config.paths.sqlDir).map((m) => [m.id, m]));
   for (const name of await tablesOf(ctx, 'marts')) {
     stopIfAsked(ctx);
     const file = join('marts', `${name}.parquet`);
@@ -94,9 +110,27 @@ async function writeMarts(ctx: RunContext, dir: string, stale: ReadonlyMap<strin
     const columns = await ctx.db.all<{ name: string; type: string }>(
       `SELECT column_name AS name, column_type AS type FROM (DESCRIBE marts.${ident(name)})`,
     );
+    // Marts that grow with time are also laid out as hive partitions, for engines that prune by path.
+    const model = models.get(`marts.${name}`);
+    const byYear = model?.header.published_by_year;
+    if (byYear) {
+      if (!columns.some((c) => c.name === byYear && /^(DATE|TIMESTAMP)/.test(c.type))) {
+        throw new ModelError(`${model.file}: published_by_year names ${byYear}, which is not a date column of the mart`, {
+          action: 'name a DATE or TIMESTAMP column of the mart, such as period_start, or remove published_by_year',
+        });
+      }
+      await ctx.db.run(
+        `COPY (SELECT *, year(${ident(byYear)}) AS year FROM marts.${ident(name)})
+         TO ${literal(join(dir, 'marts', name))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year))`,
+      );
+    }
     const counted = await ctx.db.one<{ n: number }>(`SELECT count(*) AS n FROM marts.${ident(name)}`);
     const reason = stale.get(`marts.${name}`);
-    marts.push({ name, file, rows: counted?.n ?? 0, bytes: (await stat(join(dir, file))).size, columns, ...(reason && { stale: reason }) });
+    marts.push({
+      name, file, rows: counted?.n ?? 0, bytes: (await stat(join(dir, file))).size, columns,
+      ...(byYear && { partitioned: `marts/${name}/year=<YYYY>/*.parquet` }),
+      ...(reason && { stale: reason }),
+    });
     ctx.log.debug({ stage: 'publish', mart: name }, 'parquet written');
   }
   return marts;
