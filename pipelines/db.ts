@@ -1,7 +1,7 @@
 // The one place that opens DuckDB, runs statements and turns DuckDB values into plain JS.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue, type StatementType } from '@duckdb/node-api';
 
 export type Row = Record<string, unknown>;
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -45,6 +45,14 @@ export class Warehouse {
   async runScript(sql: string): Promise<void> {
     const statements = await this.connection.extractStatements(sql);
     for (let i = 0; i < statements.count; i++) await (await statements.prepare(i)).run();
+  }
+
+  /** The kind of each statement of a script, prepared but not run. */
+  async statementTypes(sql: string): Promise<StatementType[]> {
+    const statements = await this.connection.extractStatements(sql);
+    const types: StatementType[] = [];
+    for (let i = 0; i < statements.count; i++) types.push((await statements.prepare(i)).statementType);
+    return types;
   }
 
   /** Rows as objects; BIGINT and HUGEINT become numbers when they fit, dates stay Dates. */

@@ -34,7 +34,7 @@ const headerSchema = z.strictObject({
   grain: z.string().min(1),
   primary_key: z.array(column).optional(),
   materialized: z.enum(['table', 'view']).optional(),
-  /** A mart that grows with time: also published hive-partitioned by the year of this date column. */
+  /** A mart that grows with time: also published hive-partitioned by the year of this date column (period_end: a period's reporting year, also under the cut-off window). */
   published_by_year: column.optional(),
   columns: z.record(z.string(), z.string()).default({}),
   tests: z.array(testSchema).default([]),

@@ -1,6 +1,7 @@
 // `cchc query`: SQL on the current snapshot, read-only, printed as a table, CSV or JSON. The file
 // is resolved through `current` once, so a publish during the query does not change what it reads.
 import { realpath } from 'node:fs/promises';
+import { StatementType } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { Warehouse, type Row } from './db.js';
 import { CchcError } from './errors.js';
@@ -15,16 +16,30 @@ export async function querySnapshot(publishDir: string, sql: string): Promise<Ro
     throw new CchcError(`no snapshot is published yet (${link})`, { action: 'run the job first: `cchc run`' });
   });
   const db = await Warehouse.openReadOnly(path);
+  const failed = (problem: string) =>
+    new CchcError(`the query failed: ${problem}`, {
+      action: 'give one SELECT; the snapshot is read-only, and `cchc query "SHOW ALL TABLES"` lists what it holds (docs/analysts.md)',
+    });
   try {
-    return await db.all(sql);
-  } catch (error) {
-    throw new CchcError(`the query failed: ${(error as Error).message}`, {
-      action: 'correct the SQL; the snapshot is read-only, and `cchc query "SHOW ALL TABLES"` lists what it holds (docs/analysts.md)',
+    let types: StatementType[];
+    try {
+      types = await db.statementTypes(sql);
+    } catch (error) {
+      throw failed((error as Error).message);
+    }
+    // One question at a time, and only questions: a COPY … TO would write files, even from a read-only database.
+    if (types.length !== 1) throw failed(`${types.length} statements; give one`);
+    if (!ANSWERS.has(types[0]!)) throw failed(`${StatementType[types[0]!]} is not a query`);
+    return await db.all(sql).catch((error: Error) => {
+      throw failed(error.message);
     });
   } finally {
     db.close();
   }
 }
+
+/** Statements that only read: SELECT (SHOW and DESCRIBE are SELECTs too) and EXPLAIN. A PRAGMA could set a file to write. */
+const ANSWERS = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 
 export function formatRows(rows: readonly Row[], format: QueryFormat): string {
   if (format === 'json') {

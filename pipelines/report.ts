@@ -2,7 +2,7 @@
 // digitization, online service, online payment, feedback, budget and PAR-index criteria for one
 // period, read from the Parquet marts of a published release (what the dashboards show too).
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import ExcelJS from 'exceljs';
 import { literal, Warehouse, type Row } from './db.js';
@@ -19,7 +19,9 @@ export class UnknownPeriodError extends CchcError {
 
 /** Writes the report workbook of `period` from the release in `releaseDir` to `out`, whole or not at all. */
 export async function writeReport(options: ReportOptions): Promise<ReportResult> {
-  const contents = await readReport(options.releaseDir, options.period);
+  // `current` resolved once: a publish during the report must not mix two releases in one workbook.
+  const releaseDir = await realpath(options.releaseDir).catch(() => options.releaseDir);
+  const contents = await readReport(releaseDir, options.period);
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'cchc-warehouse';
   for (const sheet of contents.sheets) addSheet(workbook, contents.heading, sheet);
@@ -226,7 +228,7 @@ async function findPeriod(db: Warehouse, mart: MartReader, periodKey: string, re
 async function headingOf(db: Warehouse, mart: MartReader, period: Period, releaseDir: string): Promise<Heading> {
   const [entity] = await db.all<{ unit_name: string }>(`SELECT unit_name FROM ${mart('dim_unit')} WHERE level = 'entity' ORDER BY unit_code`);
   const manifest = readManifest(releaseDir);
-  const asOf = manifest?.data_as_of ? ` (số liệu cập nhật đến ngày ${vietnameseDate(new Date(manifest.data_as_of), 'Asia/Ho_Chi_Minh')})` : '';
+  const asOf = manifest?.data_as_of ? ` (số liệu cập nhật đến ngày ${vietnameseDate(new Date(manifest.data_as_of))})` : '';
   const running = period.is_complete ? '' : '; kỳ báo cáo chưa kết thúc';
   return {
     reportingUnit: `UBND ${lowerFirst(entity?.unit_name ?? 'thành phố')}`,
@@ -521,9 +523,12 @@ async function saveWhole(workbook: ExcelJS.Workbook, out: string): Promise<void>
 // ---------------------------------------------------------------------------------------------
 // Vietnamese text.
 
-/** dd/mm/yyyy; DATE columns come back as midnight UTC, times are shown in Vietnam's time zone. */
-function vietnameseDate(date: Date, timeZone = 'UTC'): string {
-  return new Intl.DateTimeFormat('vi-VN', { timeZone, day: '2-digit', month: '2-digit', year: 'numeric' }).format(date);
+/**
+ * dd/mm/yyyy, read in UTC: DATE columns come back as midnight UTC, and the exports' times are
+ * Vietnam's local times stored without a zone (shifting them by 7 hours would change the day).
+ */
+function vietnameseDate(date: Date): string {
+  return new Intl.DateTimeFormat('vi-VN', { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' }).format(date);
 }
 
 /** "≥ 50.0 %: 0.5" → "≥ 50,0 %: 0,5": text is not formatted by Excel, so it is written as Vietnamese reads it. */

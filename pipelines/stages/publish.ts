@@ -5,7 +5,7 @@
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { stopIfAsked, type RunContext } from '../context.js';
-import { syncPath, syncTree, writeFileDurably } from '../files.js';
+import { syncPath, syncTree } from '../files.js';
 import { ident, literal } from '../db.js';
 import { ModelError } from '../errors.js';
 import { commentOn, discoverModels } from '../models.js';
@@ -43,6 +43,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   stopIfAsked(ctx);
   await writeSnapshot(ctx, join(partialDir, SNAPSHOT_FILE));
   await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
+  await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
   stopIfAsked(ctx);
 
   // On disk before `current` can point at it: a power cut must not leave it at empty files.
@@ -51,7 +52,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await syncPath(releases);
   const currentLink = await switchCurrent(publishDir, ctx.runId);
   await syncPath(publishDir);
-  await writeFileDurably(join(publishDir, METABASE_INIT), metabaseInit(publishDir, marts));
+  await linkMetabaseInit(publishDir);
   const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
   log.info({ release: releaseDir, marts: marts.length, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
@@ -86,6 +87,14 @@ function metabaseInit(publishDir: string, marts: readonly PublishedMart[]): stri
   return `-- Written by cchc-warehouse at each publish: the init SQL of Metabase's DuckDB connection (see docs/metabase.md).\n${views.join('\n')}\n`;
 }
 
+/** <publish>/metabase-init.sql is a link to the current release's: it changes with `current`, in the same rename. */
+async function linkMetabaseInit(publishDir: string): Promise<void> {
+  const link = join(publishDir, METABASE_INIT);
+  if ((await readlink(link).catch(() => undefined)) === join('current', METABASE_INIT)) return;
+  await rm(link, { force: true });
+  await symlink(join('current', METABASE_INIT), link);
+}
+
 /** The run id of the release `current` points at, if any. */
 export async function currentRelease(publishDir: string): Promise<string | undefined> {
   return readlink(join(publishDir, 'current')).then((target) => basename(target), () => undefined);
@@ -113,22 +122,24 @@ async function writeMarts(ctx: RunContext, dir: string, stale: ReadonlyMap<strin
     // Marts that grow with time are also laid out as hive partitions, for engines that prune by path.
     const model = models.get(`marts.${name}`);
     const byYear = model?.header.published_by_year;
-    if (byYear) {
-      if (!columns.some((c) => c.name === byYear && /^(DATE|TIMESTAMP)/.test(c.type))) {
-        throw new ModelError(`${model.file}: published_by_year names ${byYear}, which is not a date column of the mart`, {
-          action: 'name a DATE or TIMESTAMP column of the mart, such as period_start, or remove published_by_year',
-        });
-      }
+    const counted = await ctx.db.one<{ n: number }>(`SELECT count(*) AS n FROM marts.${ident(name)}`);
+    const rows = counted?.n ?? 0;
+    if (byYear && !columns.some((c) => c.name === byYear && /^(DATE|TIMESTAMP)/.test(c.type))) {
+      throw new ModelError(`${model!.file}: published_by_year names ${byYear}, which is not a date column of the mart`, {
+        action: 'name a DATE or TIMESTAMP column of the mart, such as period_end, or remove published_by_year',
+      });
+    }
+    // An empty mart has no year to lay out: its single file carries the schema.
+    if (byYear && rows > 0) {
       await ctx.db.run(
         `COPY (SELECT *, year(${ident(byYear)}) AS year FROM marts.${ident(name)})
          TO ${literal(join(dir, 'marts', name))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year))`,
       );
     }
-    const counted = await ctx.db.one<{ n: number }>(`SELECT count(*) AS n FROM marts.${ident(name)}`);
     const reason = stale.get(`marts.${name}`);
     marts.push({
-      name, file, rows: counted?.n ?? 0, bytes: (await stat(join(dir, file))).size, columns,
-      ...(byYear && { partitioned: `marts/${name}/year=<YYYY>/*.parquet` }),
+      name, file, rows, bytes: (await stat(join(dir, file))).size, columns,
+      ...(byYear && rows > 0 && { partitioned: `marts/${name}/year=<YYYY>/*.parquet` }),
       ...(reason && { stale: reason }),
     });
     ctx.log.debug({ stage: 'publish', mart: name }, 'parquet written');

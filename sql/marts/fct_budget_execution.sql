@@ -8,7 +8,7 @@ description: >
   Budget periods are calendar quarters and years whatever the reporting window.
 grain: one row per period and budget line, for the whole city
 primary_key: [period_key, item_path]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   period_type: quarter or year
   period_key: 2023-Q4 or 2023

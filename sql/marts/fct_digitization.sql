@@ -5,7 +5,7 @@ description: >
   and how many were issued as electronic documents (criterion 7.2.4 of the PAR index).
 grain: one row per period and unit, plus one per period and level and one per period for the whole city
 primary_key: [period_key, unit_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   dossiers_requiring_digitization: Received in the period with components to digitize
   dossiers_digitized: Of those, digitized

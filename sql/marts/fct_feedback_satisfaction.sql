@@ -4,7 +4,7 @@ description: >
   period and how it was answered, and the satisfaction survey forms filled in the period.
 grain: one row per period and unit, plus one per period and level and one per period for the whole city
 primary_key: [period_key, unit_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   feedback_received: PAKN received in the period
   feedback_answered: Of those, answered

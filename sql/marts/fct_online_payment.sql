@@ -5,7 +5,7 @@ description: >
   paid online (flagged so by either system). The 2024 target is at least 50 %.
 grain: one row per period and unit, plus one per period and level and one per period for the whole city
 primary_key: [period_key, unit_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   online_dossiers_with_fee: Received online in the period with a financial obligation
   online_paid: Of those, paid online

@@ -5,7 +5,7 @@ description: >
   Online dossiers of procedures not offered online do not count here (a data-quality finding).
 grain: one row per period and unit, plus one per period and level and one per period for the whole city
 primary_key: [period_key, unit_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   dossiers_of_online_procedures: Received in the period for procedures offered online (level 3 or 4)
   dossiers_online: Of those, received online

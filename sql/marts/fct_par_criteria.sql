@@ -5,7 +5,7 @@ description: >
   config (par_criteria, e.g. 7.2.4: result digitization ≥ 50 % scores 0.5, ≥ 80 % scores 1).
 grain: one row per year and criterion, for the whole city
 primary_key: [period_key, criterion_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   period_type: year
   period_key: The year assessed

@@ -5,7 +5,7 @@ description: >
   on the year before and its rank then. Reference data of the report (sql/seeds).
 grain: one row per year, unit and area (area total for the whole index)
 primary_key: [period_key, unit_code, area_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   period_type: year
   period_key: The year assessed

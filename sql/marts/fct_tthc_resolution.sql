@@ -8,7 +8,7 @@ description: >
   carried_over of a period = in_progress_total of the one before.
 grain: one row per period and unit, plus one per period and level and one per period for the whole city
 primary_key: [period_key, unit_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   received_online: Tiếp nhận trực tuyến in the period
   received_direct: Tiếp nhận trực tiếp or by post (bưu chính công ích) in the period

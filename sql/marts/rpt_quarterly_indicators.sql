@@ -5,7 +5,7 @@ description: >
   whole city, and the targets of the year where the report sets them.
 grain: one row per quarter and unit, plus one per quarter and level and one per quarter for the whole city
 primary_key: [period_key, unit_code]
-published_by_year: period_start
+published_by_year: period_end
 columns:
   period_type: quarter
   period_key: 2024-Q1

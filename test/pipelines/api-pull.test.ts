@@ -160,6 +160,28 @@ describe('pulling from the sync API', () => {
     sample.ids.add('HS-REGISTERED-ONLY');
   });
 
+  it('keeps in raw the keys of nested lists that no model reads, such as a file name or an officer', async () => {
+    const config = apiConfig();
+    const withExtras = {
+      MaHoSo: 'HS-NESTED-EXTRAS', MaTTHC: '1.000001', DonViTiepNhan: 'DH.TP', KenhThucHien: 2, TrangThaiHoSo: 1, NgayCapNhat: '20240402100000',
+      TaiLieuNop: [{ MaThanhPhanHoSo: 'TP1', DuocSoHoa: true, TenTep: 'CCCD 044158866849 Võ Ngọc Mai.pdf' }],
+      QuaTrinhXuLy: [{ ThoiDiemXuLy: '20240402100000', PhongBanXuLy: 'DH.TP', TrangThai: 1, CanBoXuLy: 'Trần Thị Bích' }],
+    };
+    await portal.append('motcua/dossiers', [withExtras]);
+    expect((await runJob(config, capturedLog().log)).errors).toEqual([]);
+    sample.ids.add('HS-NESTED-EXTRAS');
+    const [lists] = await queryFile<{ files: string; steps: string }>(
+      config.paths.warehouse,
+      `SELECT submitted_files::VARCHAR AS files, steps::VARCHAR AS steps FROM staging.stg_motcua__dossier_lists WHERE dossier_id = 'HS-NESTED-EXTRAS'`,
+    );
+    expect(lists).toEqual({
+      files: '[{"MaThanhPhanHoSo":"TP1","DuocSoHoa":true,"DuocTaiSuDung":null,"DuocLayTuKhoDMQG":null}]',
+      steps: '[{"ThoiDiemXuLy":"20240402100000","PhongBanXuLy":"DH.TP","TrangThai":1}]',
+    });
+    const [raw] = await queryFile<{ n: number }>(config.paths.warehouse, `SELECT count(*) AS n FROM raw.motcua__dossiers WHERE record_json LIKE '%Trần Thị Bích%'`);
+    expect(raw!.n).toBe(1);
+  });
+
   it('gives up at once when the API asks to wait longer than a run can', async () => {
     const config = apiConfig();
     portal.inject({ kind: 'status', status: 429, retryAfterSeconds: 3600, resource: 'motcua/dossiers' });

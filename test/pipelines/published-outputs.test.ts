@@ -1,7 +1,7 @@
 // What the readers of the warehouse get: Parquet files that another Parquet implementation reads
 // as DuckDB does, column types Metabase knows, empty marts that keep their schema, a snapshot
 // that analysts read while the job publishes, `cchc query`, and the Metabase init SQL.
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -58,7 +58,7 @@ describe('the published Parquet files', () => {
       }
       expect(rows, mart.name).toBe(mart.rows);
       const [byYear] = await query<{ n: number; wrong: number }>(
-        `SELECT count(*) AS n, count(*) FILTER (WHERE year <> year(period_start)) AS wrong
+        `SELECT count(*) AS n, count(*) FILTER (WHERE year <> year(period_end) OR year <> CAST(left(period_key, 4) AS INTEGER)) AS wrong
          FROM read_parquet('${join(release, 'marts', mart.name)}/*/*.parquet', hive_partitioning = true)`,
       );
       expect(byYear, mart.name).toEqual({ n: mart.rows, wrong: 0 });
@@ -68,7 +68,7 @@ describe('the published Parquet files', () => {
   it('publish an empty mart as a file with its columns and no rows', async () => {
     const dir = tempDir();
     const sqlDir = sqlCopy({
-      'marts/fct_nothing_yet.sql': `/*\ndescription: A mart with no rows yet.\ngrain: none\npublished_by_year: period_start\n*/\nselect period_key, period_start, received_total from marts.fct_tthc_resolution where false\n`,
+      'marts/fct_nothing_yet.sql': `/*\ndescription: A mart with no rows yet.\ngrain: none\npublished_by_year: period_end\n*/\nselect period_key, period_end, received_total from marts.fct_tthc_resolution where false\n`,
     });
     const config = sampleConfig(join(dir, 'data'), { motcua: inboxWith(dir, ['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv']) }, { CCHC__WAREHOUSE__SQL_DIR: sqlDir });
     const summary = await runJob(config, capturedLog().log);
@@ -76,10 +76,13 @@ describe('the published Parquet files', () => {
     const path = join(summary.stages.publish!.releaseDir, 'marts', 'fct_nothing_yet.parquet');
     expect(await query(`SELECT name, type FROM parquet_schema('${path}') WHERE name <> 'duckdb_schema'`)).toEqual([
       { name: 'period_key', type: 'BYTE_ARRAY' },
-      { name: 'period_start', type: 'INT32' },
+      { name: 'period_end', type: 'INT32' },
       { name: 'received_total', type: 'INT64' },
     ]);
     expect(await query(`SELECT count(*) AS n FROM read_parquet('${path}')`)).toEqual([{ n: 0 }]);
+    // No year to lay out, so no folder that a reader's glob would find empty.
+    expect(existsSync(join(summary.stages.publish!.releaseDir, 'marts', 'fct_nothing_yet'))).toBe(false);
+    expect(summary.stages.publish!.marts.find((m) => m.name === 'fct_nothing_yet')!.partitioned).toBeUndefined();
   });
 
   it('refuses to lay a mart out by the year of a column that is not a date, naming the model file', async () => {
@@ -150,8 +153,15 @@ describe('the snapshot for analysts', () => {
       { period_key: '2023', received_total: 15755, on_time_rate: 0.8477 },
       { period_key: '2024-Q1', received_total: 2409, on_time_rate: 0.9502 },
     ]);
-    const write = await runCchc(['query', 'DROP TABLE marts.fct_tthc_resolution', '--config', config]);
-    expect(write.code).toBe(1);
-    expect(write.stderr).toMatch(/^the query failed: .*read-only mode/);
+    const drop = await runCchc(['query', 'DROP TABLE marts.fct_tthc_resolution', '--config', config]);
+    expect(drop.code).toBe(1);
+    expect(drop.stderr).toMatch(/^the query failed: DROP is not a query/);
+    // A read-only database still lets COPY write files: it is not a query either.
+    const target = join(dir, 'copied.csv');
+    const copy = await runCchc(['query', `COPY (SELECT 1) TO '${target}'`, '--config', config]);
+    expect(copy.stderr).toMatch(/^the query failed: COPY is not a query/);
+    expect(existsSync(target)).toBe(false);
+    const two = await runCchc(['query', 'SELECT 1; SELECT 2', '--config', config]);
+    expect(two.stderr).toMatch(/^the query failed: 2 statements; give one/);
   });
 });

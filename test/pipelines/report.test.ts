@@ -1,6 +1,6 @@
 // The report workbook of a period, written from the release of the whole sample and read back
 // with exceljs, cell by cell against the published Parquet and the figures of the report.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,6 +8,7 @@ import { literal } from '../../pipelines/db.js';
 import { CchcError } from '../../pipelines/errors.js';
 import { writeReport } from '../../pipelines/report.js';
 import { query, tempDir } from '../helpers.js';
+import { runCchc, writeConfig } from '../processes.js';
 
 const SHEETS = ['Biểu 06', 'Số hóa', 'DVC trực tuyến', 'Thanh toán trực tuyến', 'PAKN và hài lòng', 'Ngân sách', 'Chỉ số CCHC'];
 
@@ -207,7 +208,7 @@ describe('the report workbook', () => {
     const error = await writeReport({ releaseDir: release, period: '2024-Q3', out }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CchcError);
     const { message, action, exitCode } = error as CchcError;
-    expect(message.replace(release, '<release>')).toMatchInlineSnapshot(
+    expect(message.replace(realpathSync(release), '<release>')).toMatchInlineSnapshot(
       `"no period "2024-Q3" in the release <release> (complete years: 2023; complete quarters: 2022-Q4, 2023-Q1, 2023-Q2, 2023-Q3, 2023-Q4, 2024-Q1)"`,
     );
     expect(action).toMatchInlineSnapshot(
@@ -215,6 +216,17 @@ describe('the report workbook', () => {
     );
     expect(exitCode).toBe(2);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('is written by cchc report from the current release, and an unknown period exits 2', async () => {
+    const config = writeConfig(tempDir(), {}, { warehouse: { data_dir: './data', publish_dir: inject('publishDir') } });
+    const out = join(tempDir(), 'bao-cao.xlsx');
+    const written = await runCchc(['report', '--period', '2024-Q1', '--out', out, '--config', config]);
+    expect(written.code).toBe(0);
+    expect(written.stdout).toBe(`wrote ${out} (Biểu 06, Số hóa, DVC trực tuyến, Thanh toán trực tuyến, PAKN và hài lòng, Ngân sách, Chỉ số CCHC)\n`);
+    const unknown = await runCchc(['report', '--period', '2031', '--out', out, '--config', config]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^no period "2031" in the release /);
   });
 
   it('fails on a folder that is not a release, naming the marts it lacks', async () => {
