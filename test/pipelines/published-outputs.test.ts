@@ -1,8 +1,10 @@
 // What the readers of the warehouse get: Parquet files that another Parquet implementation reads
 // as DuckDB does, column types Metabase knows, empty marts that keep their schema, a snapshot
 // that analysts read while the job publishes, `cchc query`, and the Metabase init SQL.
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { describe, expect, inject, it } from 'vitest';
@@ -135,6 +137,22 @@ describe('the snapshot for analysts', () => {
       `SELECT sum(received_in_period) AS n FROM read_parquet('${join(dir, 'data', 'publish', 'current', 'marts', 'fct_tthc_resolution.parquet')}') WHERE scope = 'total' AND period_type = 'month'`,
     );
     expect(after!.n).toBeGreaterThan(0);
+  });
+
+  it('is read by the oldest DuckDB 1.x on npm (1.1.2), with its tables and comments', async () => {
+    // In a process of its own: two DuckDB libraries should not share one.
+    const script = `
+      import { DuckDBInstance } from 'duckdb-1.1';
+      const db = await DuckDBInstance.create(process.argv[1], { access_mode: 'READ_ONLY' });
+      const c = await db.connect();
+      const one = async (sql) => (await c.runAndReadAll(sql)).getRows()[0].map(String);
+      console.log(JSON.stringify([
+        ...(await one('SELECT version()')),
+        ...(await one("SELECT received_total FROM marts.fct_tthc_resolution WHERE scope = 'total' AND period_key = '2023'")),
+        ...(await one("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND comment IS NOT NULL")),
+      ]));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, join(release, 'cchc.duckdb')]);
+    expect(JSON.parse(stdout)).toEqual(['v1.1.2', '15755', String(manifest.marts.length)]);
   });
 
   it('answers cchc query as a table, CSV or JSON, and refuses to change it', async () => {
