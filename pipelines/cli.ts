@@ -9,6 +9,7 @@ import { CONNECTORS, configuredSources } from '../connectors/registry.js';
 import { resourceUrl } from '../connectors/api.js';
 import { getJson } from '../connectors/http.js';
 import { DEFAULT_SEED, generateSample } from '../connectors/sample/index.js';
+import { writeScaledSample } from '../connectors/sample/scale.js';
 import { serveUntilStopped } from '../connectors/sample/server.js';
 import { STAGES, type StageName } from './context.js';
 import { Warehouse } from './db.js';
@@ -166,8 +167,19 @@ program
   .option('--serve', 'serve the sample as the sync APIs of the one-stop-shop and the portal (writing it first if missing), until Ctrl-C')
   .option('--port <n>', 'port of --serve, on 127.0.0.1', (v) => parseInteger(v), 8787)
   .option('--token <token>', 'bearer token that --serve expects', 'sample-token')
-  .action(async (options: { out?: string; seed: number; serve?: boolean; port: number; token: string }) => {
-    const out = options.out ? resolve(options.out) : loadConfig().paths.sampleOut!;
+  .option('--scale <n>', "one-stop-shop exports of n cities like Đồng Hới (41,946 dossier rows each), as CSV, for measuring the job (default --out: data/sample-x<n>)", (v) => parseInteger(v))
+  .action(async (options: { out?: string; seed: number; serve?: boolean; port: number; token: string; scale?: number }) => {
+    const sampleOut = loadConfig().paths.sampleOut!;
+    if (options.scale !== undefined) {
+      if (options.scale < 1) throw new ConfigError('--scale must be at least 1', { action: 'give the number of cities, e.g. --scale 236 for about 10 million dossier rows' });
+      const scaled = await writeScaledSample({ baseDir: sampleOut, out: resolve(options.out ?? `${sampleOut}-x${options.scale}`), scale: options.scale, seed: options.seed });
+      console.log(
+        `Wrote ${scaled.files} one-stop-shop exports (${scaled.rows.toLocaleString('en-US')} dossier rows, ${(scaled.bytes / 1e9).toFixed(2)} GB) ` +
+          `to ${scaled.dir}/motcua/inbox in ${(scaled.ms / 1000).toFixed(1)} s`,
+      );
+      return;
+    }
+    const out = options.out ? resolve(options.out) : sampleOut;
     if (!options.serve || !existsSync(out)) {
       const summary = await generateSample(out, options.seed);
       console.log(

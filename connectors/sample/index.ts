@@ -39,7 +39,7 @@ export function sampleLayout(dir: string) {
 }
 
 /** Marks a folder as written by `cchc sample`: only such a folder is ever replaced. */
-const MARKER = '.cchc-sample';
+export const SAMPLE_MARKER = '.cchc-sample';
 
 export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<SampleSummary> {
   refuseToReplaceOtherFolders(dir);
@@ -60,7 +60,7 @@ export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<
   await mkdir(layout.dvcInbox, { recursive: true });
   const portal = await writePortal(layout.dvcInbox, layout.dvcApi, simulatePortal(random, dossiers, units));
 
-  await writeFile(join(partial, MARKER), `written by cchc sample, seed ${seed}\n`);
+  await writeFile(join(partial, SAMPLE_MARKER), `written by cchc sample, seed ${seed}\n`);
   await rm(dir, { recursive: true, force: true });
   await rename(partial, dir);
   return {
@@ -75,8 +75,8 @@ export async function generateSample(dir: string, seed = DEFAULT_SEED): Promise<
   };
 }
 
-function refuseToReplaceOtherFolders(dir: string): void {
-  if (!existsSync(dir) || existsSync(join(dir, MARKER)) || readdirSync(dir).length === 0) return;
+export function refuseToReplaceOtherFolders(dir: string): void {
+  if (!existsSync(dir) || existsSync(join(dir, SAMPLE_MARKER)) || readdirSync(dir).length === 0) return;
   throw new CchcError(`${dir} holds files that cchc sample did not write; it will not replace them`, {
     action: 'choose an empty or new folder for --out',
   });

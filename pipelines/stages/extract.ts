@@ -141,10 +141,13 @@ async function listInbox(source: ConfiguredSource, inbox: string): Promise<strin
     });
   }
   const entries = await readdir(inbox, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+  const names: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    // A link to an export (an operator's, or a shared folder's) counts as the export.
+    if (e.isFile() || (e.isSymbolicLink() && (await stat(join(inbox, e.name)).catch(() => undefined))?.isFile())) names.push(e.name);
+  }
+  return names.sort();
 }
 
 async function hashFile(path: string): Promise<string> {

@@ -89,6 +89,7 @@ async function loadFile(ctx: RunContext, source: ConfiguredSource, file: Pending
     ctx.log.debug({ stage: 'load', file: file.original_name, columns: unknown }, 'columns the contract does not know were left out');
   }
 
+  await ctx.db.run(badValuesTable(table, result.mapping));
   await ctx.db.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT *, ${reasonExpression(table, result.mapping)} AS _reason FROM ${INCOMING}`);
   const present = table.columns.map((c) => ident(c.name)).join(', ');
   const raw = `raw.${ident(rawTableName(source.contract.name, table))}`;
@@ -140,6 +141,26 @@ function readerFor(table: TableContract, extension: string): FileReader {
 async function dropTemporaryTables(ctx: RunContext): Promise<void> {
   await ctx.db.run(`DROP TABLE IF EXISTS ${INCOMING}`);
   await ctx.db.run('DROP TABLE IF EXISTS checked');
+  await ctx.db.run('DROP TABLE IF EXISTS bad_values');
+}
+
+/**
+ * The checks that depend on the value alone, for columns of few distinct values (codes, yes/no):
+ * normalizing a label is costly, so each distinct value is judged once, not each row.
+ */
+function valueCheck(column: ColumnContract, v: string): string | undefined {
+  if (column.type === 'boolean') return `vn_boolean(${v}) IS NULL`;
+  if (typeof column.type === 'object') return `NOT norm_key(${v}) IN (SELECT alias_key FROM seeds.code_aliases WHERE list = ${literal(column.type.lookup)})`;
+  return undefined;
+}
+
+/** SQL: the temporary table of the present values that fail their column's valueCheck. */
+function badValuesTable(table: TableContract, mapping: HeaderMapping): string {
+  const selects = table.columns
+    .filter((c) => mapping.original.has(c.name) && valueCheck(c, 'v'))
+    .map((c) => `SELECT ${literal(c.name)} AS column_name, v AS value FROM (SELECT DISTINCT ${ident(c.name)} AS v FROM ${INCOMING}) WHERE blank_to_null(v) IS NOT NULL AND ${valueCheck(c, 'v')}`);
+  const empty = 'SELECT NULL::VARCHAR AS column_name, NULL::VARCHAR AS value WHERE false';
+  return `CREATE OR REPLACE TEMP TABLE bad_values AS ${[...selects, empty].join(' UNION ALL ')}`;
 }
 
 /** SQL: every problem of a row, joined by "; ", or NULL when the row is good. */
@@ -159,14 +180,12 @@ function columnChecks(column: ColumnContract, header: string): string[] {
   const checks: string[] = [];
   if (column.notNull) checks.push(`CASE WHEN blank_to_null(${value}) IS NULL THEN ${label} || ': empty, a value is required' END`);
   const type = column.type;
+  const bad = `${value} IN (SELECT value FROM bad_values WHERE column_name = ${literal(column.name)})`;
   if (type === 'timestamp') checks.push(problem(`${present} AND vn_timestamp(${value}) IS NULL`, 'unreadable date'));
-  else if (type === 'boolean') checks.push(problem(`${present} AND vn_boolean(${value}) IS NULL`, 'not a yes/no value'));
+  else if (type === 'boolean') checks.push(problem(bad, 'not a yes/no value'));
   else if (type === 'amount') checks.push(problem(`${present} AND vn_amount(${value}) IS NULL`, 'not an amount'));
   else if (type === 'integer') checks.push(problem(`${present} AND vn_integer(${value}) IS NULL`, 'not a whole number'));
-  else if (typeof type === 'object') {
-    const known = `norm_key(${value}) IN (SELECT alias_key FROM seeds.code_aliases WHERE list = ${literal(type.lookup)})`;
-    checks.push(problem(`${present} AND NOT ${known}`, `unknown ${type.lookup}`));
-  }
+  else if (typeof type === 'object') checks.push(problem(bad, `unknown ${type.lookup}`));
   return checks;
 }
 

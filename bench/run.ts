@@ -1,0 +1,175 @@
+// `npm run bench [-- --quick | --scale N]`: the job against DuckDB alone and against a row-by-row
+// loader, on the same scaled one-stop-shop exports, in one run, as ratios. Each measure runs in a
+// process of its own (bench/tasks.ts) for its own peak memory. Writes bench/results.md.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Command } from 'commander';
+import { stringify } from 'yaml';
+import { writeScaledSample } from '../connectors/sample/scale.js';
+import { literal, Warehouse } from '../pipelines/db.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const CITY_ROWS = 41_946;
+const BASELINE_ROWS = 1_000_000;
+
+const options = new Command('bench')
+  .option('--quick', 'about 1 million dossier rows (scale 24) instead of 10 million (scale 239)')
+  .option('--scale <n>', 'cities like Đồng Hới in the exports', (v) => Number(v))
+  .option('--memory-limit <size>', 'duckdb.memory_limit of the job', '2GB')
+  .option('--out <file>', 'the results file', join(ROOT, 'bench', 'results.md'))
+  .parse()
+  .opts<{ quick?: boolean; scale?: number; memoryLimit: string; out: string }>();
+
+const scale = options.scale ?? (options.quick ? 24 : 239);
+const work = join(ROOT, 'data', 'bench');
+const sampleDir = join(work, `sample-x${scale}`);
+const inbox = join(sampleDir, 'motcua', 'inbox');
+
+type Measure = { ms: number; rows: number; maxRssMb: number; stages?: Record<string, number> };
+
+async function task(name: string, args: Record<string, unknown>): Promise<Measure> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'tasks.ts'), name, JSON.stringify(args)], {
+    cwd: ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measure;
+}
+
+async function fresh(dir: string): Promise<string> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+function log(line: string): void {
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+// 1. The exports, once per scale.
+if (!existsSync(inbox)) {
+  log(`writing the exports of ${scale} cities (${(scale * CITY_ROWS).toLocaleString('en-US')} dossier rows)…`);
+  const scaled = await writeScaledSample({ baseDir: join(work, 'sample'), out: sampleDir, scale });
+  log(`written in ${(scaled.ms / 1000).toFixed(1)} s, ${(scaled.bytes / 1e9).toFixed(2)} GB`);
+}
+const files = (await readdir(inbox)).filter((n) => n.startsWith('ho-so-')).sort();
+const bytes = (await Promise.all(files.map((f) => stat(join(inbox, f))))).reduce((n, s) => n + s.size, 0);
+
+// 2. The job, end to end, on a fresh warehouse.
+const jobDir = await fresh(join(work, 'job'));
+const jobInbox = join(jobDir, 'inbox');
+await mkdir(jobInbox);
+for (const name of await readdir(inbox)) await symlink(join(inbox, name), join(jobInbox, name));
+const config = join(jobDir, 'config.yaml');
+await writeFile(
+  config,
+  stringify({ warehouse: { data_dir: './data' }, duckdb: { threads: 2, memory_limit: options.memoryLimit }, sources: { motcua: { inbox: './inbox' } } }),
+);
+log('full load: the job over every export…');
+const full = await task('job', { config });
+const exported = scale * CITY_ROWS;
+// Every exported row loaded, or the measure would mean nothing.
+if (full.rows !== exported) throw new Error(`the job loaded ${full.rows} rows of the ${exported} exported`);
+
+// 3. The floor: DuckDB alone, same reading, models and Parquet.
+log('floor: DuckDB alone…');
+const floorDir = await fresh(join(work, 'floor'));
+const floor = await task('floor', { config, inbox, dataDir: floorDir });
+
+// 4. The nightly increment: one more day on top of the full warehouse.
+log('nightly increment: one more day of exports…');
+const day = join(jobInbox, 'ho-so-2024-W14-day1.csv');
+await newDayOfExports(join(inbox, files.at(-1)!), day);
+const increment = await task('job', { config });
+
+// 5. The row-by-row baseline on the first million rows, scaled to the full load.
+log(`row-by-row baseline on ${BASELINE_ROWS.toLocaleString('en-US')} rows…`);
+const rowDir = await fresh(join(work, 'row-by-row'));
+const rowByRow = await task('rowByRow', { dataDir: rowDir, rows: BASELINE_ROWS, files: files.map((f) => join(inbox, f)) });
+
+// 6. XLSX: a 100,000 and a 500,000-row export through the job's reader; memory should not grow with the file.
+log('XLSX: writing and reading 100,000 and 500,000-row exports…');
+const xlsx: Record<number, Measure> = {};
+for (const rows of [100_000, 500_000]) {
+  const out = join(work, `ho-so-${rows}.xlsx`);
+  if (!existsSync(out)) await task('writeXlsx', { out, rows, files: files.map((f) => join(inbox, f)) });
+  xlsx[rows] = await task('readXlsx', { out, memoryLimit: options.memoryLimit });
+}
+
+// The report.
+const limitMb = sizeInMb(options.memoryLimit);
+const baselineScaledMs = (rowByRow.ms * full.rows) / rowByRow.rows;
+const targets = [
+  ['full load / floor', ratio(full.ms / floor.ms), '≤ 1.25×', full.ms / floor.ms <= 1.25],
+  ['row-by-row baseline / full load', ratio(baselineScaledMs / full.ms), '≥ 10×', baselineScaledMs / full.ms >= 10],
+  ['nightly increment / full load', ratio(increment.ms / full.ms), '≤ 0.15×', increment.ms / full.ms <= 0.15],
+  ['XLSX ingest, 500,000 rows', `${Math.round(xlsx[500_000]!.rows / (xlsx[500_000]!.ms / 1000)).toLocaleString('en-US')} rows/s`, '≥ 50,000 rows/s', xlsx[500_000]!.rows / (xlsx[500_000]!.ms / 1000) >= 50_000],
+  ['XLSX peak memory, 500,000 vs 100,000 rows', `${xlsx[500_000]!.maxRssMb} vs ${xlsx[100_000]!.maxRssMb} MB`, 'flat (≤ +25 %)', xlsx[500_000]!.maxRssMb <= xlsx[100_000]!.maxRssMb * 1.25],
+  ['peak RSS, full load', `${full.maxRssMb} MB`, `≤ ${limitMb + 512} MB (memory_limit + 512 MB)`, full.maxRssMb <= limitMb + 512],
+] as const;
+const measures = [
+  ['full load (the job)', full],
+  ['floor (DuckDB alone)', floor],
+  ['nightly increment', increment],
+  [`row-by-row baseline (${rowByRow.rows.toLocaleString('en-US')} rows)`, rowByRow],
+  ['XLSX read, 100,000 rows', xlsx[100_000]!],
+  ['XLSX read, 500,000 rows', xlsx[500_000]!],
+] as const;
+
+const duckdbVersion = await Warehouse.open(':memory:').then(async (db) => {
+  const row = await db.one<{ v: string }>(`SELECT version() AS v`);
+  db.close();
+  return row!.v;
+});
+const cpu = cpus();
+const lines = [
+  '# Benchmark',
+  '',
+  `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ` +
+    `${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, DuckDB ${duckdbVersion}; duckdb.threads 2, memory_limit ${options.memoryLimit}.`,
+  '',
+  `Exports: ${files.length} weekly CSV files of the one-stop-shop system, ${scale} cities like Đồng Hới, ` +
+    `${full.rows.toLocaleString('en-US')} dossier rows, ${(bytes / 1e9).toFixed(2)} GB (\`npx cchc sample --scale ${scale}\`).`,
+  '',
+  '| measure | time | rows | rows/s | peak RSS |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...measures.map(([name, m]) => `| ${name} | ${(m.ms / 1000).toFixed(1)} s | ${m.rows.toLocaleString('en-US')} | ${Math.round(m.rows / (m.ms / 1000)).toLocaleString('en-US')} | ${m.maxRssMb} MB |`),
+  '',
+  `The job's stages on the full load: ${Object.entries(full.stages ?? {}).map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)} s`).join(', ')}.`,
+  `The row-by-row baseline, scaled to ${full.rows.toLocaleString('en-US')} rows: ${(baselineScaledMs / 1000).toFixed(1)} s.`,
+  '',
+  '| target | measured | goal | met |',
+  '| --- | ---: | --- | --- |',
+  ...targets.map(([name, value, goal, met]) => `| ${name} | ${value} | ${goal} | ${met ? 'yes' : '**no**'} |`),
+  '',
+  `Reproduce: \`npm run bench${options.quick ? ' -- --quick' : options.scale ? ` -- --scale ${scale}` : ''}\` (the exports are written once, to \`data/bench/\`).`,
+  '',
+];
+await writeFile(options.out, lines.join('\n'));
+console.log(lines.join('\n'));
+
+function ratio(x: number): string {
+  return `${x.toFixed(2)}×`;
+}
+
+function sizeInMb(size: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size)!;
+  const unit = match[2]!.toUpperCase().replace('I', '');
+  return Number(match[1]) * { KB: 1 / 1024, MB: 1, GB: 1024, TB: 1024 * 1024 }[unit as 'KB' | 'MB' | 'GB' | 'TB'];
+}
+
+/** One more day: a seventh of the last week's rows, as new dossiers. */
+async function newDayOfExports(lastWeek: string, out: string): Promise<void> {
+  const db = await Warehouse.open(':memory:');
+  try {
+    await db.run(
+      `COPY (SELECT * REPLACE ("Mã hồ sơ" || '.day' AS "Mã hồ sơ") FROM read_csv(${literal(lastWeek)}, header = true, all_varchar = true) USING SAMPLE 14 PERCENT (reservoir, 42))
+       TO ${literal(out)} (HEADER, DELIMITER ',')`,
+    );
+  } finally {
+    db.close();
+  }
+}
