@@ -70,19 +70,20 @@ export const readCsv: FileReader = async (db, path, displayName, table, extraAli
                    store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')`,
   );
 
-  const shifts = await lineShifts(path);
-  const rejects = (
-    await db.all<{ line: number; error_type: string; error_message: string; csv_line: string | null }>(
-      // DuckDB reports one error per column of a bad record: one reject per record here.
-      `SELECT line, string_agg(DISTINCT lower(error_type), ', ') AS error_type,
-              string_agg(DISTINCT error_message, '; ') AS error_message, any_value(csv_line) AS csv_line
-       FROM csv_rejects GROUP BY line ORDER BY line`,
-    )
-  ).map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
+  const rejectedLines = await db.all<{ line: number; error_type: string; error_message: string; csv_line: string | null }>(
+    // DuckDB reports one error per column of a bad record: one reject per record here.
+    `SELECT line, string_agg(DISTINCT lower(error_type), ', ') AS error_type,
+            string_agg(DISTINCT error_message, '; ') AS error_message, any_value(csv_line) AS csv_line
+     FROM csv_rejects GROUP BY line ORDER BY line`,
+  );
+  const accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${INCOMING}`))!.n;
+  // One line per record, the header's included, and no blank line: nothing shifts, and the
+  // byte-by-byte scan (slow in JS) is not needed.
+  const shifts = (await lineCount(path)) === accepted + rejectedLines.length + 1 ? [] : await lineShifts(path);
+  const rejects = rejectedLines.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
   await numberRowsByLine(db, rejects.map((r) => r.record), shifts);
   const rejected = rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text }));
-  const counted = await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${INCOMING}`);
-  return { mapping, rowsRead: counted?.n ?? 0, rejects: rejected };
+  return { mapping, rowsRead: accepted, rejects: rejected };
 };
 
 /**
@@ -128,6 +129,18 @@ export async function lineShifts(path: string): Promise<LineShift[]> {
     }
   }
   return shifts;
+}
+
+/** Lines of a file, as a text editor counts them (a last line without a line break counts). */
+async function lineCount(path: string): Promise<number> {
+  let breaks = 0;
+  let last = LF;
+  for await (const chunk of createReadStream(path)) {
+    const bytes = chunk as Buffer;
+    for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, i + 1)) breaks++;
+    if (bytes.length > 0) last = bytes[bytes.length - 1]!;
+  }
+  return breaks + (last === LF ? 0 : 1);
 }
 
 const LF = 0x0a;
