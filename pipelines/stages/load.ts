@@ -90,7 +90,12 @@ async function loadFile(ctx: RunContext, source: ConfiguredSource, file: Pending
   }
 
   await ctx.db.run(badValuesTable(table, result.mapping));
-  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT *, ${reasonExpression(table, result.mapping)} AS _reason FROM ${INCOMING}`);
+  const badValues = await ctx.db.all<{ column_name: string; value: string }>('SELECT column_name, value FROM bad_values');
+  // Only the rows with a problem are kept aside: copying every row once more would cost as much as reading them.
+  await ctx.db.run(
+    `CREATE OR REPLACE TEMP TABLE reasons AS
+     SELECT _row, _reason FROM (SELECT _row, ${reasonExpression(table, result.mapping, badValues)} AS _reason FROM ${INCOMING}) WHERE _reason IS NOT NULL`,
+  );
   const present = table.columns.map((c) => ident(c.name)).join(', ');
   const raw = `raw.${ident(rawTableName(source.contract.name, table))}`;
   const names = { source: source.contract.name, table: table.name, file: file.original_name };
@@ -98,12 +103,12 @@ async function loadFile(ctx: RunContext, source: ConfiguredSource, file: Pending
   return ctx.db.transaction(async () => {
     const { id } = (await ctx.db.one<{ id: number }>(`SELECT nextval('ops.load_ids') AS id`))!;
     await ctx.db.run(
-      `INSERT INTO ${raw} (_load_id, _file, _row, ${present}) SELECT $id, $file, _row, ${present} FROM checked WHERE _reason IS NULL`,
+      `INSERT INTO ${raw} (_load_id, _file, _row, ${present}) SELECT $id, $file, _row, ${present} FROM ${INCOMING} ANTI JOIN reasons USING (_row)`,
       { id, file: file.original_name },
     );
     await ctx.db.run(
       `INSERT INTO ops.quarantine SELECT $id, $source, $table, $file, _row, _reason, ${recordJson(table, result.mapping)}
-       FROM checked WHERE _reason IS NOT NULL`,
+       FROM ${INCOMING} JOIN reasons USING (_row)`,
       { id, ...names },
     );
     for (const reject of result.rejects) {
@@ -111,9 +116,8 @@ async function loadFile(ctx: RunContext, source: ConfiguredSource, file: Pending
         id, ...names, row: reject.row, reason: reject.reason, text: reject.text,
       });
     }
-    const counts = (await ctx.db.one<{ loaded: number; quarantined: number }>(
-      `SELECT count(*) FILTER (WHERE _reason IS NULL) AS loaded, count(*) FILTER (WHERE _reason IS NOT NULL) AS quarantined FROM checked`,
-    ))!;
+    const { quarantined } = (await ctx.db.one<{ quarantined: number }>('SELECT count(*) AS quarantined FROM reasons'))!;
+    const counts = { loaded: result.rowsRead - quarantined, quarantined };
     const loaded: FileLoad = {
       file: file.original_name,
       loadId: id,
@@ -140,7 +144,7 @@ function readerFor(table: TableContract, extension: string): FileReader {
 
 async function dropTemporaryTables(ctx: RunContext): Promise<void> {
   await ctx.db.run(`DROP TABLE IF EXISTS ${INCOMING}`);
-  await ctx.db.run('DROP TABLE IF EXISTS checked');
+  await ctx.db.run('DROP TABLE IF EXISTS reasons');
   await ctx.db.run('DROP TABLE IF EXISTS bad_values');
 }
 
@@ -164,14 +168,14 @@ function badValuesTable(table: TableContract, mapping: HeaderMapping): string {
 }
 
 /** SQL: every problem of a row, joined by "; ", or NULL when the row is good. */
-function reasonExpression(table: TableContract, mapping: HeaderMapping): string {
+function reasonExpression(table: TableContract, mapping: HeaderMapping, badValues: { column_name: string; value: string }[]): string {
   const checks = table.columns
     .filter((c) => mapping.original.has(c.name))
-    .flatMap((c) => columnChecks(c, mapping.original.get(c.name)!));
+    .flatMap((c) => columnChecks(c, mapping.original.get(c.name)!, badValues.filter((b) => b.column_name === c.name).map((b) => b.value)));
   return checks.length === 0 ? 'NULL::VARCHAR' : `nullif(concat_ws('; ', ${checks.join(', ')}), '')`;
 }
 
-function columnChecks(column: ColumnContract, header: string): string[] {
+function columnChecks(column: ColumnContract, header: string, badValues: string[]): string[] {
   const value = ident(column.name);
   const label = literal(`${header} (${column.name})`);
   const problem = (condition: string, what: string) =>
@@ -180,11 +184,13 @@ function columnChecks(column: ColumnContract, header: string): string[] {
   const checks: string[] = [];
   if (column.notNull) checks.push(`CASE WHEN blank_to_null(${value}) IS NULL THEN ${label} || ': empty, a value is required' END`);
   const type = column.type;
-  const bad = `${value} IN (SELECT value FROM bad_values WHERE column_name = ${literal(column.name)})`;
+  // The values judged bad beforehand, as literals: usually none, and then no check at all.
+  const bad = `${value} IN (${badValues.map(literal).join(', ')})`;
   if (type === 'timestamp') checks.push(problem(`${present} AND vn_timestamp(${value}) IS NULL`, 'unreadable date'));
-  else if (type === 'boolean') checks.push(problem(bad, 'not a yes/no value'));
   else if (type === 'amount') checks.push(problem(`${present} AND vn_amount(${value}) IS NULL`, 'not an amount'));
   else if (type === 'integer') checks.push(problem(`${present} AND vn_integer(${value}) IS NULL`, 'not a whole number'));
+  else if (badValues.length === 0) return checks;
+  else if (type === 'boolean') checks.push(problem(bad, 'not a yes/no value'));
   else if (typeof type === 'object') checks.push(problem(bad, `unknown ${type.lookup}`));
   return checks;
 }
