@@ -44,14 +44,27 @@ export class Warehouse {
   /** Runs a script of several statements, one after the other. */
   async runScript(sql: string): Promise<void> {
     const statements = await this.connection.extractStatements(sql);
-    for (let i = 0; i < statements.count; i++) await (await statements.prepare(i)).run();
+    for (let i = 0; i < statements.count; i++) {
+      const prepared = await statements.prepare(i);
+      // Destroyed at once, as the client does in its own run(): a prepared statement left alive
+      // holds on to catalog entries that later statements replace.
+      try {
+        await prepared.run();
+      } finally {
+        prepared.destroySync();
+      }
+    }
   }
 
   /** The kind of each statement of a script, prepared but not run. */
   async statementTypes(sql: string): Promise<StatementType[]> {
     const statements = await this.connection.extractStatements(sql);
     const types: StatementType[] = [];
-    for (let i = 0; i < statements.count; i++) types.push((await statements.prepare(i)).statementType);
+    for (let i = 0; i < statements.count; i++) {
+      const prepared = await statements.prepare(i);
+      types.push(prepared.statementType);
+      prepared.destroySync();
+    }
     return types;
   }
 
