@@ -38,7 +38,7 @@ export class RunLockedError extends CchcError {
   }
 }
 
-export type RunLock = { path: string; release: () => Promise<void> };
+export type RunLock = { release: () => Promise<void> };
 
 export async function acquireLock(dataDir: string, holder: Pick<LockHolder, 'run_id' | 'trigger' | 'started_at'>, log: Logger): Promise<RunLock> {
   const path = join(dataDir, LOCK_FILE);
@@ -53,7 +53,7 @@ export async function acquireLock(dataDir: string, holder: Pick<LockHolder, 'run
       try {
         await link(draft, path);
         await syncPath(dataDir);
-        return { path, release: () => releaseIf(path, mine) };
+        return { release: () => releaseIf(path, mine) };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(error, path);
       }

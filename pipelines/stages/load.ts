@@ -89,8 +89,7 @@ async function loadFile(ctx: RunContext, source: ConfiguredSource, file: Pending
     ctx.log.debug({ stage: 'load', file: file.original_name, columns: unknown }, 'columns the contract does not know were left out');
   }
 
-  await ctx.db.run(badValuesTable(table, result.mapping));
-  const badValues = await ctx.db.all<{ column_name: string; value: string }>('SELECT column_name, value FROM bad_values');
+  const badValues = await ctx.db.all<{ column_name: string; value: string }>(badValuesQuery(table, result.mapping));
   // Only the rows with a problem are kept aside: copying every row once more would cost as much as reading them.
   await ctx.db.run(
     `CREATE OR REPLACE TEMP TABLE reasons AS
@@ -145,7 +144,6 @@ function readerFor(table: TableContract, extension: string): FileReader {
 async function dropTemporaryTables(ctx: RunContext): Promise<void> {
   await ctx.db.run(`DROP TABLE IF EXISTS ${INCOMING}`);
   await ctx.db.run('DROP TABLE IF EXISTS reasons');
-  await ctx.db.run('DROP TABLE IF EXISTS bad_values');
 }
 
 /**
@@ -158,13 +156,13 @@ function valueCheck(column: ColumnContract, v: string): string | undefined {
   return undefined;
 }
 
-/** SQL: the temporary table of the present values that fail their column's valueCheck. */
-function badValuesTable(table: TableContract, mapping: HeaderMapping): string {
+/** SQL: the present values that fail their column's valueCheck, by column. */
+function badValuesQuery(table: TableContract, mapping: HeaderMapping): string {
   const selects = table.columns
     .filter((c) => mapping.original.has(c.name) && valueCheck(c, 'v'))
     .map((c) => `SELECT ${literal(c.name)} AS column_name, v AS value FROM (SELECT DISTINCT ${ident(c.name)} AS v FROM ${INCOMING}) WHERE blank_to_null(v) IS NOT NULL AND ${valueCheck(c, 'v')}`);
   const empty = 'SELECT NULL::VARCHAR AS column_name, NULL::VARCHAR AS value WHERE false';
-  return `CREATE OR REPLACE TEMP TABLE bad_values AS ${[...selects, empty].join(' UNION ALL ')}`;
+  return [...selects, empty].join(' UNION ALL ');
 }
 
 /** SQL: every problem of a row, joined by "; ", or NULL when the row is good. */

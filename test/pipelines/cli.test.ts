@@ -1,21 +1,10 @@
 // The `cchc` command as an operator runs it: real processes, exit codes, what they print.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { inboxWith, sqlCopy, tempDir, writeText } from '../helpers.js';
+import { runCchc } from '../processes.js';
 
-const CCHC = join(import.meta.dirname, '..', '..', 'bin', 'cchc.js');
-
-async function cchc(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CCHC, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cchc = runCchc;
 
 function configFor(files: string[], sqlDir?: string): string {
   const dir = tempDir();

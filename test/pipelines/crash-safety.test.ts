@@ -101,7 +101,7 @@ describe('a run killed at any point', () => {
 async function nextRun(config: string): Promise<Exit> {
   let exit = await runCchc(['run', '--config', config]);
   for (let tries = 0; exit.signal !== null && tries < 2; tries++) {
-    console.warn(`the run after the kill died of ${exit.signal}; running it again`);
+    console.warn(`a run died of ${exit.signal}; running it again`);
     exit = await runCchc(['run', '--config', config]);
   }
   return exit;
