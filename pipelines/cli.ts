@@ -48,11 +48,13 @@ program
   .addOption(sourcesOption())
   .option('--retry-failed', 'load again the files that failed in earlier runs (see ops.load_failures)')
   .option('--select <models...>', 'build and test only these models: fct_digitization, marts.fct_digitization, a folder (staging.motcua); fct_x+ adds what reads it, +fct_x what it reads')
-  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[] }) => {
+  .option('--full-refresh', 'rebuild the incremental models (the dossiers of staging) from all of raw, not only from the rows loaded since the last run')
+  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[]; fullRefresh?: boolean }) => {
     await runAndPrint(loadConfig({ file: options.config }), {
       only: options.only,
       sources: options.sources,
       retryFailed: options.retryFailed ?? false,
+      fullRefresh: options.fullRefresh ?? false,
       select: options.select?.flatMap((s) => s.split(',')).filter(Boolean),
       trigger: process.stdin.isTTY ? 'manual' : 'cron',
     });

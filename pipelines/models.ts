@@ -2,6 +2,7 @@
 // after the table it builds, opening with a YAML header in a block comment: description, grain,
 // primary key, materialization, column descriptions and data tests. Dependencies come from the
 // SQL itself (the schema.table names it reads): a model that reads another runs after it.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -33,7 +34,15 @@ const headerSchema = z.strictObject({
   description: z.string().min(1),
   grain: z.string().min(1),
   primary_key: z.array(column).optional(),
-  materialized: z.enum(['table', 'view']).optional(),
+  materialized: z.enum(['table', 'view', 'incremental']).optional(),
+  /**
+   * For `materialized: incremental`: a run builds the model over the raw rows loaded since the
+   * last build only, and merges the result by unique_key, keeping the row that comes first in
+   * newest_first (the model's own dedup order) and adding up the add_up counts.
+   */
+  incremental: z
+    .strictObject({ unique_key: column, newest_first: z.string().min(1), add_up: z.array(column).default([]) })
+    .optional(),
   /** A mart that grows with time: also published hive-partitioned by the year of this date column (period_end: a period's reporting year, also under the cut-off window). */
   published_by_year: column.optional(),
   columns: z.record(z.string(), z.string()).default({}),
@@ -64,7 +73,7 @@ export type Model = {
   sqlDir: string;
   sql: string;
   header: ModelHeader;
-  materialized: 'table' | 'view';
+  materialized: 'table' | 'view' | 'incremental';
   /** The schema-qualified tables the SQL reads, with their lines in the file. */
   references: Reference[];
   dependsOn: string[];
@@ -117,6 +126,11 @@ function readModel(path: string, schema: Model['schema'], sqlDir: string): Model
   const file = relative(join(sqlDir, '..'), path);
   const { header: raw, sql, headerLines } = splitHeader(readFileSync(path, 'utf8'), file);
   const header = parseHeader(headerSchema, raw, file);
+  if ((header.materialized === 'incremental') !== (header.incremental !== undefined)) {
+    throw new ModelError(`${file}: \`materialized: incremental\` and the \`incremental:\` block go together`, {
+      action: 'give an incremental model its unique_key and newest_first, or remove the block',
+    });
+  }
   const name = basename(path, '.sql');
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
     throw new ModelError(`${file}: a model's file name is its table name: lower-case letters, digits and _`, {
@@ -276,21 +290,85 @@ function descendants(models: Model[], model: Model): Set<string> {
   return found;
 }
 
+export type BuildOptions = {
+  /** Rebuild incremental models from all of raw, as if for the first time. */
+  fullRefresh?: boolean;
+  onModel?: (model: Model, ms: number, how: Build) => void;
+};
+
+/** How a model was built: from scratch, by merging new raw rows, or left as it was (no new rows). */
+export type Build = 'full' | 'increment' | 'unchanged';
+
 /** Builds the models in order. Callers hold the transaction (transform builds and tests in one). */
-export async function buildModels(db: Warehouse, models: readonly Model[], onModel: (model: Model, ms: number) => void = () => {}): Promise<void> {
+export async function buildModels(db: Warehouse, models: readonly Model[], options: BuildOptions = {}): Promise<void> {
   for (const model of models) {
     const started = performance.now();
     const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
+    let how: Build = 'full';
     try {
       await dropIfOtherKind(db, model, kind);
-      await db.run(`CREATE OR REPLACE ${kind} ${model.id} AS\n${model.sql}`);
+      if (model.materialized === 'incremental') how = await buildIncremental(db, model, options.fullRefresh ?? false);
+      else await db.run(`CREATE OR REPLACE ${kind} ${model.id} AS\n${model.sql}`);
       await commentOn(db, model, model.id);
     } catch (error) {
       if (error instanceof ModelError) throw error;
       throw new ModelError(`${model.file}: ${(error as Error).message}`, { action: 'fix the model SQL (run it alone in DuckDB to see where)', cause: error });
     }
-    onModel(model, performance.now() - started);
+    options.onModel?.(model, performance.now() - started, how);
   }
+}
+
+/**
+ * An incremental model: its SQL run over the raw rows loaded after the last build (load ids
+ * only grow), merged by key into the table. Built from scratch when there is no last build,
+ * or when what it was built with changed: its SQL, the macros of setup.sql, the seeds.
+ */
+async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolean): Promise<Build> {
+  const spec = model.header.incremental!;
+  const rawTables = [...new Set(model.references.map((r) => r.table).filter((t) => t.startsWith('raw.')))];
+  const loaded = rawTables.map((t) => `SELECT max(_load_id) AS id FROM ${t}`).join(' UNION ALL ');
+  const high = Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${loaded})`))!.id);
+  const fingerprint = buildFingerprint(model);
+  const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
+  const exists = await db.one(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, [model.schema, model.name]);
+  let how: Build;
+  if (fullRefresh || !last || !exists || last.fingerprint !== fingerprint) {
+    await db.run(`CREATE OR REPLACE TABLE ${model.id} AS\n${model.sql}`);
+    how = 'full';
+  } else if (high > Number(last.max_load_id)) {
+    const since = Number(last.max_load_id);
+    const newRows = model.sql.replace(RAW_REFERENCE, (table: string) => `(SELECT * FROM ${table} WHERE _load_id > ${since})`);
+    const key = ident(spec.unique_key);
+    const addUp = spec.add_up.map((c) => `sum(${ident(c)}) OVER (PARTITION BY ${key})::BIGINT AS ${ident(c)}`);
+    await db.run(`CREATE OR REPLACE TEMP TABLE model_increment AS\n${newRows}`);
+    // The key's rows of this build and its row of the last: the first in the model's own order wins.
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE model_merge AS
+       SELECT * ${addUp.length > 0 ? `REPLACE (${addUp.join(', ')})` : ''}
+       FROM (SELECT * FROM model_increment UNION ALL BY NAME SELECT * FROM ${model.id} WHERE ${key} IN (SELECT ${key} FROM model_increment))
+       QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${spec.newest_first}) = 1`,
+    );
+    await db.run(`DELETE FROM ${model.id} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
+    await db.run(`INSERT INTO ${model.id} BY NAME SELECT * FROM model_merge`);
+    await db.run('DROP TABLE model_increment');
+    await db.run('DROP TABLE model_merge');
+    how = 'increment';
+  } else {
+    how = 'unchanged';
+  }
+  await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
+  await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [model.id, fingerprint, high]);
+  return how;
+}
+
+const RAW_REFERENCE = /(?<![\w."])raw\s*\.\s*"?[a-z_][a-z0-9_]*\b"?/gi;
+
+/** What an incremental model's rows depend on besides raw: its SQL and header, the macros, the seeds. */
+function buildFingerprint(model: Model): string {
+  const hash = createHash('sha256').update(model.sql).update(JSON.stringify(model.header.incremental));
+  hash.update(readFileSync(join(model.sqlDir, 'setup.sql')));
+  for (const seed of readdirSync(join(model.sqlDir, 'seeds')).sort()) hash.update(seed).update(readFileSync(join(model.sqlDir, 'seeds', seed)));
+  return hash.digest('hex');
 }
 
 /** A model that changes from table to view (or back) must first lose its old kind. */

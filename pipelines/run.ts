@@ -31,6 +31,8 @@ export type RunOptions = {
   retryFailed?: boolean;
   /** Build only these models (see selectModels), and test them. */
   select?: string[] | undefined;
+  /** Rebuild the incremental models from all of raw. */
+  fullRefresh?: boolean;
   trigger?: Trigger;
   /** Pull this window of the APIs instead of pulling from the cursors (`cchc backfill`). */
   backfill?: PullWindow;
@@ -180,7 +182,7 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
       // With every source failed there is nothing new to build or publish.
       if (ctx.sources.length > 0 && failed.size === ctx.sources.length) break;
       if (stage === 'transform') {
-        const result = (summary.stages.transform = await transform(ctx, { select: options.select, failedSources: [...failed.keys()] }));
+        const result = (summary.stages.transform = await transform(ctx, { select: options.select, failedSources: [...failed.keys()], fullRefresh: options.fullRefresh ?? false }));
         if (result.blocking.length > 0) {
           summary.errors.push({
             stage,

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS ops.load_failures (
 CREATE TABLE IF NOT EXISTS ops.test_results (
   run_id VARCHAR, test_name VARCHAR, model VARCHAR, severity VARCHAR, status VARCHAR,
   failing_rows BIGINT, sample JSON, description VARCHAR, tested_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.model_state (
+  model VARCHAR, fingerprint VARCHAR, max_load_id BIGINT, built_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS ops.quarantine (
   load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
   reason VARCHAR, record VARCHAR);

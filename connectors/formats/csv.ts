@@ -1,13 +1,14 @@
-// Reads a CSV export with DuckDB's own CSV reader (parallel, in C++), after a look at its first
-// bytes in JS to learn the encoding, the delimiter and the header. Every record lands in
-// `incoming` or comes back as a reject with DuckDB's reason; none is dropped.
+// Reads CSV exports with DuckDB's own CSV reader (parallel, in C++), after a look at their first
+// bytes in JS to learn the encoding, the delimiter and the header. Every record lands in the raw
+// table (or `incoming`) or comes back as a reject with DuckDB's reason; none is dropped.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { ident, literal, type Warehouse } from '../../pipelines/db.js';
 import { SourceFileError } from '../../pipelines/errors.js';
-import { mapHeaders } from '../headers.js';
-import { createIncoming, INCOMING, type FileReader, type Reject } from './incoming.js';
+import type { TableContract } from '../contract.js';
+import { mapHeaders, type HeaderMapping } from '../headers.js';
+import { createIncoming, INCOMING, type FileReader, type ReadResult, type Reject } from './incoming.js';
 
 const SNIFF_BYTES = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'] as const;
@@ -50,43 +51,126 @@ export async function sniffCsv(path: string, displayName: string): Promise<CsvSh
   return { delimiter, headers };
 }
 
+/** A CSV export to read into a raw table, as the load of this id. */
+export type CsvLoad = { path: string; displayName: string; loadId: number };
+
+/**
+ * Reads CSV exports of one table into `rawTable` (with `_load_id`, `_file`, `_row`), in one scan
+ * of DuckDB's reader for all the files of the same delimiter and header: a scan per file would
+ * cost twice as much. Returns each file's result, in the order given.
+ */
+export async function readCsvFiles(
+  db: Warehouse,
+  rawTable: string,
+  files: CsvLoad[],
+  table: TableContract,
+  extraAliases: Readonly<Record<string, readonly string[]>>,
+): Promise<ReadResult[]> {
+  const shapes = new Map<string, { shape: CsvShape; mapping: HeaderMapping; files: CsvLoad[] }>();
+  for (const file of files) {
+    const shape = await sniffCsv(file.path, file.displayName);
+    const mapping = mapHeaders(file.displayName, shape.headers, table, extraAliases);
+    const key = JSON.stringify(shape);
+    shapes.set(key, { shape, mapping, files: [...(shapes.get(key)?.files ?? []), file] });
+  }
+  const results = new Map<CsvLoad, ReadResult>();
+  for (const { shape, mapping, files: same } of shapes.values()) {
+    const counts = await scan(db, { table: rawTable, files: same }, shape, mapping);
+    for (const file of same) results.set(file, { mapping, ...(await numberRows(db, { table: rawTable, where: `_load_id = ${file.loadId}` }, file.path, counts.get(file.path)!)) });
+  }
+  return files.map((f) => results.get(f)!);
+}
+
+/** One file into `incoming`, as the other readers do (for tools and tests; the load stage uses readCsvFiles). */
 export const readCsv: FileReader = async (db, path, displayName, table, extraAliases) => {
   const shape = await sniffCsv(path, displayName);
   const mapping = mapHeaders(displayName, shape.headers, table, extraAliases);
-  const columns = `{${mapping.names.map((n) => `${literal(n)}: 'VARCHAR'`).join(', ')}}`;
-
-  const present = [...mapping.original.keys()].map(ident).join(', ');
-
   await createIncoming(db, table);
+  const counts = await scan(db, { table: INCOMING, files: [{ path, displayName }] }, shape, mapping);
+  return { mapping, ...(await numberRows(db, { table: INCOMING, where: 'true' }, path, counts.get(path)!)) };
+};
+
+/** The records of a file a scan accepted, and those it rejected, by DuckDB's line numbers. */
+type ScanCounts = { accepted: number; rejected: { line: number; error_type: string; error_message: string; csv_line: string | null }[] };
+
+/**
+ * Files of one shape into a table in one INSERT. Header and types are known, so DuckDB's sniffer
+ * stays off. `_row` is the line a record starts on when records sit one per line after the
+ * header: row_number() over the scan, in file order (DuckDB streams it, at no cost), plus one;
+ * each file after the first then starts again from line 2.
+ */
+async function scan(
+  db: Warehouse,
+  into: { table: string; files: { path: string; displayName: string; loadId?: number }[] },
+  shape: CsvShape,
+  mapping: HeaderMapping,
+): Promise<Map<string, ScanCounts>> {
+  const columns = `{${mapping.names.map((n) => `${literal(n)}: 'VARCHAR'`).join(', ')}}`;
+  const present = [...mapping.original.keys()].map(ident).join(', ');
+  const paths = sqlList(into.files.map((f) => f.path));
+  const withLoad = into.files[0]!.loadId !== undefined;
+  const load = withLoad ? `${sqlList(into.files.map((f) => String(f.loadId)), false)}[i], ${sqlList(into.files.map((f) => f.displayName))}[i], ` : '';
   await db.run('DROP TABLE IF EXISTS csv_rejects');
   await db.run('DROP TABLE IF EXISTS csv_reject_scans');
-  // Header and types are known, so DuckDB's sniffer stays off. The insert keeps file order (the
-  // table is new), so rowid counts the records accepted, at no cost: row_number() over the scan
-  // would order it on one thread. numberRowsByLine turns that count into lines.
-  await db.run(
-    `INSERT INTO ${INCOMING} (${present})
-     SELECT ${present}
-     FROM read_csv(${literal(path)}, auto_detect = false, header = true, delim = ${literal(shape.delimiter)},
-                   quote = '"', escape = '"', columns = ${columns},
-                   store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')`,
-  );
-  await db.run(`UPDATE ${INCOMING} SET _row = rowid + 1`);
-
-  const rejectedLines = await db.all<{ line: number; error_type: string; error_message: string; csv_line: string | null }>(
+  try {
+    await db.run(
+      `INSERT INTO ${into.table} (${withLoad ? '_load_id, _file, ' : ''}_row, ${present})
+       SELECT ${load}row_number() OVER () + 1, ${present}
+       FROM (SELECT file_index::BIGINT + 1 AS i, *
+             FROM read_csv(${paths}, auto_detect = false, header = true, delim = ${literal(shape.delimiter)},
+                           quote = '"', escape = '"', columns = ${columns},
+                           store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans'))`,
+    );
+  } catch (error) {
+    // What the file holds, not a mistake in this SQL: that stays a crash, to be fixed here.
+    if (!/^(Invalid Input|Conversion|IO) Error/.test((error as Error).message)) throw error;
+    const names = into.files.map((f) => f.displayName).join(', ');
+    throw new SourceFileError(names, `DuckDB cannot read it as CSV: ${(error as Error).message}`, {
+      action: 'open it in a text editor at the place named and export it again',
+      cause: error,
+    });
+  }
+  const counts = new Map<string, ScanCounts>(into.files.map((f) => [f.path, { accepted: 0, rejected: [] }]));
+  if (withLoad) {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE csv_offsets AS
+       SELECT _load_id, min(_row) - 2 AS shift, count(*) AS accepted FROM ${into.table}
+       WHERE _load_id IN (${into.files.map((f) => f.loadId).join(', ')}) GROUP BY _load_id`,
+    );
+    await db.run(`UPDATE ${into.table} SET _row = _row - o.shift FROM csv_offsets o WHERE ${into.table}._load_id = o._load_id AND o.shift > 0`);
+    for (const { _load_id, accepted } of await db.all<{ _load_id: number; accepted: number }>('SELECT _load_id, accepted FROM csv_offsets')) {
+      counts.get(into.files.find((f) => f.loadId === Number(_load_id))!.path)!.accepted = Number(accepted);
+    }
+    await db.run('DROP TABLE csv_offsets');
+  } else {
+    counts.get(into.files[0]!.path)!.accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${into.table}`))!.n;
+  }
+  const rejected = await db.all<{ file_path: string; line: number; error_type: string; error_message: string; csv_line: string | null }>(
     // DuckDB reports one error per column of a bad record: one reject per record here.
-    `SELECT line, string_agg(DISTINCT lower(error_type), ', ') AS error_type,
-            string_agg(DISTINCT error_message, '; ') AS error_message, any_value(csv_line) AS csv_line
-     FROM csv_rejects GROUP BY line ORDER BY line`,
+    `SELECT s.file_path, e.line, string_agg(DISTINCT lower(e.error_type), ', ') AS error_type,
+            string_agg(DISTINCT e.error_message, '; ') AS error_message, any_value(e.csv_line) AS csv_line
+     FROM csv_rejects e JOIN csv_reject_scans s USING (scan_id, file_id) GROUP BY s.file_path, e.line ORDER BY e.line`,
   );
-  const accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${INCOMING}`))!.n;
+  for (const { file_path, ...reject } of rejected) counts.get(file_path)?.rejected.push(reject);
+  return counts;
+}
+
+/** Turns a file's `_row` into the line each record starts on, and its DuckDB rejects into rejects by line. */
+async function numberRows(db: Warehouse, rows: RowsOf, path: string, counts: ScanCounts): Promise<{ rowsRead: number; rejects: Reject[] }> {
   // One line per record, the header's included, and no blank line: nothing shifts, and the
   // byte-by-byte scan (slow in JS) is not needed.
-  const shifts = (await lineCount(path)) === accepted + rejectedLines.length + 1 ? [] : await lineShifts(path);
-  const rejects = rejectedLines.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
-  await numberRowsByLine(db, rejects.map((r) => r.record), shifts);
-  const rejected = rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text }));
-  return { mapping, rowsRead: accepted, rejects: rejected };
-};
+  const shifts = (await lineCount(path)) === counts.accepted + counts.rejected.length + 1 ? [] : await lineShifts(path);
+  const rejects = counts.rejected.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
+  await numberRowsByLine(db, rows, rejects.map((r) => r.record), shifts);
+  return { rowsRead: counts.accepted, rejects: rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text })) };
+}
+
+function sqlList(values: string[], quoted = true): string {
+  return `[${values.map((v) => (quoted ? literal(v) : v)).join(', ')}]`;
+}
+
+/** The rows a read wrote: a table, and the condition that picks them out of it. */
+type RowsOf = { table: string; where: string };
 
 /**
  * Where records do not sit one per line (blank lines, fields with line breaks): each record at
@@ -168,25 +252,25 @@ function lineOfRecord(record: number, shifts: LineShift[]): number {
  * editor shows it (the header is line 1): rejected records hold their places in the count,
  * and blank lines and line breaks inside fields move the records after them down.
  */
-async function numberRowsByLine(db: Warehouse, rejectedRecords: number[], shifts: LineShift[]): Promise<void> {
+async function numberRowsByLine(db: Warehouse, rows: RowsOf, rejectedRecords: number[], shifts: LineShift[]): Promise<void> {
+  // On entry `_row` is the count of accepted records plus one (the header's line).
   if (rejectedRecords.length > 0) {
     await db.run('CREATE OR REPLACE TEMP TABLE csv_rejected_records (record BIGINT)');
     for (const record of rejectedRecords) await db.run('INSERT INTO csv_rejected_records VALUES ($1)', [record]);
     await db.run(
-      `UPDATE ${INCOMING} SET _row = _row + (
+      `UPDATE ${rows.table} SET _row = _row + (
          SELECT count(*) FROM (SELECT record - row_number() OVER (ORDER BY record) AS accepted_before FROM csv_rejected_records) r
-         WHERE r.accepted_before < ${INCOMING}._row)`,
+         WHERE r.accepted_before < ${rows.table}._row - 1)
+       WHERE ${rows.where}`,
     );
   }
-  if (shifts.length === 0) {
-    await db.run(`UPDATE ${INCOMING} SET _row = _row + 1`);
-    return;
-  }
+  if (shifts.length === 0) return;
   await db.run('CREATE OR REPLACE TEMP TABLE csv_line_shifts (record BIGINT, line BIGINT)');
   for (const shift of shifts) await db.run('INSERT INTO csv_line_shifts VALUES ($1, $2)', [shift.record, shift.line]);
   await db.run(
-    `UPDATE ${INCOMING} SET _row = _row + 1 + coalesce(
-       (SELECT max_by(line - record - 1, record) FROM csv_line_shifts s WHERE s.record <= ${INCOMING}._row), 0)`,
+    `UPDATE ${rows.table} SET _row = _row + coalesce(
+       (SELECT max_by(line - record - 1, record) FROM csv_line_shifts s WHERE s.record <= ${rows.table}._row - 1), 0)
+     WHERE ${rows.where}`,
   );
 }
 

@@ -3,11 +3,10 @@
 // Content landed before, under any name, is skipped. Content is written under a temporary name
 // and renamed only when whole (a copied file must have the hash it was landed for): a crash or a
 // file still being written never leaves half a file where a landed one should be.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pullPages } from '../../connectors/api.js';
 import type { TableContract } from '../../connectors/contract.js';
@@ -52,16 +51,20 @@ async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: st
       'SELECT 1 FROM ops.landed_files WHERE source = $1 AND original_name = $2 AND bytes = $3 AND source_mtime_ms = $4',
       [source.contract.name, name, size, mtime.getTime()],
     );
-    const sha256 = unchanged ? undefined : await hashFile(path);
-    if (!sha256 || (await isLanded(ctx, source, sha256))) {
+    if (unchanged) {
       result.skipped++;
       continue;
     }
-    const landedPath = await land(ctx, source, name, sha256, extname(name), (to) => copyVerifyingHash(path, to, sha256));
-    if (!landedPath) {
+    const landed = await land(ctx, source, name, extname(name), (to) => copyHashing(path, to, { size, mtimeMs: mtime.getTime() }));
+    if (landed === 'changed') {
       log.warn({ file: name }, 'the file changed while it was being copied (still being written?): it will be landed by the next run');
       continue;
     }
+    if (landed === 'known') {
+      result.skipped++;
+      continue;
+    }
+    const { path: landedPath, sha256 } = landed;
     await recordLanded(ctx, source, table, name, sha256, landedPath, size, mtime.getTime());
     log.debug({ file: name, sha256, table: table.name, bytes: size }, 'landed');
     result.landed++;
@@ -96,12 +99,12 @@ async function pullApi(ctx: RunContext, source: ConfiguredSource, result: Extrac
       if (page.latest && (!latest || page.latest > latest)) latest = page.latest;
       const bytes = Buffer.from(page.text, 'utf8');
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      if (await isLanded(ctx, source, sha256)) {
+      const landed = await land(ctx, source, page.endpoint, '.json', (to) => writeFile(to, bytes).then(() => sha256));
+      if (landed === 'known') {
         result.skipped++;
         continue;
       }
-      const landedPath = await land(ctx, source, page.endpoint, sha256, '.json', (to) => writeFile(to, bytes).then(() => true));
-      await recordLanded(ctx, source, table, page.endpoint, sha256, landedPath!, bytes.length, null);
+      await recordLanded(ctx, source, table, page.endpoint, sha256, (landed as Landed).path, bytes.length, null);
       result.landed++;
     }
     ctx.progress.end();
@@ -150,33 +153,33 @@ async function listInbox(source: ConfiguredSource, inbox: string): Promise<strin
   return names.sort();
 }
 
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
+type Landed = { path: string; sha256: string };
 
 /**
- * Writes content into the landing zone under its hash: `write` fills a temporary file, which is
- * renamed only when `write` says the content is whole. Undefined when it is not.
+ * Writes content into the landing zone under its hash: `write` fills a temporary file and
+ * returns the hash of what it wrote, or 'changed' when the content is not whole. 'known' when
+ * content of that hash was landed before (under any name): the copy is dropped.
  */
 async function land(
   ctx: RunContext,
   source: ConfiguredSource,
   name: string,
-  sha256: string,
   extension: string,
-  write: (temporary: string) => Promise<boolean>,
-): Promise<string | undefined> {
+  write: (temporary: string) => Promise<string | 'changed'>,
+): Promise<Landed | 'changed' | 'known'> {
   const day = new Date().toISOString().slice(0, 10);
   const dir = join(ctx.config.paths.landing, source.contract.name, day);
   await mkdir(dir, { recursive: true });
-  const target = join(dir, `${sha256}${extension.toLowerCase()}`);
-  const temporary = `${target}.${ctx.runId}.tmp`;
-  if (!(await write(temporary))) {
+  const temporary = join(dir, `${ctx.runId}.${randomUUID()}.tmp`);
+  const sha256 = await write(temporary).catch(async (error: unknown) => {
     await rm(temporary, { force: true });
-    return undefined;
+    throw error;
+  });
+  if (sha256 === 'changed' || (await isLanded(ctx, source, sha256))) {
+    await rm(temporary, { force: true });
+    return sha256 === 'changed' ? 'changed' : 'known';
   }
+  const target = join(dir, `${sha256}${extension.toLowerCase()}`);
   // On disk before it is recorded as landed: a power cut must not leave an empty landed file.
   await syncPath(temporary);
   await rename(temporary, target);
@@ -184,18 +187,18 @@ async function land(
   // The landing zone describes itself, so that it can be reloaded without the warehouse.
   const sidecar = { source: source.contract.name, original_name: name, sha256, landed_at: new Date().toISOString(), run_id: ctx.runId };
   await writeFileDurably(`${target}.json`, JSON.stringify(sidecar, null, 2));
-  return target;
+  return { path: target, sha256 };
 }
 
-/** Copies a file, hashing what it copies: false when the copy does not have the expected hash. */
-async function copyVerifyingHash(path: string, to: string, sha256: string): Promise<boolean> {
-  const copied = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      copied.update(chunk);
-      done(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(path), hashing, createWriteStream(to));
-  return copied.digest('hex') === sha256;
+/**
+ * Copies a file (in the kernel) and hashes the copy, which nothing else writes: its name is
+ * then its content's hash for sure. 'changed' when the source's size or time moved meanwhile.
+ */
+async function copyHashing(path: string, to: string, before: { size: number; mtimeMs: number }): Promise<string | 'changed'> {
+  await copyFile(path, to);
+  const after = await stat(path);
+  if (after.size !== before.size || after.mtime.getTime() !== before.mtimeMs) return 'changed';
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(to, { highWaterMark: 1024 * 1024 }), hash);
+  return hash.digest('hex');
 }

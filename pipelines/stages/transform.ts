@@ -3,7 +3,7 @@
 // warehouse keeps the models of the last good run, and the run stops before publishing.
 import type { RunContext } from '../context.js';
 import { recordTestResults, runDataTests, testsOf, type TestResult } from '../model-tests.js';
-import { buildModels, discoverModels, modelsReadingSources, selectModels } from '../models.js';
+import { buildModels, discoverModels, modelsReadingSources, selectModels, type Build } from '../models.js';
 import { writeSettings } from '../settings.js';
 
 export type TransformResult = {
@@ -21,6 +21,8 @@ export type TransformOptions = {
   select?: readonly string[] | undefined;
   /** Sources that failed in this run: the models that read them are left as they are. */
   failedSources?: readonly string[];
+  /** Rebuild the incremental models from all of raw (`cchc run --full-refresh`). */
+  fullRefresh?: boolean;
 };
 
 /** Thrown inside the transaction to roll it back; never leaves this module. */
@@ -40,15 +42,20 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   const tests = testsOf(models, sqlDir, all).filter((t) => !t.reads.some((id) => kept.has(id)));
   if (kept.size > 0) log.warn({ sources: options.failedSources, models: [...kept] }, 'models that read a failed source keep the data of the last good run');
   const started = performance.now();
+  const incremental: Record<string, Build> = {};
   let results: TestResult[];
   try {
     results = await ctx.db.transaction(async () => {
       // The settings the models read roll back with them.
       await writeSettings(ctx.db, ctx.config);
       ctx.progress.start('transform', models.length, 'models');
-      await buildModels(ctx.db, models, (model, ms) => {
-        ctx.progress.advance(model.id);
-        log.debug({ model: model.id, ms: Math.round(ms) }, 'model built');
+      await buildModels(ctx.db, models, {
+        fullRefresh: options.fullRefresh ?? false,
+        onModel: (model, ms, how) => {
+          ctx.progress.advance(model.id);
+          log.debug({ model: model.id, ms: Math.round(ms), build: how }, 'model built');
+          if (how !== 'full') incremental[model.id] = how;
+        },
       });
       ctx.progress.end();
       const tested = await runDataTests(ctx.db, tests);
@@ -70,7 +77,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   const reconciliation = blocking.length === 0 && models.some((m) => m.id === 'marts.rpt_reconciliation') ? await reconcile(ctx) : undefined;
   if (reconciliation) log.info(reconciliation, 'figures of the reference report compared');
   log.info(
-    { models: models.length, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },
+    { models: models.length, incremental, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },
     blocking.length > 0 ? 'transform rolled back' : 'transform done',
   );
   return { models: models.length, kept: [...kept], tests: results, blocking, ...(reconciliation && { reconciliation }) };

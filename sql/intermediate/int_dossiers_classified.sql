@@ -6,6 +6,8 @@ description: >
   to the other). Dossiers only registered online and never received are left out.
 grain: one row per received dossier
 primary_key: [dossier_id]
+# A table: the dossier periods, the data tests and the snapshot read it, and a view would be computed for each.
+materialized: table
 columns:
   dossier_id: Mã hồ sơ
   unit_code: Receiving unit

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCsv, sniffCsv } from '../../connectors/formats/csv.js';
+import { readCsv, readCsvFiles, sniffCsv } from '../../connectors/formats/csv.js';
 import { INCOMING } from '../../connectors/formats/incoming.js';
 import { motcua } from '../../connectors/motcua.js';
 import { memoryWarehouse, tempDir, writeText } from '../helpers.js';
@@ -62,5 +62,29 @@ describe('reading a CSV export', () => {
   it('refuses an empty file', async () => {
     const path = writeText(join(dir, 'empty.csv'), '');
     await expect(sniffCsv(path, 'empty.csv')).rejects.toThrow('empty.csv: the file is empty');
+  });
+
+  it('reads several files in one scan and numbers each one\'s rows and rejects from its own first line', async () => {
+    const row = (id: string) => `${id};1.1;U;2;02/01/2024;05/01/2024;2;02/01/2024`;
+    const files = [
+      writeText(join(dir, 'w1.csv'), `${HEADER}\n${row('A1')}\n${row('A2')}\n`),
+      writeText(join(dir, 'w2.csv'), [HEADER, row('B1'), '', 'B2;1.1;U', row('B3'), ''].join('\n')),
+      writeText(join(dir, 'w3.csv'), `${HEADER.replaceAll(';', ',')}\n${row('C1').replaceAll(';', ',')}\n`),
+      writeText(join(dir, 'w4.csv'), `${HEADER}\n${row('D1')}\n${row('D2')}\n${row('D3')}\n`),
+    ];
+    await db().run(`CREATE OR REPLACE TABLE raw_dossiers (_load_id BIGINT, _file VARCHAR, _row BIGINT, ${dossiers.columns.map((c) => `"${c.name}" VARCHAR`).join(', ')})`);
+    const loads = files.map((path, i) => ({ path, displayName: `w${i + 1}.csv`, loadId: 10 + i }));
+    const results = await readCsvFiles(db(), 'raw_dossiers', loads, dossiers, {});
+    expect(results.map((r) => [r.rowsRead, r.rejects.map((x) => x.row)])).toEqual([[2, []], [2, [4]], [1, []], [3, []]]);
+    expect(await db().all('SELECT _load_id, _file, _row, dossier_id FROM raw_dossiers ORDER BY _load_id, _row')).toEqual([
+      { _load_id: 10, _file: 'w1.csv', _row: 2, dossier_id: 'A1' },
+      { _load_id: 10, _file: 'w1.csv', _row: 3, dossier_id: 'A2' },
+      { _load_id: 11, _file: 'w2.csv', _row: 2, dossier_id: 'B1' },
+      { _load_id: 11, _file: 'w2.csv', _row: 5, dossier_id: 'B3' },
+      { _load_id: 12, _file: 'w3.csv', _row: 2, dossier_id: 'C1' },
+      { _load_id: 13, _file: 'w4.csv', _row: 2, dossier_id: 'D1' },
+      { _load_id: 13, _file: 'w4.csv', _row: 3, dossier_id: 'D2' },
+      { _load_id: 13, _file: 'w4.csv', _row: 4, dossier_id: 'D3' },
+    ]);
   });
 });

@@ -5,6 +5,13 @@ description: >
   that several agencies export is one row, for its receiving unit. No personal data.
 grain: one row per dossier
 primary_key: [dossier_id]
+# A night's exports are a sliver of the history: only the rows loaded since the last run are
+# typed and merged in (see docs/operations.md, "Incremental staging").
+materialized: incremental
+incremental:
+  unique_key: dossier_id
+  newest_first: updated_at desc nulls last, _load_id desc, _row desc
+  add_up: [versions]
 columns:
   dossier_id: Mã hồ sơ (dossier code, unique within the province)
   procedure_code: Mã TTHC, national code without the provincial suffix
@@ -107,6 +114,7 @@ latest_versions as (
         *,
         count(*) over (partition by dossier_id) as versions
     from typed
+    -- The same order as newest_first in the header, which merges a night's rows into the table.
     qualify row_number() over (
         partition by dossier_id
         order by updated_at desc nulls last, _load_id desc, _row desc
