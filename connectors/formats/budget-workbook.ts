@@ -8,7 +8,7 @@ import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
 import { headerKey, type HeaderMapping } from '../headers.js';
 import { createIncoming, INCOMING, type FileReader } from './incoming.js';
-import { cellText } from './xlsx.js';
+import { cellText } from './cell-text.js';
 
 const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII', 'XIII', 'XIV', 'XV'];
 const NO_AMOUNT = new Set(['', '-', '–', '—', 'x']);

@@ -1,20 +1,20 @@
-// Reads an XLSX export with exceljs's streaming reader (memory stays flat as the file grows)
-// and appends its rows to `incoming` through DuckDB's appender. The first sheet is the export;
-// its first non-empty row is the header. Cells become the text the CSV exports would carry.
-import ExcelJS from 'exceljs';
+// Reads an XLSX export and appends its rows to `incoming` through DuckDB's appender. The first
+// sheet is the export; its first non-empty row is the header. Cells become the text the CSV
+// exports would carry. The sheet is scanned as it inflates, so memory stays flat as the file
+// grows; only the shared strings are held, since cells refer to them by number.
 import { SourceFileError } from '../../pipelines/errors.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
 import { createIncoming, INCOMING, type FileReader, type Reject } from './incoming.js';
+import { firstSheetRows } from './xlsx-workbook.js';
+
+/**
+ * The appender holds its rows outside DuckDB's memory_limit until it flushes them into the table,
+ * by default every 204,800 rows (over 100 MB of these exports); flushing more often keeps memory
+ * flat for a few per cent of the time.
+ */
+const FLUSH_ROWS = 8192;
 
 export const readXlsx: FileReader = async (db, path, displayName, table, extraAliases) => {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    styles: 'cache', // dates are numbers with a date format: the styles tell them apart
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-
   await createIncoming(db, table);
   const appender = await db.appender(INCOMING);
   // The appender writes columns by position: `_row`, then the contract's columns in order.
@@ -25,10 +25,8 @@ export const readXlsx: FileReader = async (db, path, displayName, table, extraAl
   const rejects: Reject[] = [];
 
   try {
-    for await (const sheet of workbook) {
-      for await (const row of sheet) {
-        // row.values is sparse: Array.from turns its holes into empty cells, so columns keep their places.
-        const cells = Array.from((row.values as unknown[]).slice(1), cellText);
+    for await (const rows of firstSheetRows(path)) {
+      for (const { number, cells } of rows) {
         if (cells.every((c) => c === null || c.trim() === '')) continue;
         if (!mapping) {
           mapping = mapHeaders(displayName, cells.map((c) => c ?? ''), table, extraAliases);
@@ -36,19 +34,18 @@ export const readXlsx: FileReader = async (db, path, displayName, table, extraAl
           continue;
         }
         if (cells.length > mapping.names.length && cells.slice(mapping.names.length).some((c) => c !== null && c.trim() !== '')) {
-          rejects.push({ row: row.number, reason: `too many columns: values beyond the ${mapping.names.length} headed columns`, text: cells.join('\t') });
+          rejects.push({ row: number, reason: `too many columns: values beyond the ${mapping.names.length} headed columns`, text: cells.join('\t') });
           continue;
         }
-        appender.appendBigInt(BigInt(row.number));
+        appender.appendBigInt(BigInt(number));
         for (const position of positions) {
           const value = position >= 0 ? cells[position] : null;
           if (value === null || value === undefined) appender.appendNull();
           else appender.appendVarchar(value);
         }
         appender.endRow();
-        rowsRead++;
+        if (++rowsRead % FLUSH_ROWS === 0) appender.flushSync();
       }
-      break; // the export is the first sheet
     }
     appender.flushSync();
   } catch (error) {
@@ -65,20 +62,3 @@ export const readXlsx: FileReader = async (db, path, displayName, table, extraAl
   }
   return { mapping, rowsRead, rejects };
 };
-
-/** The text of a cell as a CSV export would write it; null for an empty cell. */
-export function cellText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value.toISOString().slice(0, 19).replace('T', ' ');
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value).replace('.', ',');
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return value ? '1' : '0';
-  if (typeof value === 'object') {
-    const cell = value as { richText?: { text: string }[]; result?: unknown; text?: unknown; error?: unknown };
-    if (cell.richText) return cell.richText.map((part) => part.text).join('');
-    if ('result' in cell) return cellText(cell.result);
-    if (cell.text !== undefined) return cellText(cell.text);
-    if (cell.error !== undefined) return String(cell.error);
-  }
-  return String(value);
-}
