@@ -43,6 +43,12 @@ const headerSchema = z.strictObject({
   incremental: z
     .strictObject({ unique_key: column, newest_first: z.string().min(1), add_up: z.array(column).default([]) })
     .optional(),
+  /**
+   * How the published snapshot holds the model: a copy of its rows (table, the default), or its
+   * SQL as a view over the snapshot's other tables, for a big model cheap to compute from them
+   * (it may then read only models of the snapshot, and no macro of setup.sql).
+   */
+  snapshot: z.enum(['table', 'view']).default('table'),
   /** A mart that grows with time: also published hive-partitioned by the year of this date column (period_end: a period's reporting year, also under the cut-off window). */
   published_by_year: column.optional(),
   columns: z.record(z.string(), z.string()).default({}),
@@ -404,8 +410,7 @@ export function columnDescriptions(model: Model, returned: Iterable<string>): Re
 }
 
 /** Writes the header's descriptions as DuckDB comments on `target` (the model, or its copy in a snapshot). */
-export async function commentOn(db: Warehouse, model: Model, target: string): Promise<void> {
-  const kind = model.materialized === 'view' && target === model.id ? 'VIEW' : 'TABLE';
+export async function commentOn(db: Warehouse, model: Model, target: string, kind: 'TABLE' | 'VIEW' = model.materialized === 'view' && target === model.id ? 'VIEW' : 'TABLE'): Promise<void> {
   await db.run(`COMMENT ON ${kind} ${target} IS ${literal(`${model.header.description.trim()} Grain: ${model.header.grain.trim()}`)}`);
   const columns = new Set(
     (await db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE ${target})`)).map((c) => c.column_name),

@@ -8,7 +8,7 @@ import { stopIfAsked, type RunContext } from '../context.js';
 import { syncPath, syncTree } from '../files.js';
 import { ident, literal } from '../db.js';
 import { ModelError } from '../errors.js';
-import { commentOn, discoverModels } from '../models.js';
+import { commentOn, discoverModels, type Model } from '../models.js';
 
 export const SNAPSHOT_FILE = 'cchc.duckdb';
 export const METABASE_INIT = 'metabase-init.sql';
@@ -152,14 +152,26 @@ async function writeSnapshot(ctx: RunContext, path: string): Promise<void> {
   const models = new Map(discoverModels(ctx.config.paths.sqlDir).map((m) => [m.id, m]));
   await ctx.db.run(`ATTACH ${literal(path)} AS snapshot (STORAGE_VERSION 'v1.0.0')`);
   try {
+    const views: Model[] = [];
     for (const schema of SNAPSHOT_SCHEMAS) {
       await ctx.db.run(`CREATE SCHEMA snapshot.${schema}`);
       for (const name of await tablesOf(ctx, schema)) {
         const target = `snapshot.${schema}.${ident(name)}`;
-        await ctx.db.run(`CREATE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
         const model = models.get(`${schema}.${name}`);
+        if (model?.header.snapshot === 'view') {
+          views.push(model);
+          continue;
+        }
+        await ctx.db.run(`CREATE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
         if (model) await commentOn(ctx.db, model, target);
       }
+    }
+    // After the tables they read. Their SQL names tables by schema only, so it reads the
+    // snapshot's own tables wherever the snapshot is opened.
+    for (const model of views) {
+      const target = `snapshot.${model.schema}.${ident(model.name)}`;
+      await ctx.db.run(`CREATE VIEW ${target} AS\n${model.sql}`);
+      await commentOn(ctx.db, model, target, 'VIEW');
     }
   } finally {
     await ctx.db.run('DETACH snapshot');

@@ -6,8 +6,9 @@ description: >
   at the end, exactly one of the three, which is what makes the Biểu 06 identities hold.
 grain: one row per dossier and period in which it is to be processed
 primary_key: [period_key, dossier_id]
-# A table: the unit counts, its tests and the snapshot read it, and a view would be computed for each.
-materialized: table
+# Several rows per dossier (a period of each type): cheaper to compute from the dossiers than to
+# store, in the warehouse and in the snapshot, where it is a view too.
+snapshot: view
 columns:
   period_type: year, half, quarter or month
   period_key: Period

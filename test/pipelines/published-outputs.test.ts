@@ -150,9 +150,11 @@ describe('the snapshot for analysts', () => {
         ...(await one('SELECT version()')),
         ...(await one("SELECT received_total FROM marts.fct_tthc_resolution WHERE scope = 'total' AND period_key = '2023'")),
         ...(await one("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND comment IS NOT NULL")),
+        // A view of the snapshot, over its own tables.
+        ...(await one("SELECT count(*) FILTER (is_received) FROM intermediate.int_dossier_periods WHERE period_key = '2023'")),
       ]));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, join(release, 'cchc.duckdb')]);
-    expect(JSON.parse(stdout)).toEqual(['v1.1.2', '15755', String(manifest.marts.length)]);
+    expect(JSON.parse(stdout)).toEqual(['v1.1.2', '15755', String(manifest.marts.length), '14859']);
   });
 
   it('answers cchc query as a table, CSV or JSON, and refuses to change it', async () => {
