@@ -60,7 +60,7 @@ function checkTestReferences(tests: readonly DataTest[], ids: Set<string>): void
 }
 
 function declaredTests(model: Model): DataTest[] {
-  const key = model.header.primary_key;
+  const key = model.header.test_primary_key ? model.header.primary_key : undefined;
   const implied: DeclaredTest[] = key ? [{ unique: key, severity: 'error' }, { not_null: key, severity: 'error' }] : [];
   return [...implied, ...model.header.tests].map((test) => compile(model, test));
 }

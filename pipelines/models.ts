@@ -34,6 +34,12 @@ const headerSchema = z.strictObject({
   description: z.string().min(1),
   grain: z.string().min(1),
   primary_key: z.array(column).optional(),
+  /**
+   * Whether the run tests the primary key (unique, not null) on the data each night. Off only for
+   * a key that holds by construction from keys tested upstream: the test could not fail on data,
+   * and the model's unit tests check the grain.
+   */
+  test_primary_key: z.boolean().default(true),
   materialized: z.enum(['table', 'view', 'incremental']).optional(),
   /**
    * For `materialized: incremental`: a run builds the model over the raw rows loaded since the

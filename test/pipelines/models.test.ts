@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../pipelines/errors.js';
+import { testsOf } from '../../pipelines/model-tests.js';
 import { discoverModels, referencesIn, selectModels } from '../../pipelines/models.js';
 import { sqlCopy } from '../helpers.js';
 
@@ -19,6 +20,13 @@ function modelError(f: () => unknown): string {
 describe('the model graph', () => {
   const models = discoverModels();
   const ids = models.map((m) => m.id);
+
+  it('tests each primary key on the data, but for one that holds by construction from keys tested upstream', () => {
+    const names = testsOf(models, models[0]!.sqlDir, models).map((t) => t.name);
+    expect(names).toContain('int_dossiers_classified: unique(dossier_id)');
+    expect(names).toContain('int_periods: unique(period_key)');
+    expect(names.filter((n) => n.startsWith('int_dossier_periods:'))).toEqual([]);
+  });
 
   it('builds each model after the models it reads, found in its SQL', () => {
     for (const model of models) {
