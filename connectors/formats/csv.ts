@@ -91,13 +91,15 @@ export const readCsv: FileReader = async (db, path, displayName, table, extraAli
 };
 
 /** The records of a file a scan accepted, and those it rejected, by DuckDB's line numbers. */
-type ScanCounts = { accepted: number; rejected: { line: number; error_type: string; error_message: string; csv_line: string | null }[] };
+type ScanCounts = { lines: number; accepted: number; rejected: { line: number; error_type: string; error_message: string; csv_line: string | null }[] };
 
 /**
  * Files of one shape into a table in one INSERT. Header and types are known, so DuckDB's sniffer
  * stays off. `_row` is the line a record starts on when records sit one per line after the
- * header: row_number() over the scan, in file order (DuckDB streams it, at no cost), plus one;
- * each file after the first then starts again from line 2.
+ * header: row_number() over the scan, in file order (DuckDB streams it, at no cost), plus one,
+ * less the data lines of the files before (counted beforehand). When a file before held other
+ * than one record a line, the rows after it are put right; updating rows just inserted makes
+ * the commit rewrite them, so it is done only then.
  */
 async function scan(
   db: Warehouse,
@@ -110,12 +112,15 @@ async function scan(
   const paths = sqlList(into.files.map((f) => f.path));
   const withLoad = into.files[0]!.loadId !== undefined;
   const load = withLoad ? `${sqlList(into.files.map((f) => String(f.loadId)), false)}[i], ${sqlList(into.files.map((f) => f.displayName))}[i], ` : '';
+  const counts = new Map<string, ScanCounts>();
+  for (const f of into.files) counts.set(f.path, { lines: await lineCount(f.path), accepted: 0, rejected: [] });
+  const linesBefore = into.files.map((_, i) => into.files.slice(0, i).reduce((n, f) => n + counts.get(f.path)!.lines - 1, 0));
   await db.run('DROP TABLE IF EXISTS csv_rejects');
   await db.run('DROP TABLE IF EXISTS csv_reject_scans');
   try {
     await db.run(
       `INSERT INTO ${into.table} (${withLoad ? '_load_id, _file, ' : ''}_row, ${present})
-       SELECT ${load}row_number() OVER () + 1, ${present}
+       SELECT ${load}row_number() OVER () + 1 - ${sqlList(linesBefore.map(String), false)}[i], ${present}
        FROM (SELECT file_index::BIGINT + 1 AS i, *
              FROM read_csv(${paths}, auto_detect = false, header = true, delim = ${literal(shape.delimiter)},
                            quote = '"', escape = '"', columns = ${columns},
@@ -130,18 +135,19 @@ async function scan(
       cause: error,
     });
   }
-  const counts = new Map<string, ScanCounts>(into.files.map((f) => [f.path, { accepted: 0, rejected: [] }]));
   if (withLoad) {
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE csv_offsets AS
-       SELECT _load_id, min(_row) - 2 AS shift, count(*) AS accepted FROM ${into.table}
-       WHERE _load_id IN (${into.files.map((f) => f.loadId).join(', ')}) GROUP BY _load_id`,
+    const accepted = new Map(
+      (await db.all<{ id: number; n: number }>(
+        `SELECT _load_id AS id, count(*) AS n FROM ${into.table} WHERE _load_id IN (${into.files.map((f) => f.loadId).join(', ')}) GROUP BY _load_id`,
+      )).map((r) => [Number(r.id), Number(r.n)]),
     );
-    await db.run(`UPDATE ${into.table} SET _row = _row - o.shift FROM csv_offsets o WHERE ${into.table}._load_id = o._load_id AND o.shift > 0`);
-    for (const { _load_id, accepted } of await db.all<{ _load_id: number; accepted: number }>('SELECT _load_id, accepted FROM csv_offsets')) {
-      counts.get(into.files.find((f) => f.loadId === Number(_load_id))!.path)!.accepted = Number(accepted);
+    let recordsBefore = 0;
+    for (const [i, f] of into.files.entries()) {
+      counts.get(f.path)!.accepted = accepted.get(f.loadId!) ?? 0;
+      const off = linesBefore[i]! - recordsBefore;
+      if (off !== 0) await db.run(`UPDATE ${into.table} SET _row = _row + ${off} WHERE _load_id = ${f.loadId}`);
+      recordsBefore += counts.get(f.path)!.accepted;
     }
-    await db.run('DROP TABLE csv_offsets');
   } else {
     counts.get(into.files[0]!.path)!.accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${into.table}`))!.n;
   }
@@ -159,7 +165,7 @@ async function scan(
 async function numberRows(db: Warehouse, rows: RowsOf, path: string, counts: ScanCounts): Promise<{ rowsRead: number; rejects: Reject[] }> {
   // One line per record, the header's included, and no blank line: nothing shifts, and the
   // byte-by-byte scan (slow in JS) is not needed.
-  const shifts = (await lineCount(path)) === counts.accepted + counts.rejected.length + 1 ? [] : await lineShifts(path);
+  const shifts = counts.lines === counts.accepted + counts.rejected.length + 1 ? [] : await lineShifts(path);
   const rejects = counts.rejected.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
   await numberRowsByLine(db, rows, rejects.map((r) => r.record), shifts);
   return { rowsRead: counts.accepted, rejects: rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text })) };
