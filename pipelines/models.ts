@@ -169,20 +169,30 @@ function readModel(path: string, schema: Model['schema'], sqlDir: string): Model
  * breaks), so that neither is mistaken for a reference.
  */
 export function referencesIn(sql: string, headerLines = 0): Reference[] {
-  // Blanked: comments, string literals (with E'' escapes) and quoted names holding a dot ("a.b" is one name).
+  return [...tableNames(sql)].map(({ table, index }) => ({ table, line: headerLines + sql.slice(0, index).split('\n').length }));
+}
+
+/** The SQL with each reference to a table of `schema` replaced by what `replace` makes of it. */
+export function rewriteReferences(sql: string, schema: string, replace: (reference: string) => string): string {
+  let rewritten = sql;
+  // From the end, so that the offsets of the references before stay right.
+  for (const { table, index, length } of [...tableNames(sql)].reverse()) {
+    if (table.startsWith(`${schema}.`)) rewritten = rewritten.slice(0, index) + replace(sql.slice(index, index + length)) + rewritten.slice(index + length);
+  }
+  return rewritten;
+}
+
+function* tableNames(sql: string): Generator<{ table: string; index: number; length: number }> {
+  // Blanked: comments, string literals (with E'' escapes) and quoted names holding a dot ("a.b" is
+  // one name). Blanking keeps every offset.
   const blank = (text: string) => text.replace(/[^\n]/g, ' ');
   const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"/g, (text) =>
     text.startsWith('"') && !text.includes('.') ? text : blank(text),
   );
-  const references: Reference[] = [];
   const pattern = /(?<![\w."])"?(raw|seeds|settings|staging|intermediate|marts)"?\s*\.\s*"?([a-z_][a-z0-9_]*)\b"?/gi;
   for (const match of code.matchAll(pattern)) {
-    references.push({
-      table: `${match[1]!.toLowerCase()}.${match[2]!.toLowerCase()}`,
-      line: headerLines + code.slice(0, match.index).split('\n').length,
-    });
+    yield { table: `${match[1]!.toLowerCase()}.${match[2]!.toLowerCase()}`, index: match.index, length: match[0].length };
   }
-  return references;
 }
 
 /** Every reference to a model that does not exist, with all its readers; raw read past staging. */
@@ -342,14 +352,17 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
   const high = Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${loaded})`))!.id);
   const fingerprint = buildFingerprint(model);
   const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
-  const exists = await db.one(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, [model.schema, model.name]);
+  const exists = await db.one(
+    `SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2`,
+    [model.schema, model.name],
+  );
   let how: Build;
   if (fullRefresh || !last || !exists || last.fingerprint !== fingerprint) {
     await db.run(`CREATE OR REPLACE TABLE ${model.id} AS\n${model.sql}`);
     how = 'full';
   } else if (high > Number(last.max_load_id)) {
     const since = Number(last.max_load_id);
-    const newRows = model.sql.replace(RAW_REFERENCE, (table: string) => `(SELECT * FROM ${table} WHERE _load_id > ${since})`);
+    const newRows = rewriteReferences(model.sql, 'raw', (table) => `(SELECT * FROM ${table} WHERE _load_id > ${since})`);
     const key = ident(spec.unique_key);
     const addUp = spec.add_up.map((c) => `sum(${ident(c)}) OVER (PARTITION BY ${key})::BIGINT AS ${ident(c)}`);
     await db.run(`CREATE OR REPLACE TEMP TABLE model_increment AS\n${newRows}`);
@@ -372,8 +385,6 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
   await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [model.id, fingerprint, high]);
   return how;
 }
-
-const RAW_REFERENCE = /(?<![\w."])raw\s*\.\s*"?[a-z_][a-z0-9_]*\b"?/gi;
 
 /** What an incremental model's rows depend on besides raw: its SQL and header, the macros, the seeds. */
 function buildFingerprint(model: Model): string {

@@ -113,8 +113,13 @@ async function scan(
   const withLoad = into.files[0]!.loadId !== undefined;
   const load = withLoad ? `${sqlList(into.files.map((f) => String(f.loadId)), false)}[i], ${sqlList(into.files.map((f) => f.displayName))}[i], ` : '';
   const counts = new Map<string, ScanCounts>();
-  for (const f of into.files) counts.set(f.path, { lines: await lineCount(f.path), accepted: 0, rejected: [] });
-  const linesBefore = into.files.map((_, i) => into.files.slice(0, i).reduce((n, f) => n + counts.get(f.path)!.lines - 1, 0));
+  const linesBefore: number[] = [];
+  let lines = 0;
+  for (const f of into.files) {
+    linesBefore.push(lines);
+    counts.set(f.path, { lines: await lineCount(f.path), accepted: 0, rejected: [] });
+    lines += counts.get(f.path)!.lines - 1;
+  }
   await db.run('DROP TABLE IF EXISTS csv_rejects');
   await db.run('DROP TABLE IF EXISTS csv_reject_scans');
   try {

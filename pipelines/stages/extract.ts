@@ -99,12 +99,13 @@ async function pullApi(ctx: RunContext, source: ConfiguredSource, result: Extrac
       if (page.latest && (!latest || page.latest > latest)) latest = page.latest;
       const bytes = Buffer.from(page.text, 'utf8');
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const landed = await land(ctx, source, page.endpoint, '.json', (to) => writeFile(to, bytes).then(() => sha256));
-      if (landed === 'known') {
+      // A page pulled again (a pull resumed, a backfill) is known by its hash before it is written.
+      const landed = (await isLanded(ctx, source, sha256)) ? 'known' : await land(ctx, source, page.endpoint, '.json', (to) => writeFile(to, bytes).then(() => sha256));
+      if (typeof landed === 'string') {
         result.skipped++;
         continue;
       }
-      await recordLanded(ctx, source, table, page.endpoint, sha256, (landed as Landed).path, bytes.length, null);
+      await recordLanded(ctx, source, table, page.endpoint, sha256, landed.path, bytes.length, null);
       result.landed++;
     }
     ctx.progress.end();

@@ -111,22 +111,22 @@ async function recordFailure(ctx: RunContext, source: ConfiguredSource, file: Pe
   return { source: source.contract.name, file: file.original_name, error: error.message, action };
 }
 
-/** Reads the files into raw, checks their rows, and records their loads. The caller holds the transaction. */
+/**
+ * Reads the files into raw, checks their rows, and records their loads. The caller holds the
+ * transaction: on a failure its rollback takes the temporary tables too (no cleanup here, which
+ * a failed statement would refuse, hiding the error that says which file and why).
+ */
 async function loadFiles(ctx: RunContext, source: ConfiguredSource, files: PendingFile[], onRead: (file: PendingFile) => void): Promise<FileLoad[]> {
-  try {
-    const read = await readFiles(ctx, source, files, onRead);
-    const quarantined = new Map<number, number>();
-    for (const group of byShape(read)) {
-      for (const [loadId, n] of await quarantineBadRows(ctx, source, group)) quarantined.set(loadId, n);
-    }
-    const loads: FileLoad[] = [];
-    for (const r of read) loads.push(await recordLoad(ctx, source, r, quarantined.get(r.loadId) ?? 0));
-    return loads;
-  } finally {
-    await ctx.db.run(`DROP TABLE IF EXISTS ${INCOMING}`);
-    await ctx.db.run('DROP TABLE IF EXISTS reasons');
-    await ctx.db.run('DROP TABLE IF EXISTS bad_values');
+  const read = await readFiles(ctx, source, files, onRead);
+  const quarantined = new Map<number, number>();
+  for (const group of byShape(read)) {
+    for (const [loadId, n] of await quarantineBadRows(ctx, source, group)) quarantined.set(loadId, n);
   }
+  const loads: FileLoad[] = [];
+  for (const r of read) loads.push(await recordLoad(ctx, source, r, quarantined.get(r.loadId) ?? 0));
+  await ctx.db.run('DROP TABLE IF EXISTS reasons');
+  await ctx.db.run('DROP TABLE IF EXISTS bad_values');
+  return loads;
 }
 
 /**
@@ -141,12 +141,13 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     const table = tableOf(source, file);
     const loadId = (await ctx.db.one<{ id: number }>(`SELECT nextval('ops.load_ids') AS id`))!.id;
     const startedAt = new Date();
-    if (isCsv(table, file)) {
+    const reader = readerFor(table, file);
+    if (reader === 'csv') {
       csv.set(table, [...(csv.get(table) ?? []), { file, load: { path: file.landed_path, displayName: file.original_name, loadId }, startedAt }]);
       continue;
     }
     onRead(file);
-    const result = await readerFor(table, extname(file.landed_path))(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
+    const result = await reader(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
     const columns = table.columns.map((c) => ident(c.name)).join(', ');
     await ctx.db.run(
       `INSERT INTO ${rawOf(source, table)} (_load_id, _file, _row, ${columns}) SELECT $id, $file, _row, ${columns} FROM ${INCOMING}`,
@@ -181,11 +182,6 @@ function tableOf(source: ConfiguredSource, file: PendingFile): TableContract {
 
 function rawOf(source: ConfiguredSource, table: TableContract): string {
   return `raw.${ident(rawTableName(source.contract.name, table))}`;
-}
-
-/** Text exports (.csv, and whatever else is not JSON or a workbook) go to DuckDB's CSV reader. */
-function isCsv(table: TableContract, file: PendingFile): boolean {
-  return table.layout !== 'budget_workbook' && !['.json', '.xlsx'].includes(extname(file.landed_path));
 }
 
 /** Files of one table whose headers name the same columns the same way: their rows are checked in one pass. */
@@ -247,10 +243,12 @@ async function recordLoad(ctx: RunContext, source: ConfiguredSource, r: ReadFile
   return loaded;
 }
 
-function readerFor(table: TableContract, extension: string): FileReader {
+/** The reader of a file; 'csv' for text exports (.csv, and whatever is not JSON or a workbook), read together by readCsvFiles. */
+function readerFor(table: TableContract, file: PendingFile): FileReader | 'csv' {
+  const extension = extname(file.landed_path);
   if (table.layout === 'budget_workbook') return readBudgetWorkbook;
   if (extension === '.json') return readJsonPage;
-  return readXlsx;
+  return extension === '.xlsx' ? readXlsx : 'csv';
 }
 
 /** SQL: true when a present value `v` cannot be read as the column's type; undefined for text. */

@@ -14,21 +14,26 @@ const HEADER = ['Mã hồ sơ', 'Mã TTHC', 'Đơn vị tiếp nhận', 'Kênh n
 const UNITS = ['UBND phường Đức Ninh Đông', 'Phòng Lao động – Thương binh và Xã hội', 'UBND xã Nghĩa Ninh'];
 const NAME = 'Thủ tục đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại dân tộc có yếu tố nước ngoài';
 
+/** 12,000 dossier rows written by exceljs's streaming writer: enough to cross hundreds of zip chunks. */
+async function manyRows(path: string, o: { useSharedStrings: boolean; due: string; name: (i: number) => string }): Promise<string> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: o.useSharedStrings });
+  const sheet = workbook.addWorksheet('Hồ sơ');
+  sheet.addRow([...HEADER, 'Tên thủ tục']).commit();
+  for (let i = 0; i < 12000; i++) {
+    sheet.addRow([`HS-${i}`, '1.000001', UNITS[i % 3], 'Trực tuyến', '02/01/2024', o.due, 'Đã tiếp nhận', '02/01/2024', o.name(i)]).commit();
+  }
+  sheet.commit();
+  await workbook.commit();
+  return path;
+}
+
 describe('reading an XLSX export', () => {
   const dir = tempDir();
   const db = memoryWarehouse();
 
   it('keeps Vietnamese text intact where the zip stream splits a character between two chunks', async () => {
     // 12,000 rows of multi-byte text cross hundreds of 16 KiB chunk boundaries of the inflated sheet.
-    const path = join(dir, 'many.xlsx');
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false });
-    const sheet = workbook.addWorksheet('Hồ sơ');
-    sheet.addRow([...HEADER, 'Tên thủ tục']).commit();
-    for (let i = 0; i < 12000; i++) {
-      sheet.addRow([`HS-${i}`, '1.000001', UNITS[i % 3], 'Trực tuyến', '02/01/2024', '05/01/2024', 'Đã tiếp nhận', '02/01/2024', NAME]).commit();
-    }
-    sheet.commit();
-    await workbook.commit();
+    const path = await manyRows(join(dir, 'many.xlsx'), { useSharedStrings: false, due: '05/01/2024', name: () => NAME });
 
     const result = await readXlsx(db(), path, 'many.xlsx', dossiers, {});
     expect(result.rowsRead).toBe(12000);
@@ -201,15 +206,7 @@ describe('reading an XLSX export', () => {
   });
 
   it('reads shared strings that exceljs writes after the sheet, across many chunks of the zip stream', async () => {
-    const path = join(dir, 'shared.xlsx');
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true });
-    const sheet = workbook.addWorksheet('Hồ sơ');
-    sheet.addRow([...HEADER, 'Tên thủ tục']).commit();
-    for (let i = 0; i < 12000; i++) {
-      sheet.addRow([`HS-${i}`, '1.000001', UNITS[i % 3], 'Trực tuyến', '02/01/2024', '', 'Đã tiếp nhận', '02/01/2024', `${NAME} ${i}`]).commit();
-    }
-    sheet.commit();
-    await workbook.commit();
+    const path = await manyRows(join(dir, 'shared.xlsx'), { useSharedStrings: true, due: '', name: (i) => `${NAME} ${i}` });
 
     expect((await readXlsx(db(), path, 'shared.xlsx', dossiers, {})).rowsRead).toBe(12000);
     expect(await db().one(`SELECT count(DISTINCT dossier_id) AS ids, count(DISTINCT procedure_name) AS names, max(_row) AS last FROM ${INCOMING}`)).toEqual({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../pipelines/errors.js';
 import { testsOf } from '../../pipelines/model-tests.js';
-import { discoverModels, referencesIn, selectModels } from '../../pipelines/models.js';
+import { discoverModels, referencesIn, rewriteReferences, selectModels } from '../../pipelines/models.js';
 import { sqlCopy } from '../helpers.js';
 
 function modelError(f: () => unknown): string {
@@ -72,6 +72,13 @@ describe('the model graph', () => {
       { table: 'staging.stg_seeds__units', line: 3 },
       { table: 'intermediate.int_periods', line: 4 },
     ]);
+  });
+
+  it('rewrites the references to one schema only, not those in comments or strings', () => {
+    const sql = `-- from raw.old\nselect 'raw.x', * from raw.motcua__dossiers r join "raw"."dvc__payments" p using (a) join seeds.units u using (b)`;
+    expect(rewriteReferences(sql, 'raw', (t) => `(${t} new)`)).toBe(
+      `-- from raw.old\nselect 'raw.x', * from (raw.motcua__dossiers new) r join ("raw"."dvc__payments" new) p using (a) join seeds.units u using (b)`,
+    );
   });
 
   it('selects a model with what it reads (+model) or with what reads it (model+)', () => {
