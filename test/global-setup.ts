@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { generateSample, sampleLayout, type SampleSummary } from '../connectors/sample/index.js';
 import { createLogger } from '../pipelines/log.js';
 import { runJob } from '../pipelines/run.js';
-import { sampleConfig } from './helpers.js';
+import { sampleConfig } from './sample-config.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,8 +4,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { loadConfig } from '../config/load.js';
 import { afterAll, beforeAll } from 'vitest';
-import { loadConfig, type Config } from '../config/load.js';
 import { Warehouse, type Row } from '../pipelines/db.js';
 import { createLogger, type Logger } from '../pipelines/log.js';
 import { CONNECTORS } from '../connectors/registry.js';
@@ -13,30 +13,22 @@ import { buildModels, discoverModels, selectModels } from '../pipelines/models.j
 import { writeSettings } from '../pipelines/settings.js';
 import { prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
 
+export { sampleConfig, type Inboxes } from './sample-config.js';
+
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
-/** A fresh folder, removed when the suite ends. */
+// One hook for the whole file: `afterAll` called inside a test body is never run, so folders
+// made there were left behind (hundreds of MB per test run).
+const madeDirs: string[] = [];
+afterAll(() => {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder, removed when the test file ends. */
 export function tempDir(prefix = 'cchc-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  madeDirs.push(dir);
   return dir;
-}
-
-const SOURCES = ['motcua', 'dvc', 'ngansach'] as const;
-export type Inboxes = Partial<Record<(typeof SOURCES)[number], string>>;
-
-/** The bundled sample config, with its data folder moved to `dataDir`; only the sources given an inbox run. */
-export function sampleConfig(dataDir: string, inboxes: Inboxes, env: Record<string, string> = {}): Config {
-  const sources = Object.fromEntries(
-    SOURCES.flatMap((name) => {
-      const prefix = `CCHC__SOURCES__${name.toUpperCase()}`;
-      const inbox = inboxes[name];
-      return inbox ? [[`${prefix}__INBOX`, inbox]] : [[`${prefix}__ENABLED`, 'false']];
-    }),
-  );
-  return loadConfig({
-    env: { CCHC__WAREHOUSE__DATA_DIR: dataDir, CCHC__SAMPLE__GENERATE_IF_MISSING: 'false', ...sources, ...env },
-  });
 }
 
 /** A copy of sql/ to change, with these files added or replaced (paths relative to sql/). */
