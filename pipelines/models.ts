@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { kindOf, swapIn } from './build-journal.js';
 import { ident, literal, type Warehouse } from './db.js';
 import { ModelError } from './errors.js';
 import { LAYERS, SQL_DIR } from './warehouse.js';
@@ -321,17 +322,17 @@ export type BuildOptions = {
 /** How a model was built: from scratch, by merging new raw rows, or left as it was (no new rows). */
 export type Build = 'full' | 'increment' | 'unchanged';
 
-/** Builds the models in order. Callers hold the transaction (transform builds and tests in one). */
+/**
+ * Builds the models in order, each committed and swapped in on its own (build-journal.ts). The
+ * caller keeps the build (keepBuild) or undoes it (undoBuild) once it has tested it.
+ */
 export async function buildModels(db: Warehouse, models: readonly Model[], options: BuildOptions = {}): Promise<void> {
   for (const model of models) {
     const started = performance.now();
-    const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
     let how: Build = 'full';
     try {
-      await dropIfOtherKind(db, model, kind);
       if (model.materialized === 'incremental') how = await buildIncremental(db, model, options.fullRefresh ?? false);
-      else await db.run(`CREATE OR REPLACE ${kind} ${model.id} AS\n${model.sql}`);
-      await commentOn(db, model, model.id);
+      else await buildWhole(db, model);
     } catch (error) {
       if (error instanceof ModelError) throw error;
       throw new ModelError(`${model.file}: ${(error as Error).message}`, { action: 'fix the model SQL (run it alone in DuckDB to see where)', cause: error });
@@ -340,10 +341,21 @@ export async function buildModels(db: Warehouse, models: readonly Model[], optio
   }
 }
 
+/** The model built from all of its inputs, under a temporary name, then swapped in. */
+async function buildWhole(db: Warehouse, model: Model, afterSwap?: () => Promise<void>): Promise<void> {
+  const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
+  await swapIn(db, { schema: model.schema, name: model.name, kind, ...(afterSwap && { afterSwap }) }, async (target) => {
+    await db.run(`CREATE ${kind} ${target} AS\n${model.sql}`);
+    await commentOn(db, model, target, kind);
+  });
+}
+
 /**
  * An incremental model: its SQL run over the raw rows loaded after the last build (load ids
- * only grow), merged by key into the table. Built from scratch when there is no last build,
- * or when what it was built with changed: its SQL, the macros of setup.sql, the seeds.
+ * only grow), merged by key into the table in one transaction. Built from scratch when there is
+ * no last build, or when what it was built with changed: its SQL, the macros of setup.sql, the
+ * seeds. A merge is kept whatever the tests say: it holds the source's rows as of this run, and
+ * undoing it would only mean merging the same rows again.
  */
 async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolean): Promise<Build> {
   const spec = model.header.incremental!;
@@ -352,19 +364,26 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
   const high = Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${loaded})`))!.id);
   const fingerprint = buildFingerprint(model);
   const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
-  const exists = await db.one(
-    `SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2`,
-    [model.schema, model.name],
-  );
-  let how: Build;
-  if (fullRefresh || !last || !exists || last.fingerprint !== fingerprint) {
-    await db.run(`CREATE OR REPLACE TABLE ${model.id} AS\n${model.sql}`);
-    how = 'full';
-  } else if (high > Number(last.max_load_id)) {
-    const since = Number(last.max_load_id);
-    const newRows = rewriteReferences(model.sql, 'raw', (table) => `(SELECT * FROM ${table} WHERE _load_id > ${since})`);
-    const key = ident(spec.unique_key);
-    const addUp = spec.add_up.map((c) => `sum(${ident(c)}) OVER (PARTITION BY ${key})::BIGINT AS ${ident(c)}`);
+  const saveState = async () => {
+    await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
+    await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [model.id, fingerprint, high]);
+  };
+  // What the merges changed, by key, for the snapshot to copy (snapshot.ts); a key of NULL is a rebuild.
+  const noteChanges = (keys: string) =>
+    db.run(`INSERT INTO ops.model_changes SELECT $1, nextval('ops.change_ids'), key FROM (${keys}) AS changed (key)`, [model.id]);
+  if (fullRefresh || !last || !(await kindOf(db, model.schema, model.name)) || last.fingerprint !== fingerprint) {
+    await buildWhole(db, model, async () => {
+      await saveState();
+      await noteChanges('SELECT NULL::VARCHAR');
+    });
+    return 'full';
+  }
+  if (high <= Number(last.max_load_id)) return 'unchanged';
+  const since = Number(last.max_load_id);
+  const newRows = rewriteReferences(model.sql, 'raw', (table) => `(SELECT * FROM ${table} WHERE _load_id > ${since})`);
+  const key = ident(spec.unique_key);
+  const addUp = spec.add_up.map((c) => `sum(${ident(c)}) OVER (PARTITION BY ${key})::BIGINT AS ${ident(c)}`);
+  await db.transaction(async () => {
     await db.run(`CREATE OR REPLACE TEMP TABLE model_increment AS\n${newRows}`);
     // The key's rows of this build and its row of the last: the first in the model's own order wins.
     await db.run(
@@ -375,15 +394,12 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
     );
     await db.run(`DELETE FROM ${model.id} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
     await db.run(`INSERT INTO ${model.id} BY NAME SELECT * FROM model_merge`);
+    await noteChanges(`SELECT ${key}::VARCHAR FROM model_merge`);
     await db.run('DROP TABLE model_increment');
     await db.run('DROP TABLE model_merge');
-    how = 'increment';
-  } else {
-    how = 'unchanged';
-  }
-  await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
-  await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [model.id, fingerprint, high]);
-  return how;
+    await saveState();
+  });
+  return 'increment';
 }
 
 /** What an incremental model's rows depend on besides raw: its SQL and header, the macros, the seeds. */
@@ -392,18 +408,6 @@ function buildFingerprint(model: Model): string {
   hash.update(readFileSync(join(model.sqlDir, 'setup.sql')));
   for (const seed of readdirSync(join(model.sqlDir, 'seeds')).sort()) hash.update(seed).update(readFileSync(join(model.sqlDir, 'seeds', seed)));
   return hash.digest('hex');
-}
-
-/** A model that changes from table to view (or back) must first lose its old kind. */
-async function dropIfOtherKind(db: Warehouse, model: Model, kind: 'TABLE' | 'VIEW'): Promise<void> {
-  const existing = await db.one<{ table_type: string }>(
-    `SELECT table_type FROM information_schema.tables
-     WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2`,
-    [model.schema, model.name],
-  );
-  if (!existing) return;
-  const existingKind = existing.table_type === 'VIEW' ? 'VIEW' : 'TABLE';
-  if (existingKind !== kind) await db.run(`DROP ${existingKind} ${model.id}`);
 }
 
 const sharedColumns = new Map<string, Record<string, string>>();

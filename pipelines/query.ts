@@ -5,7 +5,7 @@ import { StatementType } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { Warehouse, type Row } from './db.js';
 import { CchcError } from './errors.js';
-import { SNAPSHOT_FILE } from './stages/publish.js';
+import { SNAPSHOT_FILE } from './snapshot.js';
 
 export const QUERY_FORMATS = ['table', 'csv', 'json'] as const;
 export type QueryFormat = (typeof QUERY_FORMATS)[number];

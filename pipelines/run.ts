@@ -12,6 +12,7 @@ import { generateSample } from '../connectors/sample/index.js';
 import { sendAlert } from './alert.js';
 import { newRunId, STAGES, stopIfAsked, type RunContext, type StageName } from './context.js';
 import { Warehouse } from './db.js';
+import { undoBuild } from './build-journal.js';
 import { CchcError, RunInterrupted } from './errors.js';
 import { closeInterruptedRuns, freshnessOf, recordRun, writeSummaryFile, type RunError, type RunSummary, type Trigger } from './ledger.js';
 import { acquireLock, RunLockedError } from './lock.js';
@@ -114,6 +115,8 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
     await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
     const interrupted = await closeInterruptedRuns(db, dataDir, summary.runId);
     if (interrupted.length > 0) log.warn({ runs: interrupted }, 'runs left unfinished by a process that ended were marked failed');
+    const undone = await undoBuild(db);
+    if (undone.length > 0) log.warn({ models: undone }, 'a build left unfinished was undone: the models of the last good run are back');
     await recordRun(db, summary);
     const ctx: RunContext = {
       runId: summary.runId,

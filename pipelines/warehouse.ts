@@ -36,6 +36,13 @@ CREATE TABLE IF NOT EXISTS ops.test_results (
   failing_rows BIGINT, sample JSON, description VARCHAR, tested_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS ops.model_state (
   model VARCHAR, fingerprint VARCHAR, max_load_id BIGINT, built_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.build_journal (
+  position BIGINT, schema_name VARCHAR, object_name VARCHAR, kind VARCHAR, previous_kind VARCHAR,
+  model VARCHAR, previous_fingerprint VARCHAR, previous_max_load_id BIGINT, previous_built_at TIMESTAMP);
+CREATE SEQUENCE IF NOT EXISTS ops.change_ids START 1;
+CREATE TABLE IF NOT EXISTS ops.model_changes (model VARCHAR, change_id BIGINT, key VARCHAR);
+CREATE TABLE IF NOT EXISTS ops.snapshot_state (
+  release VARCHAR, model VARCHAR, fingerprint VARCHAR, change_id BIGINT, rows BIGINT);
 CREATE TABLE IF NOT EXISTS ops.quarantine (
   load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
   reason VARCHAR, record VARCHAR);

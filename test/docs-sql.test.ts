@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { literal, Warehouse, type Row } from '../pipelines/db.js';
 import { DOCS_DIR } from '../pipelines/docs.js';
-import { METABASE_INIT, SNAPSHOT_FILE } from '../pipelines/stages/publish.js';
+import { SNAPSHOT_FILE } from '../pipelines/snapshot.js';
+import { METABASE_INIT } from '../pipelines/stages/publish.js';
 
 /** The release folder the documents write as a relative path, run from the project's root. */
 const PLACEHOLDER_RELEASE = 'data/publish/current/';

@@ -1,6 +1,5 @@
 // Stage 4, publish: writes a new release directory, one Parquet file per mart, a DuckDB snapshot
-// for analysts (seeds, settings, staging, intermediate and marts with their comments; never raw or ops,
-// which hold personal data) and a manifest, then switches the `current` link to it in one
+// for analysts (snapshot.ts) and a manifest, then switches the `current` link to it in one
 // rename. Readers see the old release or the new one, never a mix.
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -8,11 +7,10 @@ import { stopIfAsked, type RunContext } from '../context.js';
 import { syncPath, syncTree } from '../files.js';
 import { ident, literal } from '../db.js';
 import { ModelError } from '../errors.js';
-import { commentOn, discoverModels, type Model } from '../models.js';
+import { discoverModels } from '../models.js';
+import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from '../snapshot.js';
 
-export const SNAPSHOT_FILE = 'cchc.duckdb';
 export const METABASE_INIT = 'metabase-init.sql';
-const SNAPSHOT_SCHEMAS = ['seeds', 'settings', 'staging', 'intermediate', 'marts'] as const;
 
 export type PublishedMart = {
   name: string;
@@ -41,7 +39,8 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
 
   const marts = await writeMarts(ctx, partialDir, options.stale ?? new Map());
   stopIfAsked(ctx);
-  await writeSnapshot(ctx, join(partialDir, SNAPSHOT_FILE));
+  const base = await currentRelease(publishDir);
+  const snapshot = await writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base ? { release: base, releaseDir: join(releases, base) } : undefined);
   await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
   await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
   stopIfAsked(ctx);
@@ -54,7 +53,8 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await syncPath(publishDir);
   await linkMetabaseInit(publishDir);
   const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
-  log.info({ release: releaseDir, marts: marts.length, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
+  await forgetSnapshots(ctx.db, (await readdir(releases)).filter((n) => !n.startsWith('.')));
+  log.info({ release: releaseDir, marts: marts.length, snapshot, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
 }
 
@@ -100,19 +100,10 @@ export async function currentRelease(publishDir: string): Promise<string | undef
   return readlink(join(publishDir, 'current')).then((target) => basename(target), () => undefined);
 }
 
-async function tablesOf(ctx: RunContext, schema: string): Promise<string[]> {
-  const rows = await ctx.db.all<{ name: string }>(
-    `SELECT table_name AS name FROM information_schema.tables
-     WHERE table_catalog = current_database() AND table_schema = $1 ORDER BY table_name`,
-    [schema],
-  );
-  return rows.map((r) => r.name);
-}
-
 async function writeMarts(ctx: RunContext, dir: string, stale: ReadonlyMap<string, string>): Promise<PublishedMart[]> {
   const marts: PublishedMart[] = [];
   const models = new Map(discoverModels(ctx.config.paths.sqlDir).map((m) => [m.id, m]));
-  for (const name of await tablesOf(ctx, 'marts')) {
+  for (const name of await tablesOf(ctx.db, 'marts')) {
     stopIfAsked(ctx);
     const file = join('marts', `${name}.parquet`);
     await ctx.db.run(`COPY marts.${ident(name)} TO ${literal(join(dir, file))} (FORMAT parquet, COMPRESSION zstd)`);
@@ -147,40 +138,9 @@ async function writeMarts(ctx: RunContext, dir: string, stale: ReadonlyMap<strin
   return marts;
 }
 
-/** A DuckDB file any DuckDB 1.x opens, with the published layers copied as tables and commented. */
-async function writeSnapshot(ctx: RunContext, path: string): Promise<void> {
-  const models = new Map(discoverModels(ctx.config.paths.sqlDir).map((m) => [m.id, m]));
-  await ctx.db.run(`ATTACH ${literal(path)} AS snapshot (STORAGE_VERSION 'v1.0.0')`);
-  try {
-    const views: Model[] = [];
-    for (const schema of SNAPSHOT_SCHEMAS) {
-      await ctx.db.run(`CREATE SCHEMA snapshot.${schema}`);
-      for (const name of await tablesOf(ctx, schema)) {
-        const target = `snapshot.${schema}.${ident(name)}`;
-        const model = models.get(`${schema}.${name}`);
-        if (model?.header.snapshot === 'view') {
-          views.push(model);
-          continue;
-        }
-        await ctx.db.run(`CREATE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
-        if (model) await commentOn(ctx.db, model, target);
-      }
-    }
-    // After the tables they read. Their SQL names tables by schema only, so it reads the
-    // snapshot's own tables wherever the snapshot is opened.
-    for (const model of views) {
-      const target = `snapshot.${model.schema}.${ident(model.name)}`;
-      await ctx.db.run(`CREATE VIEW ${target} AS\n${model.sql}`);
-      await commentOn(ctx.db, model, target, 'VIEW');
-    }
-  } finally {
-    await ctx.db.run('DETACH snapshot');
-  }
-}
-
 async function manifest(ctx: RunContext, marts: PublishedMart[]): Promise<Record<string, unknown>> {
   // Absent when the one-stop-shop source has failed in every run so far.
-  const dossiers = (await tablesOf(ctx, 'staging')).includes('stg_motcua__dossiers');
+  const dossiers = (await tablesOf(ctx.db, 'staging')).includes('stg_motcua__dossiers');
   const asOf = dossiers ? await ctx.db.one<{ as_of: Date | null }>('SELECT max(updated_at) AS as_of FROM staging.stg_motcua__dossiers') : undefined;
   const loads = await ctx.db.one<{ files: number; rows_loaded: number; rows_quarantined: number }>(
     'SELECT count(*) AS files, coalesce(sum(rows_loaded), 0) AS rows_loaded, coalesce(sum(rows_quarantined), 0) AS rows_quarantined FROM ops.loads',

@@ -1,6 +1,8 @@
 // Stage 3, transform: builds the SQL models of sql/ in dependency order, with the settings of the
-// config written as `settings` tables, then runs their data tests, all in one transaction. When a test of severity `error` fails, the transaction is rolled back: the
-// warehouse keeps the models of the last good run, and the run stops before publishing.
+// config written as `settings` tables, then runs their data tests. When a test of severity
+// `error` fails, the build is undone (build-journal.ts): the warehouse keeps the models of the
+// last good run, and the run stops before publishing.
+import { keepBuild, undoBuild } from '../build-journal.js';
 import type { RunContext } from '../context.js';
 import { recordTestResults, runDataTests, testsOf, type TestResult } from '../model-tests.js';
 import { buildModels, discoverModels, modelsReadingSources, selectModels, type Build } from '../models.js';
@@ -25,13 +27,6 @@ export type TransformOptions = {
   fullRefresh?: boolean;
 };
 
-/** Thrown inside the transaction to roll it back; never leaves this module. */
-class BlockingTests extends Error {
-  constructor(readonly results: TestResult[]) {
-    super('blocking data tests failed');
-  }
-}
-
 export async function transform(ctx: RunContext, options: TransformOptions = {}): Promise<TransformResult> {
   const log = ctx.log.child({ stage: 'transform' });
   const sqlDir = ctx.config.paths.sqlDir;
@@ -45,27 +40,25 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   const incremental: Record<string, Build> = {};
   let results: TestResult[];
   try {
-    results = await ctx.db.transaction(async () => {
-      // The settings the models read roll back with them.
-      await writeSettings(ctx.db, ctx.config);
-      ctx.progress.start('transform', models.length, 'models');
-      await buildModels(ctx.db, models, {
-        fullRefresh: options.fullRefresh ?? false,
-        onModel: (model, ms, how) => {
-          ctx.progress.advance(model.id);
-          log.debug({ model: model.id, ms: Math.round(ms), build: how }, 'model built');
-          if (how !== 'full') incremental[model.id] = how;
-        },
-      });
-      ctx.progress.end();
-      const tested = await runDataTests(ctx.db, tests);
-      if (tested.some(isBlocking)) throw new BlockingTests(tested);
-      return tested;
+    // The settings the models read are undone with them.
+    await writeSettings(ctx.db, ctx.config);
+    ctx.progress.start('transform', models.length, 'models');
+    await buildModels(ctx.db, models, {
+      fullRefresh: options.fullRefresh ?? false,
+      onModel: (model, ms, how) => {
+        ctx.progress.advance(model.id);
+        log.debug({ model: model.id, ms: Math.round(ms), build: how }, 'model built');
+        if (how !== 'full') incremental[model.id] = how;
+      },
     });
+    ctx.progress.end();
+    results = await runDataTests(ctx.db, tests);
   } catch (error) {
-    if (!(error instanceof BlockingTests)) throw error;
-    results = error.results;
+    await undoBuild(ctx.db);
+    throw error;
   }
+  if (results.some(isBlocking)) await undoBuild(ctx.db);
+  else await keepBuild(ctx.db);
   await recordTestResults(ctx.db, ctx.runId, results);
 
   const blocking = results.filter(isBlocking);

@@ -41,6 +41,8 @@ describe('data tests in a run', () => {
     // settings and the periods are those of the good run, in any session.
     const probe = await queryFile(config.paths.warehouse, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'fct_probe'");
     expect(probe).toEqual([{ n: 0 }]);
+    const leftovers = "SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE '%\\_\\_previous' ESCAPE '\\' OR table_name LIKE '%\\_\\_next' ESCAPE '\\'";
+    expect(await queryFile(config.paths.warehouse, leftovers)).toEqual([{ n: 0 }]);
     expect(await queryFile(config.paths.warehouse, "SELECT value FROM settings.reporting WHERE name = 'period_window'")).toEqual([{ value: 'calendar' }]);
     const q1 = "SELECT strftime(period_start, '%Y-%m-%d') AS s FROM %s WHERE period_key = '2024-Q1'";
     expect(await queryFile(config.paths.warehouse, q1.replace('%s', 'marts.dim_period'))).toEqual([{ s: '2024-01-01' }]);
