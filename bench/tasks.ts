@@ -15,6 +15,7 @@ import { CONNECTORS } from '../connectors/registry.js';
 import { ident, literal, Warehouse } from '../pipelines/db.js';
 import { createLogger } from '../pipelines/log.js';
 import { buildModels, discoverModels } from '../pipelines/models.js';
+import { keepBuild } from '../pipelines/build-journal.js';
 import { runJob } from '../pipelines/run.js';
 import { writeSettings } from '../pipelines/settings.js';
 import { prepareWarehouse } from '../pipelines/warehouse.js';
@@ -54,6 +55,7 @@ const tasks: Record<string, (o: Options) => Promise<Record<string, unknown>>> = 
       );
       await writeSettings(db, config);
       await buildModels(db, discoverModels(config.paths.sqlDir));
+      await keepBuild(db);
       const marts = await db.all<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'marts'`);
       for (const { name } of marts) await db.run(`COPY marts.${ident(name)} TO ${literal(join(o.dataDir!, `${name}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
       const rows = (await db.one<{ n: number }>('SELECT count(*) AS n FROM raw.motcua__dossiers'))!.n;

@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load.js';
 import { CONNECTORS } from '../connectors/registry.js';
 import { Warehouse } from './db.js';
 import { buildModels, columnDescriptions, discoverModels, type Model } from './models.js';
+import { keepBuild } from './build-journal.js';
 import { writeSettings } from './settings.js';
 import { prepareWarehouse, SQL_DIR } from './warehouse.js';
 
@@ -102,6 +103,7 @@ export async function dataDictionary(sqlDir = SQL_DIR): Promise<string> {
     await writeSettings(db, config);
     const models = discoverModels(sqlDir);
     await buildModels(db, models);
+    await keepBuild(db);
     const byId = new Map(models.map((m) => [m.id, m]));
     const parts = [
       '# Data dictionary',

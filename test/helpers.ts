@@ -10,6 +10,7 @@ import { Warehouse, type Row } from '../pipelines/db.js';
 import { createLogger, type Logger } from '../pipelines/log.js';
 import { CONNECTORS } from '../connectors/registry.js';
 import { buildModels, discoverModels, selectModels } from '../pipelines/models.js';
+import { keepBuild } from '../pipelines/build-journal.js';
 import { writeSettings } from '../pipelines/settings.js';
 import { prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
 
@@ -96,6 +97,7 @@ export async function modelsOn(raw: Record<string, RawRow[]>, select: string[], 
   }
   await writeSettings(db, loadConfig({ env }));
   await buildModels(db, selectModels(discoverModels(), select));
+  await keepBuild(db);
   return db;
 }
 
