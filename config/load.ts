@@ -12,12 +12,18 @@ import { configSchema, type ParsedConfig, type SourceName } from './schema.js';
 
 export const SAMPLE_CONFIG = fileURLToPath(new URL('./sample.yaml', import.meta.url));
 
+/** The name of the keyed hashes' key in Config.secrets (no source can have it: sources are lowercase). */
+export const HASH_KEY = 'HASH_KEY';
+
 /** Environment variables named `CCHC__SECTION__KEY` override `section.key` of the file. */
 const ENV_PREFIX = 'CCHC__';
 
 export type Config = ParsedConfig & {
   file: string;
-  /** Tokens of the API sources, read from the variables their config names. A Map, so that logging the config never prints them. */
+  /**
+   * Tokens of the API sources by source name, and the key of the keyed hashes as HASH_KEY, read
+   * from the variables the config names. A Map, so that logging the config never prints them.
+   */
   secrets: Map<string, string>;
   isSample: boolean;
   paths: {
@@ -87,6 +93,16 @@ function readSecrets(config: ParsedConfig, env: NodeJS.ProcessEnv, file: string)
       });
     }
     secrets.set(name, token);
+  }
+  const key = env[config.privacy.hash_key_env];
+  if (key !== undefined && key !== '') {
+    // A short key can be found by trying keys; an ID number has few enough values as it is.
+    if (Buffer.byteLength(key) < 32) {
+      throw new ConfigError(`${file}: the key in ${config.privacy.hash_key_env} is shorter than 32 bytes`, {
+        action: `set ${config.privacy.hash_key_env} to a random key of at least 32 bytes, e.g. the output of: openssl rand -base64 48`,
+      });
+    }
+    secrets.set(HASH_KEY, key);
   }
   return secrets;
 }

@@ -186,6 +186,15 @@ export const configSchema = z.strictObject({
       seed: z.number().int().default(20240331),
     })
     .optional(),
+  /** Citizens' personal data: the key that hashes their ID numbers, and how long raw keeps them (docs/security.md). */
+  privacy: z
+    .strictObject({
+      /** The environment variable holding the key of the keyed hashes (HMAC-SHA-256) that stand in for ID numbers in staging; unset, staging keeps no hash. */
+      hash_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable, e.g. CCHC_HASH_KEY').default('CCHC_HASH_KEY'),
+      /** Days after its load that a row's personal data is erased from raw, the quarantine and the landed file; unset, it is kept. */
+      erase_personal_after_days: z.number().int().min(1).optional(),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

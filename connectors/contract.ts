@@ -22,8 +22,10 @@ export type ColumnContract = {
   required?: boolean;
   /** Every row must have a value; a row without one is quarantined. */
   notNull?: boolean;
-  /** Citizens' personal data: never leaves `raw`. */
+  /** Citizens' personal data: never leaves `raw`, erased after the retention (pipelines/privacy.ts). */
   personal?: boolean;
+  /** For a personal JSON column: the json_transform structure of what the retention keeps (what models read), instead of nothing. */
+  keptOnErase?: string;
   description: string;
 };
 

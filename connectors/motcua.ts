@@ -36,8 +36,20 @@ const dossiers: TableContract = {
     { name: 'paid_online', type: 'boolean', aliases: ['Thanh toán trực tuyến', 'Được thanh toán trực tuyến'], description: 'Thanh toán trực tuyến: fees paid online' },
     // Versions are ordered by it (latest wins): an export without it cannot be placed among the others.
     { name: 'updated_at', type: 'timestamp', required: true, notNull: true, aliases: ['Ngày cập nhật', 'Updated at'], description: 'Ngày cập nhật: time of this version' },
-    // Filled by API pulls only: the whole item, whose nested lists become staging tables.
-    { name: 'record_json', type: 'text', personal: true, aliases: [], description: 'The item of the sync API as received, JSON' },
+    // Filled by API pulls only: the whole item, whose nested lists become staging tables. Its
+    // nested lists may hold anything (a file named after the applicant): personal, but erased down
+    // to the keys the models read, so that they can be rebuilt after the retention.
+    {
+      name: 'record_json', type: 'text', personal: true, aliases: [],
+      description: 'The item of the sync API as received, JSON, without the fields of the other personal columns',
+      keptOnErase: JSON.stringify({
+        TaiLieuNop: [{ MaThanhPhanHoSo: 'JSON', DuocSoHoa: 'JSON', DuocTaiSuDung: 'JSON', DuocLayTuKhoDMQG: 'JSON' }],
+        DanhSachLePhi: [{ MaPhiLePhi: 'JSON', TenPhiLePhi: 'JSON', Gia: 'JSON', HinhThucThu: 'JSON' }],
+        DanhSachGiayToKetQua: [{ TenGiayTo: 'JSON', CoTepDienTu: 'JSON' }],
+        DanhSachHoSoBoSung: [{ NgayBoSung: 'JSON', NgayHenTraTruoc: 'JSON', NgayHenTraMoi: 'JSON' }],
+        QuaTrinhXuLy: [{ ThoiDiemXuLy: 'JSON', PhongBanXuLy: 'JSON', TrangThai: 'JSON' }],
+      }),
+    },
   ],
 };
 

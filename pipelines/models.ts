@@ -362,7 +362,8 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
   const rawTables = [...new Set(model.references.map((r) => r.table).filter((t) => t.startsWith('raw.')))];
   const loaded = rawTables.map((t) => `SELECT max(_load_id) AS id FROM ${t}`).join(' UNION ALL ');
   const high = Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${loaded})`))!.id);
-  const fingerprint = buildFingerprint(model);
+  const keyId = (await db.one<{ key_id: string | null }>('SELECT key_id FROM hash_key'))!.key_id;
+  const fingerprint = buildFingerprint(model, keyId);
   const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
   const saveState = async () => {
     await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
@@ -402,9 +403,9 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
   return 'increment';
 }
 
-/** What an incremental model's rows depend on besides raw: its SQL and header, the macros, the seeds. */
-function buildFingerprint(model: Model): string {
-  const hash = createHash('sha256').update(model.sql).update(JSON.stringify(model.header.incremental));
+/** What an incremental model's rows depend on besides raw: its SQL and header, the macros, the seeds, the hash key. */
+function buildFingerprint(model: Model, keyId: string | null): string {
+  const hash = createHash('sha256').update(model.sql).update(JSON.stringify(model.header.incremental)).update(keyId ?? 'no key');
   hash.update(readFileSync(join(model.sqlDir, 'setup.sql')));
   for (const seed of readdirSync(join(model.sqlDir, 'seeds')).sort()) hash.update(seed).update(readFileSync(join(model.sqlDir, 'seeds', seed)));
   return hash.digest('hex');

@@ -6,17 +6,18 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../config/load.js';
+import { HASH_KEY, type Config } from '../config/load.js';
 import { CONNECTORS, configuredSources, type ConfiguredSource } from '../connectors/registry.js';
 import { generateSample } from '../connectors/sample/index.js';
 import { sendAlert } from './alert.js';
 import { newRunId, STAGES, stopIfAsked, type RunContext, type StageName } from './context.js';
-import { Warehouse } from './db.js';
 import { undoBuild } from './build-journal.js';
+import { Warehouse } from './db.js';
 import { CchcError, RunInterrupted } from './errors.js';
 import { closeInterruptedRuns, freshnessOf, recordRun, writeSummaryFile, type RunError, type RunSummary, type Trigger } from './ledger.js';
 import { acquireLock, RunLockedError } from './lock.js';
 import type { Logger } from './log.js';
+import { erasePersonalData } from './privacy.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { extractSource, type PullWindow } from './stages/extract.js';
 import { loadSource, type LoadResult } from './stages/load.js';
@@ -111,8 +112,8 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
       temp_directory: config.paths.tempDir,
     });
     // Under the run lock and DuckDB's lock on the warehouse: no other run is landing.
-    await removeLandingLeftovers(config.paths.landing);
-    await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
+    await removeLeftovers(config.paths.landing, config.paths.tempDir);
+    await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir, config.secrets.get(HASH_KEY));
     const interrupted = await closeInterruptedRuns(db, dataDir, summary.runId);
     if (interrupted.length > 0) log.warn({ runs: interrupted }, 'runs left unfinished by a process that ended were marked failed');
     const undone = await undoBuild(db);
@@ -180,6 +181,11 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
           if (result.failedBefore.length > 0) {
             summary.warnings.push(`${source.contract.name}: not loaded, as in an earlier run (see ops.load_failures; --retry-failed tries them again): ${result.failedBefore.join(', ')}`);
           }
+        }
+        const days = config.privacy.erase_personal_after_days;
+        if (days !== undefined) {
+          const erased = await erasePersonalData(db, CONNECTORS, days);
+          if (erased.loads > 0) log.info({ stage, days, ...erased }, 'personal data erased from the loads older than the retention');
         }
       }
       // With every source failed there is nothing new to build or publish.
@@ -250,9 +256,12 @@ async function finishInWarehouse(db: Warehouse, config: Config, summary: RunSumm
 }
 
 /** Temporary files of a landing killed half-way: only the run holding the lock lands, so they are dead. */
-async function removeLandingLeftovers(landing: string): Promise<void> {
-  const names = await readdir(landing, { recursive: true }).catch(() => [] as string[]);
-  for (const name of names.filter((n) => n.endsWith('.tmp'))) await rm(join(landing, name), { force: true });
+/** What a killed run leaves: files half-landed, and the UTF-8 copies of legacy-encoded exports it was reading. */
+async function removeLeftovers(landing: string, tempDir: string): Promise<void> {
+  for (const [dir, suffix] of [[landing, '.tmp'], [tempDir, '.utf8.csv']] as const) {
+    const names = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith(suffix))) await rm(join(dir, name), { force: true });
+  }
 }
 
 async function generateSampleIfMissing(config: Config, log: Logger): Promise<void> {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { rawTableName, type SourceContract } from '../connectors/contract.js';
 import { ident, literal, type Warehouse } from './db.js';
 import { ModelError } from './errors.js';
+import { defineKeyedHash } from './privacy.js';
 
 export const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 export const LAYERS = ['staging', 'intermediate', 'marts'] as const;
@@ -39,6 +40,8 @@ CREATE TABLE IF NOT EXISTS ops.model_state (
 CREATE TABLE IF NOT EXISTS ops.build_journal (
   position BIGINT, schema_name VARCHAR, object_name VARCHAR, kind VARCHAR, previous_kind VARCHAR,
   model VARCHAR, previous_fingerprint VARCHAR, previous_max_load_id BIGINT, previous_built_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.personal_data_erased (load_id BIGINT PRIMARY KEY, erased_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.landed_files_erased (source VARCHAR, sha256 VARCHAR, erased_at TIMESTAMP, PRIMARY KEY (source, sha256));
 CREATE SEQUENCE IF NOT EXISTS ops.change_ids START 1;
 CREATE TABLE IF NOT EXISTS ops.model_changes (model VARCHAR, change_id BIGINT, key VARCHAR);
 CREATE TABLE IF NOT EXISTS ops.snapshot_state (
@@ -48,7 +51,8 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
   reason VARCHAR, record VARCHAR);
 `;
 
-export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], sqlDir = SQL_DIR): Promise<void> {
+/** `hashKey`: the key of keyed_hash() for this session (privacy.ts); without one, staging keeps no hash. */
+export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], sqlDir = SQL_DIR, hashKey?: string): Promise<void> {
   for (const schema of ['raw', ...LAYERS, 'ops', 'seeds', 'settings']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.run('CREATE TABLE IF NOT EXISTS settings.reporting (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
   await db.runScript(OPS_DDL);
@@ -61,6 +65,7 @@ export async function prepareWarehouse(db: Warehouse, sources: readonly SourceCo
       }
     }
   }
+  await defineKeyedHash(db, hashKey);
   await loadSeeds(db, sqlDir);
 }
 

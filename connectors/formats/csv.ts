@@ -1,46 +1,36 @@
 // Reads CSV exports with DuckDB's own CSV reader (parallel, in C++), after a look at their first
-// bytes in JS to learn the encoding, the delimiter and the header. Every record lands in the raw
-// table (or `incoming`) or comes back as a reject with DuckDB's reason; none is dropped.
+// bytes in JS to learn the encoding, the delimiter and the header. An export that is not UTF-8 is
+// read from a UTF-8 copy (see encoding.ts). Every record lands in the raw table (or `incoming`)
+// or comes back as a reject with DuckDB's reason; none is dropped.
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ident, literal, type Warehouse } from '../../pipelines/db.js';
 import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
+import { convertToUtf8, detectEncoding, type Encoding } from './encoding.js';
 import { createIncoming, INCOMING, type FileReader, type ReadResult, type Reject } from './incoming.js';
 
 const SNIFF_BYTES = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'] as const;
 
-export type CsvShape = { delimiter: string; headers: string[] };
+export type CsvShape = { delimiter: string; headers: string[]; encoding: Encoding };
 
-/** Reads the header line of a CSV file and guesses its delimiter from it. */
+/** Reads the first bytes of a CSV file: its encoding, and its header line, whose delimiter it guesses. */
 export async function sniffCsv(path: string, displayName: string): Promise<CsvShape> {
   const handle = await open(path, 'r');
   const buffer = Buffer.alloc(SNIFF_BYTES);
   const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0).finally(() => handle.close());
-  const head = buffer.subarray(0, bytesRead);
 
   if (bytesRead === 0) {
     throw new SourceFileError(displayName, 'the file is empty', { action: 'check the export job that wrote it and export again' });
   }
-  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
-    throw new SourceFileError(displayName, 'the file is UTF-16 ("Unicode text"), not UTF-8', {
-      action: 'save the export as "CSV UTF-8" and drop it in the inbox again',
-    });
-  }
-  let text: string;
-  try {
-    // A cut in the middle of a character at the end of the sample is not an encoding error.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(trimPartialCharacter(head));
-  } catch {
-    throw new SourceFileError(displayName, 'the file is not UTF-8 text', {
-      action: 'export it as UTF-8 CSV (legacy TCVN3/VNI files must be converted first)',
-    });
-  }
-
-  const headerLine = firstRecord(text.replace(/^\uFEFF/, ''));
+  const { encoding, text } = detectEncoding(buffer.subarray(0, bytesRead), displayName, bytesRead < SNIFF_BYTES);
+  const headerLine = firstRecord(text);
   const delimiter = guessDelimiter(headerLine);
   const [headers] = parse(headerLine, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
   if (!headers || headers.every((h) => h.trim() === '')) {
@@ -48,7 +38,7 @@ export async function sniffCsv(path: string, displayName: string): Promise<CsvSh
       action: 'export the file with its header row',
     });
   }
-  return { delimiter, headers };
+  return { delimiter, headers, encoding };
 }
 
 /** A CSV export to read into a raw table, as the load of this id. */
@@ -57,7 +47,8 @@ export type CsvLoad = { path: string; displayName: string; loadId: number };
 /**
  * Reads CSV exports of one table into `rawTable` (with `_load_id`, `_file`, `_row`), in one scan
  * of DuckDB's reader for all the files of the same delimiter and header: a scan per file would
- * cost twice as much. Returns each file's result, in the order given.
+ * cost twice as much. Exports not in UTF-8 are read from UTF-8 copies written in `tempDir`, and
+ * deleted after. Returns each file's result, in the order given.
  */
 export async function readCsvFiles(
   db: Warehouse,
@@ -65,30 +56,65 @@ export async function readCsvFiles(
   files: CsvLoad[],
   table: TableContract,
   extraAliases: Readonly<Record<string, readonly string[]>>,
+  tempDir: string,
 ): Promise<ReadResult[]> {
-  const shapes = new Map<string, { shape: CsvShape; mapping: HeaderMapping; files: CsvLoad[] }>();
-  for (const file of files) {
-    const shape = await sniffCsv(file.path, file.displayName);
-    const mapping = mapHeaders(file.displayName, shape.headers, table, extraAliases);
-    const key = JSON.stringify(shape);
-    shapes.set(key, { shape, mapping, files: [...(shapes.get(key)?.files ?? []), file] });
-  }
-  const results = new Map<CsvLoad, ReadResult>();
-  for (const { shape, mapping, files: same } of shapes.values()) {
-    const counts = await scan(db, { table: rawTable, files: same }, shape, mapping);
-    for (const file of same) results.set(file, { mapping, ...(await numberRows(db, { table: rawTable, where: `_load_id = ${file.loadId}` }, file.path, counts.get(file.path)!)) });
-  }
-  return files.map((f) => results.get(f)!);
+  return withUtf8Copies(tempDir, async (asUtf8) => {
+    const shapes = new Map<string, { shape: CsvShape; mapping: HeaderMapping; files: CsvLoad[] }>();
+    for (const file of files) {
+      const shape = await sniffCsv(file.path, file.displayName);
+      const mapping = mapHeaders(file.displayName, shape.headers, table, extraAliases);
+      const key = JSON.stringify([shape.delimiter, shape.headers]);
+      shapes.set(key, { shape, mapping, files: [...(shapes.get(key)?.files ?? []), await asUtf8(file, shape.encoding)] });
+    }
+    const results = new Map<number, ReadResult>();
+    for (const { shape, mapping, files: same } of shapes.values()) {
+      const counts = await scan(db, { table: rawTable, files: same }, shape, mapping);
+      for (const file of same) results.set(file.loadId, { mapping, ...(await numberRows(db, { table: rawTable, where: `_load_id = ${file.loadId}` }, file.path, counts.get(file.path)!)) });
+    }
+    return files.map((f) => results.get(f.loadId)!);
+  });
 }
 
-/** One file into `incoming`, as the other readers do (for tools and tests; the load stage uses readCsvFiles). */
+/**
+ * One file into `incoming`, as the other readers do (for tools and tests; the load stage uses
+ * readCsvFiles). Having no warehouse, it writes the UTF-8 copy of an export in the system's
+ * temporary folder.
+ */
 export const readCsv: FileReader = async (db, path, displayName, table, extraAliases) => {
   const shape = await sniffCsv(path, displayName);
   const mapping = mapHeaders(displayName, shape.headers, table, extraAliases);
   await createIncoming(db, table);
-  const counts = await scan(db, { table: INCOMING, files: [{ path, displayName }] }, shape, mapping);
-  return { mapping, ...(await numberRows(db, { table: INCOMING, where: 'true' }, path, counts.get(path)!)) };
+  return withUtf8Copies(tmpdir(), async (asUtf8) => {
+    const file = await asUtf8({ path, displayName }, shape.encoding);
+    const counts = await scan(db, { table: INCOMING, files: [file] }, shape, mapping);
+    return { mapping, ...(await numberRows(db, { table: INCOMING, where: 'true' }, file.path, counts.get(file.path)!)) };
+  });
 };
+
+/** Gives a file as DuckDB can read it: the file itself when it is UTF-8, else its UTF-8 copy. */
+type AsUtf8 = <F extends { path: string }>(file: F, encoding: Encoding) => Promise<F>;
+
+/**
+ * Runs `read` with a way to get UTF-8 versions of exports, written in `tempDir`: the landed file
+ * is never rewritten (its name is its content's hash). The copies are deleted when `read` ends,
+ * whether it succeeds or fails.
+ */
+async function withUtf8Copies<T>(tempDir: string, read: (asUtf8: AsUtf8) => Promise<T>): Promise<T> {
+  const copies: string[] = [];
+  const asUtf8: AsUtf8 = async (file, encoding) => {
+    if (encoding === 'utf-8') return file;
+    await mkdir(tempDir, { recursive: true });
+    const copy = join(tempDir, `${basename(file.path)}.${randomBytes(4).toString('hex')}.utf8.csv`);
+    copies.push(copy);
+    await convertToUtf8(file.path, copy, encoding);
+    return { ...file, path: copy };
+  };
+  try {
+    return await read(asUtf8);
+  } finally {
+    await Promise.all(copies.map((copy) => rm(copy, { force: true })));
+  }
+}
 
 /** The records of a file a scan accepted, and those it rejected, by DuckDB's line numbers. */
 type ScanCounts = { lines: number; accepted: number; rejected: { line: number; error_type: string; error_message: string; csv_line: string | null }[] };
@@ -99,7 +125,9 @@ type ScanCounts = { lines: number; accepted: number; rejected: { line: number; e
  * header: row_number() over the scan, in file order (DuckDB streams it, at no cost), plus one,
  * less the data lines of the files before (counted beforehand). When a file before held other
  * than one record a line, the rows after it are put right; updating rows just inserted makes
- * the commit rewrite them, so it is done only then.
+ * the commit rewrite them, so it is done only then. Text with letters written decomposed (NFD, a
+ * base letter and combining marks, as some keyboards and Macs type Vietnamese) is composed to NFC
+ * by DuckDB in the same INSERT, so that "Đồng Hới" equals itself whichever way it was typed.
  */
 async function scan(
   db: Warehouse,
@@ -115,17 +143,21 @@ async function scan(
   const counts = new Map<string, ScanCounts>();
   const linesBefore: number[] = [];
   let lines = 0;
+  let decomposed = false;
   for (const f of into.files) {
     linesBefore.push(lines);
-    counts.set(f.path, { lines: await lineCount(f.path), accepted: 0, rejected: [] });
-    lines += counts.get(f.path)!.lines - 1;
+    const text = await lineCount(f.path);
+    counts.set(f.path, { lines: text.lines, accepted: 0, rejected: [] });
+    lines += text.lines - 1;
+    decomposed ||= text.decomposed;
   }
+  const values = decomposed ? [...mapping.original.keys()].map((n) => `nfc_normalize(${ident(n)})`).join(', ') : present;
   await db.run('DROP TABLE IF EXISTS csv_rejects');
   await db.run('DROP TABLE IF EXISTS csv_reject_scans');
   try {
     await db.run(
       `INSERT INTO ${into.table} (${withLoad ? '_load_id, _file, ' : ''}_row, ${present})
-       SELECT ${load}row_number() OVER () + 1 - ${sqlList(linesBefore.map(String), false)}[i], ${present}
+       SELECT ${load}row_number() OVER () + 1 - ${sqlList(linesBefore.map(String), false)}[i], ${values}
        FROM (SELECT file_index::BIGINT + 1 AS i, *
              FROM read_csv(${paths}, auto_detect = false, header = true, delim = ${literal(shape.delimiter)},
                            quote = '"', escape = '"', columns = ${columns},
@@ -158,8 +190,8 @@ async function scan(
   }
   const rejected = await db.all<{ file_path: string; line: number; error_type: string; error_message: string; csv_line: string | null }>(
     // DuckDB reports one error per column of a bad record: one reject per record here.
-    `SELECT s.file_path, e.line, string_agg(DISTINCT lower(e.error_type), ', ') AS error_type,
-            string_agg(DISTINCT e.error_message, '; ') AS error_message, any_value(e.csv_line) AS csv_line
+    `SELECT s.file_path, e.line, string_agg(DISTINCT lower(e.error_type), ', ' ORDER BY lower(e.error_type)) AS error_type,
+            string_agg(DISTINCT e.error_message, '; ' ORDER BY e.error_message) AS error_message, any_value(e.csv_line) AS csv_line
      FROM csv_rejects e JOIN csv_reject_scans s USING (scan_id, file_id) GROUP BY s.file_path, e.line ORDER BY e.line`,
   );
   for (const { file_path, ...reject } of rejected) counts.get(file_path)?.rejected.push(reject);
@@ -171,7 +203,7 @@ async function numberRows(db: Warehouse, rows: RowsOf, path: string, counts: Sca
   // One line per record, the header's included, and no blank line: nothing shifts, and the
   // byte-by-byte scan (slow in JS) is not needed.
   const shifts = counts.lines === counts.accepted + counts.rejected.length + 1 ? [] : await lineShifts(path);
-  const rejects = counts.rejected.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: r.csv_line ?? '' }));
+  const rejects = counts.rejected.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: (r.csv_line ?? '').normalize('NFC') }));
   await numberRowsByLine(db, rows, rejects.map((r) => r.record), shifts);
   return { rowsRead: counts.accepted, rejects: rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text })) };
 }
@@ -228,16 +260,26 @@ export async function lineShifts(path: string): Promise<LineShift[]> {
   return shifts;
 }
 
-/** Lines of a file, as a text editor counts them (a last line without a line break counts). */
-async function lineCount(path: string): Promise<number> {
+/**
+ * Lines of a UTF-8 file, as a text editor counts them (a last line without a line break counts),
+ * and whether its records hold combining marks (U+0300–U+036F, whose UTF-8 starts with 0xCC or
+ * 0xCD, bytes that start nothing else): the marks of decomposed Vietnamese. Looking for them in
+ * the same pass costs two memchr a chunk, and finds them wherever they are, where a sample would
+ * miss the rows typed on one user's keyboard in the middle of an export. The header's marks do
+ * not count: headers are matched whatever their form, and not loaded.
+ */
+async function lineCount(path: string): Promise<{ lines: number; decomposed: boolean }> {
   let breaks = 0;
   let last = LF;
+  let decomposed = false;
   for await (const chunk of createReadStream(path)) {
     const bytes = chunk as Buffer;
+    const records = breaks > 0 ? 0 : bytes.indexOf(LF);
+    if (records !== -1) decomposed ||= bytes.includes(0xcc, records) || bytes.includes(0xcd, records);
     for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, i + 1)) breaks++;
     if (bytes.length > 0) last = bytes[bytes.length - 1]!;
   }
-  return breaks + (last === LF ? 0 : 1);
+  return { lines: breaks + (last === LF ? 0 : 1), decomposed };
 }
 
 const LF = 0x0a;
@@ -283,19 +325,6 @@ async function numberRowsByLine(db: Warehouse, rows: RowsOf, rejectedRecords: nu
        (SELECT max_by(line - record - 1, record) FROM csv_line_shifts s WHERE s.record <= ${rows.table}._row - 1), 0)
      WHERE ${rows.where}`,
   );
-}
-
-function trimPartialCharacter(bytes: Buffer): Buffer {
-  let end = bytes.length;
-  // Step back over continuation bytes to the last lead byte, and drop an incomplete sequence.
-  let i = end - 1;
-  while (i >= 0 && i > end - 4 && (bytes[i]! & 0xc0) === 0x80) i--;
-  if (i >= 0) {
-    const lead = bytes[i]!;
-    const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    if (i + length > end) end = i;
-  }
-  return bytes.subarray(0, end);
 }
 
 /** The text up to the first line break outside quotes. */

@@ -34,7 +34,12 @@ export const readJsonPage: FileReader = async (db, path, displayName, table, ext
 
   const mapping = mapHeaders(displayName, keys, table, extraAliases, { requireColumns: false });
   const columns = [...mapping.original].map(([name, key]) => ({ name, value: asExportText(key) }));
-  if (table.columns.some((c) => c.name === 'record_json')) columns.push({ name: 'record_json', value: 'item::VARCHAR' });
+  if (table.columns.some((c) => c.name === 'record_json')) {
+    // Without the fields of personal columns, which stay in their own columns of raw alone (and
+    // are erased with them): a merge patch of null removes a key.
+    const personal = table.columns.filter((c) => c.personal && mapping.original.has(c.name)).map((c) => [mapping.original.get(c.name)!, null]);
+    columns.push({ name: 'record_json', value: `json_merge_patch(item, ${literal(JSON.stringify(Object.fromEntries(personal)))})::VARCHAR` });
+  }
   await db.run(
     `INSERT INTO ${INCOMING} (_row, ${columns.map((c) => ident(c.name)).join(', ')})
      SELECT _row, ${columns.map((c) => c.value).join(', ')} FROM json_items`,

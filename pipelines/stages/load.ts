@@ -159,7 +159,7 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
   for (const [table, loads] of csv) {
     stopIfAsked(ctx);
     for (const { file } of loads) onRead(file);
-    const results = await readCsvFiles(ctx.db, rawOf(source, table), loads.map((l) => l.load), table, source.headerAliases);
+    const results = await readCsvFiles(ctx.db, rawOf(source, table), loads.map((l) => l.load), table, source.headerAliases, ctx.config.paths.tempDir);
     loads.forEach(({ file, load, startedAt }, i) => read.push({ file, table, raw: rawOf(source, table), loadId: load.loadId, read: results[i]!, startedAt }));
   }
   for (const r of read) {
@@ -305,9 +305,10 @@ function columnChecks(column: ColumnContract, header: string, hasBadValues: bool
 }
 
 /** SQL: the row as the file had it, a JSON object keyed by the file's own headers. */
+/** The row as JSON under its original headers, but for its personal columns: they stay in raw alone. */
 function recordJson(table: TableContract, mapping: HeaderMapping): string {
   const pairs = table.columns
-    .filter((c) => mapping.original.has(c.name))
+    .filter((c) => mapping.original.has(c.name) && !c.personal)
     .map((c) => `${literal(mapping.original.get(c.name)!)}, ${ident(c.name)}`);
   return `json_object(${pairs.join(', ')})::VARCHAR`;
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv, readCsvFiles, sniffCsv } from '../../connectors/formats/csv.js';
@@ -14,7 +15,7 @@ describe('reading a CSV export', () => {
 
   it('finds the delimiter and the header of a file with a BOM', async () => {
     const path = writeText(join(dir, 'bom.csv'), `\uFEFF${HEADER}\nA;1.1;Phòng Tư pháp;2;02/01/2024;05/01/2024;2;02/01/2024\n`);
-    expect(await sniffCsv(path, 'bom.csv')).toEqual({ delimiter: ';', headers: HEADER.split(';') });
+    expect(await sniffCsv(path, 'bom.csv')).toEqual({ delimiter: ';', headers: HEADER.split(';'), encoding: 'utf-8' });
   });
 
   it('keeps quoted delimiters and line breaks inside a field', async () => {
@@ -51,12 +52,10 @@ describe('reading a CSV export', () => {
     ]);
   });
 
-  it('refuses a UTF-16 file and says how to export it', async () => {
+  it('finds the encoding, the delimiter and the header of a UTF-16 file, Excel\'s "Unicode text"', async () => {
     const path = join(dir, 'utf16.csv');
-    writeText(path, '');
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER, 'utf16le')]));
-    await expect(sniffCsv(path, 'utf16.csv')).rejects.toThrow('utf16.csv: the file is UTF-16 ("Unicode text"), not UTF-8');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER.replaceAll(';', '\t'), 'utf16le')]));
+    expect(await sniffCsv(path, 'utf16.csv')).toEqual({ delimiter: '\t', headers: HEADER.split(';'), encoding: 'utf-16le' });
   });
 
   it('refuses an empty file', async () => {
@@ -74,7 +73,7 @@ describe('reading a CSV export', () => {
     ];
     await db().run(`CREATE OR REPLACE TABLE raw_dossiers (_load_id BIGINT, _file VARCHAR, _row BIGINT, ${dossiers.columns.map((c) => `"${c.name}" VARCHAR`).join(', ')})`);
     const loads = files.map((path, i) => ({ path, displayName: `w${i + 1}.csv`, loadId: 10 + i }));
-    const results = await readCsvFiles(db(), 'raw_dossiers', loads, dossiers, {});
+    const results = await readCsvFiles(db(), 'raw_dossiers', loads, dossiers, {}, tempDir());
     expect(results.map((r) => [r.rowsRead, r.rejects.map((x) => x.row)])).toEqual([[2, []], [2, [4]], [1, []], [3, []]]);
     expect(await db().all('SELECT _load_id, _file, _row, dossier_id FROM raw_dossiers ORDER BY _load_id, _row')).toEqual([
       { _load_id: 10, _file: 'w1.csv', _row: 2, dossier_id: 'A1' },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sampleLayout } from '../../connectors/sample/index.js';
 import { startPortalSimulator, type PortalSimulator } from '../../connectors/sample/server.js';
+import { Warehouse } from '../../pipelines/db.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, queryFile, sampleConfig, tempDir } from '../helpers.js';
 
@@ -180,6 +181,42 @@ describe('pulling from the sync API', () => {
     });
     const [raw] = await queryFile<{ n: number }>(config.paths.warehouse, `SELECT count(*) AS n FROM raw.motcua__dossiers WHERE record_json LIKE '%Trần Thị Bích%'`);
     expect(raw!.n).toBe(1);
+  });
+
+  it('erases the pulled items after the retention down to the lists the models read, and a rebuild from raw gives the same staging', async () => {
+    const config = apiConfig({ CCHC_HASH_KEY: 'k3y-for-tests-only-0123456789abcdef' });
+    expect((await runJob(config, capturedLog().log)).errors).toEqual([]);
+    // The rows of this first pull (the simulator may serve an edit more to the next one).
+    const [{ last }] = (await queryFile<{ last: number }>(config.paths.warehouse, 'SELECT max(load_id) AS last FROM ops.loads')) as [{ last: number }];
+    const raw = () => queryFile<{ applicant_name: string | null; applicant_id_number: string | null; record_json: string }>(config.paths.warehouse, `SELECT applicant_name, applicant_id_number, record_json FROM raw.motcua__dossiers WHERE _load_id <= ${last}`);
+    const staging = () => queryFile(config.paths.warehouse, 'SELECT * EXCLUDE (applicant_key) FROM staging.stg_motcua__dossiers ORDER BY dossier_id');
+    const lists = () => queryFile(config.paths.warehouse, 'SELECT l.*, d._load_id FROM staging.stg_motcua__dossier_lists AS l JOIN staging.stg_motcua__dossiers AS d USING (dossier_id) ORDER BY dossier_id');
+    /** The rows of the dossiers that the second pull did not bring a newer version of. */
+    const unchanged = <T extends { _load_id?: unknown; dossier_id?: unknown }>(before: T[], after: T[]) => {
+      const kept = new Set(after.filter((r) => Number(r._load_id) <= last).map((r) => r.dossier_id));
+      expect(kept.size).toBeGreaterThan(before.length - 5);
+      expect(after.filter((r) => kept.has(r.dossier_id))).toEqual(before.filter((r) => kept.has(r.dossier_id)));
+    };
+    // The applicant's fields sit in their own columns, not twice in the item.
+    const pulled = await raw();
+    expect(pulled.filter((r) => r.applicant_name !== null).length).toBeGreaterThan(pulled.length / 2);
+    expect(pulled.filter((r) => r.record_json.includes('"ChuHoSo"') || r.record_json.includes('"SoGiayToChuHoSo"'))).toEqual([]);
+    const [stagingBefore, listsBefore] = [await staging(), await lists()];
+    expect(listsBefore.length).toBeGreaterThan(50);
+
+    const db = await Warehouse.open(config.paths.warehouse);
+    await db.run('UPDATE ops.loads SET finished_at = current_timestamp - INTERVAL 40 DAY');
+    db.close();
+    const later = { ...config, privacy: { ...config.privacy, erase_personal_after_days: 30 } };
+    expect((await runJob(later, capturedLog().log, { fullRefresh: true })).errors).toEqual([]);
+    const erased = await raw();
+    expect(erased).toHaveLength(pulled.length);
+    for (const row of erased) {
+      expect(row).toMatchObject({ applicant_name: null, applicant_id_number: null });
+      expect(Object.keys(JSON.parse(row.record_json)).sort()).toEqual(['DanhSachGiayToKetQua', 'DanhSachHoSoBoSung', 'DanhSachLePhi', 'QuaTrinhXuLy', 'TaiLieuNop']);
+    }
+    unchanged(stagingBefore, await staging());
+    unchanged(listsBefore, await lists());
   });
 
   it('gives up at once when the API asks to wait longer than a run can', async () => {

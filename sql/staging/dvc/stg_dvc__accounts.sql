@@ -1,7 +1,8 @@
 /*
 description: >
   Accounts registered on the public-service portal (tài khoản định danh), typed: the latest
-  version of each, without the holder's personal data.
+  version of each, without the holder's personal data: the holder is a keyed hash of their ID
+  number.
 grain: one row per account
 primary_key: [account_id]
 columns:
@@ -9,6 +10,7 @@ columns:
   registered_at: Time of registration
   account_type: citizen or organisation
   unit_code: Unit whose desk helped create it; NULL when created without help
+  holder_key: Keyed hash of the holder's ID number, as applicant_key in stg_motcua__dossiers; NULL without a key or an ID number
   updated_at: Time of this version
 */
 with source_rows as (
@@ -21,6 +23,7 @@ typed as (
         vn_timestamp(registered_at) as registered_at,
         code_of('account_type', account_type) as account_type,
         case when blank_to_null(unit) is not null then coalesce(code_of('unit', unit), trim(unit)) end as unit_code,
+        person_key(holder_id_number) as holder_key,
         vn_timestamp(updated_at) as updated_at,
         _load_id,
         _row
@@ -28,7 +31,7 @@ typed as (
 ),
 
 final as (
-    select account_id, registered_at, account_type, unit_code, updated_at
+    select account_id, registered_at, account_type, unit_code, holder_key, updated_at
     from typed
     qualify row_number() over (partition by account_id order by updated_at desc, _load_id desc, _row desc) = 1
 )

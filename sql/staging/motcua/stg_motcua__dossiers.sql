@@ -2,7 +2,8 @@
 description: >
   Hồ sơ TTHC of the one-stop-shop system, typed and deduplicated: the latest version of each
   dossier across all exports (by update time, then load order, then row). A liên thông dossier
-  that several agencies export is one row, for its receiving unit. No personal data.
+  that several agencies export is one row, for its receiving unit. No personal data: the
+  applicant is a keyed hash of their ID number.
 grain: one row per dossier
 primary_key: [dossier_id]
 # A night's exports are a sliver of the history: only the rows loaded since the last run are
@@ -35,6 +36,7 @@ columns:
   result_digitized: Result issued as an electronic document
   fee_vnd: Fees and charges, đồng
   paid_online: Fees paid online
+  applicant_key: Keyed hash (HMAC-SHA-256) of the applicant's ID number, the same for one person in every dossier and in stg_dvc__accounts; NULL without a key (privacy.hash_key_env) or an ID number
   updated_at: Time of the winning version
   versions: Number of rows seen for this dossier across exports
   _load_id: ops.loads id of the winning row
@@ -99,6 +101,7 @@ typed as (
             0
         ) as fee_vnd,
         coalesce(vn_boolean(r.paid_online), false) as paid_online,
+        person_key(r.applicant_id_number) as applicant_key,
         vn_timestamp(r.updated_at) as updated_at,
         r._load_id,
         r._file,
@@ -126,7 +129,7 @@ final as (
         dossier_id, procedure_code, procedure_name, field_code, field_name, unit_code, handling_unit,
         channel_code, channel, is_online, status_code, status_group,
         submitted_at, received_at, due_at, processing_finished_at, result_returned_at, refused_at,
-        has_digitized_components, result_digitized, fee_vnd, paid_online,
+        has_digitized_components, result_digitized, fee_vnd, paid_online, applicant_key,
         updated_at, versions::bigint as versions, _load_id, _file, _row
     from latest_versions
 )
