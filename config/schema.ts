@@ -186,6 +186,17 @@ export const configSchema = z.strictObject({
       seed: z.number().int().default(20240331),
     })
     .optional(),
+  /** What one export may hold: beyond these the file is refused with a message, not read until memory or disk runs out. */
+  limits: z
+    .strictObject({
+      /** A file larger than this is not loaded (it is landed, then refused). */
+      max_file_mb: z.number().positive().default(4096),
+      /** A CSV line longer than this is quarantined as a row too long. */
+      max_row_kb: z.number().int().min(64).max(1024 * 1024).default(2048),
+      /** A file with more records than this is not loaded. */
+      max_rows_per_file: z.number().int().positive().default(50_000_000),
+    })
+    .prefault({}),
   /** Citizens' personal data: the key that hashes their ID numbers, and how long raw keeps them (docs/security.md). */
   privacy: z
     .strictObject({

@@ -60,7 +60,7 @@ export function tableForFile(source: ConfiguredSource, fileName: string): Config
   return source.files.find(({ glob }) => globToRegExp(glob).test(fileName));
 }
 
-/** `*` any run of characters, `?` one character, `{a,b}` alternatives; case-insensitive. */
+/** `*` any run of characters, `?` one character, `{a,b}` alternatives; case-insensitive. A line break in a name is a character like any other (flag s). */
 function globToRegExp(glob: string): RegExp {
   let pattern = '';
   for (const part of glob.split(/(\{[^}]*\}|\*|\?)/)) {
@@ -69,7 +69,7 @@ function globToRegExp(glob: string): RegExp {
     else if (part.startsWith('{') && part.endsWith('}')) pattern += `(?:${part.slice(1, -1).split(',').map(escapeRegExp).join('|')})`;
     else pattern += escapeRegExp(part);
   }
-  return new RegExp(`^${pattern}$`, 'i');
+  return new RegExp(`^${pattern}$`, 'is');
 }
 
 function escapeRegExp(text: string): string {

@@ -41,6 +41,11 @@ export async function sniffCsv(path: string, displayName: string): Promise<CsvSh
   return { delimiter, headers, encoding };
 }
 
+type CsvLimits = { maxLineBytes: number; maxRows: number };
+/** Where to write the UTF-8 copies of legacy-encoded exports, and the limits of the config (limits.*; DuckDB's own by default). */
+export type CsvOptions = { tempDir: string } & Partial<CsvLimits>;
+const DEFAULT_LIMITS: CsvLimits = { maxLineBytes: 2 * 1024 * 1024, maxRows: 50_000_000 };
+
 /** A CSV export to read into a raw table, as the load of this id. */
 export type CsvLoad = { path: string; displayName: string; loadId: number };
 
@@ -56,9 +61,9 @@ export async function readCsvFiles(
   files: CsvLoad[],
   table: TableContract,
   extraAliases: Readonly<Record<string, readonly string[]>>,
-  tempDir: string,
+  options: CsvOptions,
 ): Promise<ReadResult[]> {
-  return withUtf8Copies(tempDir, async (asUtf8) => {
+  return withUtf8Copies(options.tempDir, async (asUtf8) => {
     const shapes = new Map<string, { shape: CsvShape; mapping: HeaderMapping; files: CsvLoad[] }>();
     for (const file of files) {
       const shape = await sniffCsv(file.path, file.displayName);
@@ -68,7 +73,7 @@ export async function readCsvFiles(
     }
     const results = new Map<number, ReadResult>();
     for (const { shape, mapping, files: same } of shapes.values()) {
-      const counts = await scan(db, { table: rawTable, files: same }, shape, mapping);
+      const counts = await scan(db, { table: rawTable, files: same }, shape, mapping, { ...DEFAULT_LIMITS, ...options });
       for (const file of same) results.set(file.loadId, { mapping, ...(await numberRows(db, { table: rawTable, where: `_load_id = ${file.loadId}` }, file.path, counts.get(file.path)!)) });
     }
     return files.map((f) => results.get(f.loadId)!);
@@ -86,7 +91,7 @@ export const readCsv: FileReader = async (db, path, displayName, table, extraAli
   await createIncoming(db, table);
   return withUtf8Copies(tmpdir(), async (asUtf8) => {
     const file = await asUtf8({ path, displayName }, shape.encoding);
-    const counts = await scan(db, { table: INCOMING, files: [file] }, shape, mapping);
+    const counts = await scan(db, { table: INCOMING, files: [file] }, shape, mapping, DEFAULT_LIMITS);
     return { mapping, ...(await numberRows(db, { table: INCOMING, where: 'true' }, file.path, counts.get(file.path)!)) };
   });
 };
@@ -134,6 +139,7 @@ async function scan(
   into: { table: string; files: { path: string; displayName: string; loadId?: number }[] },
   shape: CsvShape,
   mapping: HeaderMapping,
+  limits: CsvLimits,
 ): Promise<Map<string, ScanCounts>> {
   const columns = `{${mapping.names.map((n) => `${literal(n)}: 'VARCHAR'`).join(', ')}}`;
   const present = [...mapping.original.keys()].map(ident).join(', ');
@@ -147,6 +153,12 @@ async function scan(
   for (const f of into.files) {
     linesBefore.push(lines);
     const text = await lineCount(f.path);
+    // Refused before DuckDB reads a row: the lines are counted anyway.
+    if (text.lines - 1 > limits.maxRows) {
+      throw new SourceFileError(f.displayName, `holds ${(text.lines - 1).toLocaleString('en-US')} lines of records, more than limits.max_rows_per_file (${limits.maxRows.toLocaleString('en-US')})`, {
+        action: 'split the export (by week or month), or raise limits.max_rows_per_file in the config if the machine has the disk for it',
+      });
+    }
     counts.set(f.path, { lines: text.lines, accepted: 0, rejected: [] });
     lines += text.lines - 1;
     decomposed ||= text.decomposed;
@@ -160,7 +172,7 @@ async function scan(
        SELECT ${load}row_number() OVER () + 1 - ${sqlList(linesBefore.map(String), false)}[i], ${values}
        FROM (SELECT file_index::BIGINT + 1 AS i, *
              FROM read_csv(${paths}, auto_detect = false, header = true, delim = ${literal(shape.delimiter)},
-                           quote = '"', escape = '"', columns = ${columns},
+                           quote = '"', escape = '"', columns = ${columns}, max_line_size = ${limits.maxLineBytes},
                            store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans'))`,
     );
   } catch (error) {
@@ -203,7 +215,7 @@ async function numberRows(db: Warehouse, rows: RowsOf, path: string, counts: Sca
   // One line per record, the header's included, and no blank line: nothing shifts, and the
   // byte-by-byte scan (slow in JS) is not needed.
   const shifts = counts.lines === counts.accepted + counts.rejected.length + 1 ? [] : await lineShifts(path);
-  const rejects = counts.rejected.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}`, text: (r.csv_line ?? '').normalize('NFC') }));
+  const rejects = counts.rejected.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}${r.error_type.includes('line size') ? ' (limits.max_row_kb)' : ''}`, text: (r.csv_line ?? '').normalize('NFC') }));
   await numberRowsByLine(db, rows, rejects.map((r) => r.record), shifts);
   return { rowsRead: counts.accepted, rejects: rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text })) };
 }

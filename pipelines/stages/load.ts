@@ -141,6 +141,7 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     const table = tableOf(source, file);
     const loadId = (await ctx.db.one<{ id: number }>(`SELECT nextval('ops.load_ids') AS id`))!.id;
     const startedAt = new Date();
+    refuseIfTooBig(ctx, file);
     const reader = readerFor(table, file);
     if (reader === 'csv') {
       csv.set(table, [...(csv.get(table) ?? []), { file, load: { path: file.landed_path, displayName: file.original_name, loadId }, startedAt }]);
@@ -148,6 +149,12 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     }
     onRead(file);
     const result = await reader(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
+    const records = result.rowsRead + result.rejects.length;
+    if (records > ctx.config.limits.max_rows_per_file) {
+      throw new SourceFileError(file.original_name, `holds ${records.toLocaleString('en-US')} records, more than limits.max_rows_per_file (${ctx.config.limits.max_rows_per_file.toLocaleString('en-US')})`, {
+        action: 'split the export, or raise limits.max_rows_per_file in the config if the machine has the disk for it',
+      });
+    }
     const columns = table.columns.map((c) => ident(c.name)).join(', ');
     await ctx.db.run(
       `INSERT INTO ${rawOf(source, table)} (_load_id, _file, _row, ${columns}) SELECT $id, $file, _row, ${columns} FROM ${INCOMING}`,
@@ -159,7 +166,12 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
   for (const [table, loads] of csv) {
     stopIfAsked(ctx);
     for (const { file } of loads) onRead(file);
-    const results = await readCsvFiles(ctx.db, rawOf(source, table), loads.map((l) => l.load), table, source.headerAliases, ctx.config.paths.tempDir);
+    const { limits } = ctx.config;
+    const results = await readCsvFiles(ctx.db, rawOf(source, table), loads.map((l) => l.load), table, source.headerAliases, {
+      tempDir: ctx.config.paths.tempDir,
+      maxLineBytes: limits.max_row_kb * 1024,
+      maxRows: limits.max_rows_per_file,
+    });
     loads.forEach(({ file, load, startedAt }, i) => read.push({ file, table, raw: rawOf(source, table), loadId: load.loadId, read: results[i]!, startedAt }));
   }
   for (const r of read) {
@@ -168,6 +180,15 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     }
   }
   return read.sort((a, b) => a.loadId - b.loadId);
+}
+
+/** A file beyond limits.max_file_mb is refused before anything reads it. */
+function refuseIfTooBig(ctx: RunContext, file: PendingFile): void {
+  const limit = ctx.config.limits.max_file_mb;
+  if (file.bytes <= limit * 1024 * 1024) return;
+  throw new SourceFileError(file.original_name, `is ${(file.bytes / 1024 / 1024).toLocaleString('en-US', { maximumSignificantDigits: 3 })} MB, more than limits.max_file_mb (${limit} MB)`, {
+    action: 'split the export (by week or month), or raise limits.max_file_mb in the config if the machine has the memory and disk for it',
+  });
 }
 
 function tableOf(source: ConfiguredSource, file: PendingFile): TableContract {

@@ -73,7 +73,7 @@ describe('reading a CSV export', () => {
     ];
     await db().run(`CREATE OR REPLACE TABLE raw_dossiers (_load_id BIGINT, _file VARCHAR, _row BIGINT, ${dossiers.columns.map((c) => `"${c.name}" VARCHAR`).join(', ')})`);
     const loads = files.map((path, i) => ({ path, displayName: `w${i + 1}.csv`, loadId: 10 + i }));
-    const results = await readCsvFiles(db(), 'raw_dossiers', loads, dossiers, {}, tempDir());
+    const results = await readCsvFiles(db(), 'raw_dossiers', loads, dossiers, {}, { tempDir: tempDir() });
     expect(results.map((r) => [r.rowsRead, r.rejects.map((x) => x.row)])).toEqual([[2, []], [2, [4]], [1, []], [3, []]]);
     expect(await db().all('SELECT _load_id, _file, _row, dossier_id FROM raw_dossiers ORDER BY _load_id, _row')).toEqual([
       { _load_id: 10, _file: 'w1.csv', _row: 2, dossier_id: 'A1' },

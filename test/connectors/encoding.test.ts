@@ -24,7 +24,7 @@ type Loaded = { rows: Row[]; rejects: Reject[] };
 /** A fixture read by the load stage's reader into a fresh raw table: its rows in line order, and its rejects. */
 async function load(db: Warehouse, name: string, temp = tempDir()): Promise<Loaded> {
   await db.run(`CREATE OR REPLACE TABLE raw_dossiers (_load_id BIGINT, _file VARCHAR, _row BIGINT, ${dossiers.columns.map((c) => `"${c.name}" VARCHAR`).join(', ')})`);
-  const [result] = await readCsvFiles(db, 'raw_dossiers', [{ path: join(ENCODINGS, name), displayName: name, loadId: 1 }], dossiers, {}, temp);
+  const [result] = await readCsvFiles(db, 'raw_dossiers', [{ path: join(ENCODINGS, name), displayName: name, loadId: 1 }], dossiers, {}, { tempDir: temp });
   return { rows: await db.all('SELECT * EXCLUDE (_load_id, _file) FROM raw_dossiers ORDER BY _row'), rejects: result!.rejects };
 }
 
@@ -136,7 +136,7 @@ describe('reading exports in any encoding', () => {
       { path: join(ENCODINGS, 'ho-so-vni.csv'), displayName: 'ho-so-vni.csv', loadId: 2 },
       { path: join(FIXTURES, 'motcua/ho-so-missing-column.csv'), displayName: 'ho-so-missing-column.csv', loadId: 3 },
     ];
-    await expect(readCsvFiles(db(), 'raw_dossiers', files, dossiers, {}, temp)).rejects.toThrow('ho-so-missing-column.csv: missing required column');
+    await expect(readCsvFiles(db(), 'raw_dossiers', files, dossiers, {}, { tempDir: temp })).rejects.toThrow('ho-so-missing-column.csv: missing required column');
     expect(readdirSync(temp)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 // The job in API mode against the portal simulator on a real loopback socket: paging, the
 // cursor, retries, and the errors that must stop a pull.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sampleLayout } from '../../connectors/sample/index.js';
 import { startPortalSimulator, type PortalSimulator } from '../../connectors/sample/server.js';
@@ -217,6 +217,20 @@ describe('pulling from the sync API', () => {
     }
     unchanged(stagingBefore, await staging());
     unchanged(listsBefore, await lists());
+  });
+
+  it('keeps API fields that look like SQL or paths as data, and lands every page inside the landing folder', async () => {
+    const config = apiConfig();
+    const hostile = {
+      MaHoSo: "../../etc/passwd'; DROP TABLE ops.loads; --", MaTTHC: "1.000001'||'", DonViTiepNhan: 'DH.TP', KenhThucHien: 2, TrangThaiHoSo: 1, NgayCapNhat: '20240402110000',
+      "x'); DROP TABLE raw.motcua__dossiers; --": 'a', '$.TaiLieuNop': 'b', '/tmp/abs': 'c',
+    };
+    await portal.append('motcua/dossiers', [hostile]);
+    expect((await runJob(config, capturedLog().log)).errors).toEqual([]);
+    sample.ids.add(hostile.MaHoSo);
+    expect(await queryFile(config.paths.warehouse, `SELECT procedure_code FROM staging.stg_motcua__dossiers WHERE dossier_id = '../../etc/passwd''; DROP TABLE ops.loads; --'`)).toEqual([{ procedure_code: "1.000001'||'" }]);
+    const landed = await queryFile<{ landed_path: string }>(config.paths.warehouse, 'SELECT landed_path FROM ops.landed_files');
+    for (const { landed_path } of landed) expect(relative(config.paths.landing, landed_path)).toMatch(/^motcua\/\d{4}-\d{2}-\d{2}\/[0-9a-f]{64}\.json$/);
   });
 
   it('gives up at once when the API asks to wait longer than a run can', async () => {
