@@ -22,6 +22,8 @@ export type ColumnContract = {
   required?: boolean;
   /** Every row must have a value; a row without one is quarantined. */
   notNull?: boolean;
+  /** An amount that cannot be below 0 (a fee, a payment): a negative one is quarantined. */
+  nonNegative?: boolean;
   /** Citizens' personal data: never leaves `raw`, erased after the retention (pipelines/privacy.ts). */
   personal?: boolean;
   /** For a personal JSON column: the json_transform structure of what the retention keeps (what models read), instead of nothing. */

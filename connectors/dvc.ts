@@ -12,7 +12,7 @@ const payments: TableContract = {
   columns: [
     { name: 'transaction_id', type: 'text', required: true, notNull: true, aliases: ['Mã giao dịch', 'Mã thanh toán'], description: 'Mã giao dịch: transaction reference' },
     { name: 'dossier_id', type: 'text', required: true, notNull: true, aliases: ['Mã hồ sơ'], description: 'Mã hồ sơ the payment is for' },
-    { name: 'amount_vnd', type: 'amount', required: true, notNull: true, aliases: ['Số tiền', 'Số tiền thanh toán'], description: 'Số tiền, đồng' },
+    { name: 'amount_vnd', type: 'amount', nonNegative: true, required: true, notNull: true, aliases: ['Số tiền', 'Số tiền thanh toán'], description: 'Số tiền, đồng' },
     { name: 'fee_kind', type: 'text', aliases: ['Loại phí', 'Phí, lệ phí'], description: 'Phí or lệ phí' },
     { name: 'collection', type: 'text', aliases: ['Hình thức thu'], description: 'Hình thức thu: before or after processing, or exempt' },
     { name: 'method', type: { lookup: 'payment_method' }, required: true, notNull: true, aliases: ['Hình thức thanh toán', 'Phương thức thanh toán'], description: 'Hình thức thanh toán: online, cash or bank transfer' },

@@ -32,7 +32,7 @@ const dossiers: TableContract = {
     { name: 'status', type: { lookup: 'status' }, required: true, notNull: true, aliases: ['Trạng thái', 'Trạng thái hồ sơ', 'Status'], description: 'Trạng thái: status code 1–10 or its words' },
     { name: 'has_digitized_components', type: 'boolean', aliases: ['Số hóa hồ sơ', 'Hồ sơ có thành phần số hóa'], description: 'Số hóa hồ sơ: components digitized (empty: digitization not required)' },
     { name: 'result_digitized', type: 'boolean', aliases: ['Số hóa kết quả'], description: 'Số hóa kết quả: result issued as an electronic document' },
-    { name: 'fee_vnd', type: 'amount', aliases: ['Phí, lệ phí', 'Phí lệ phí', 'Lệ phí'], description: 'Phí, lệ phí: fees and charges, đồng' },
+    { name: 'fee_vnd', type: 'amount', nonNegative: true, aliases: ['Phí, lệ phí', 'Phí lệ phí', 'Lệ phí'], description: 'Phí, lệ phí: fees and charges, đồng' },
     { name: 'paid_online', type: 'boolean', aliases: ['Thanh toán trực tuyến', 'Được thanh toán trực tuyến'], description: 'Thanh toán trực tuyến: fees paid online' },
     // Versions are ordered by it (latest wins): an export without it cannot be placed among the others.
     { name: 'updated_at', type: 'timestamp', required: true, notNull: true, aliases: ['Ngày cập nhật', 'Updated at'], description: 'Ngày cập nhật: time of this version' },
@@ -88,7 +88,7 @@ const procedures: TableContract = {
     { name: 'agency', type: 'text', aliases: ['Cơ quan thực hiện', 'Cơ quan giải quyết'], description: 'Cơ quan thực hiện: agency in charge' },
     { name: 'online_level', type: { lookup: 'online_level' }, required: true, aliases: ['Mức độ DVC', 'Mức độ', 'Mức độ dịch vụ công trực tuyến'], description: 'Mức độ DVC: 2 information only, 3 partial online, 4 full online' },
     { name: 'processing_days', type: 'integer', aliases: ['Thời hạn giải quyết', 'Số ngày giải quyết'], description: 'Thời hạn giải quyết: time limit, working days' },
-    { name: 'fee_vnd', type: 'amount', aliases: ['Phí, lệ phí', 'Lệ phí'], description: 'Phí, lệ phí: fee, đồng' },
+    { name: 'fee_vnd', type: 'amount', nonNegative: true, aliases: ['Phí, lệ phí', 'Lệ phí'], description: 'Phí, lệ phí: fee, đồng' },
     { name: 'catalogue_status', type: { lookup: 'catalogue_status' }, aliases: ['Trạng thái', 'Tình trạng'], description: 'Trạng thái: in force or repealed' },
   ],
 };

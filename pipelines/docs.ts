@@ -84,7 +84,7 @@ function sourceSection(source: SourceContract): string[] {
 }
 
 function columnRow(column: ColumnContract): string {
-  const type = typeof column.type === 'object' ? `code of \`${column.type.lookup}\`` : column.type;
+  const type = typeof column.type === 'object' ? `code of \`${column.type.lookup}\`` : `${column.type}${column.nonNegative ? ' ≥ 0' : ''}`;
   const spellings = column.aliases.length > 0 ? column.aliases.map((a) => `"${a}"`).join(', ') : '(filled by the reader)';
   return `| \`${column.name}\` | ${spellings} | ${column.required ? 'yes' : ''} | ${column.notNull ? 'yes' : ''} | ${type} | ${column.personal ? 'yes' : ''} | ${column.description.replaceAll('|', '\\|')} |`;
 }

@@ -17,23 +17,32 @@ create or replace macro blank_to_null(s) as nullif(trim(s), '');
 create or replace macro person_key(id_number) as
     keyed_hash(nullif(upper(regexp_replace(id_number, '[^0-9A-Za-z]', '', 'g')), ''));
 
--- Dates as the exports write them: dd/mm/yyyy with or without a time, ISO (XLSX cells), or
--- yyyyMMddHHmmss (the sync APIs).
+-- Dates as the exports write them: dd/mm/yyyy with or without a time, dd-mm-yyyy, d/m/yy
+-- (Excel's short dates), ISO (XLSX cells), or yyyyMMddHHmmss (the sync APIs).
 create or replace macro vn_timestamp(s) as
     case
         -- The usual form, rewritten to ISO for DuckDB's cast: four times faster than trying
         -- the formats one by one, and as strict (31/02 is no date).
         when regexp_full_match(s, '\d{2}/\d{2}/\d{4}( ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?)?')
             then try_cast(regexp_replace(s, '^(\d{2})/(\d{2})/(\d{4})', '\3-\2-\1') as timestamp)
+        -- A two-digit year, which %Y would read as the year 24 AD, not 2024: %y reads it as
+        -- 2000 to 2068, 1969 to 1999.
+        when regexp_matches(s, '^\s*\d{1,2}[/-]\d{1,2}[/-]\d{2}(\s|$)')
+            then try_strptime(trim(replace(s, '-', '/')), ['%d/%m/%y %H:%M:%S', '%d/%m/%y %H:%M', '%d/%m/%y'])
         else try_strptime(blank_to_null(s), [
             '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
+            '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y',
             '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d', '%Y%m%d%H%M%S'
         ])
     end;
 
 -- Amounts in Vietnamese notation: '.' groups thousands, ',' marks decimals ("1.234.500", "98,85").
+-- A '.' that does not group three digits is no amount: "150000.00", written with a decimal
+-- point, would otherwise read as 15,000,000, a hundred times too much.
 create or replace macro vn_amount(s) as
-    try_cast(replace(replace(replace(blank_to_null(s), ' ', ''), '.', ''), ',', '.') as decimal(18, 2));
+    case when regexp_full_match(replace(s, ' ', ''), '[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?([eE][+-]?\d+)?')
+        then try_cast(replace(replace(replace(s, ' ', ''), '.', ''), ',', '.') as decimal(18, 2))
+    end;
 
 create or replace macro vn_integer(s) as try_cast(replace(blank_to_null(s), '.', '') as bigint);
 

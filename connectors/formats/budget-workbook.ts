@@ -9,6 +9,7 @@ import type { TableContract } from '../contract.js';
 import { headerKey, type HeaderMapping } from '../headers.js';
 import { createIncoming, INCOMING, type FileReader } from './incoming.js';
 import { cellText } from './cell-text.js';
+import { refuseZipBombs } from './xlsx-workbook.js';
 
 const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII', 'XIII', 'XIV', 'XV'];
 const NO_AMOUNT = new Set(['', '-', '–', '—', 'x']);
@@ -75,6 +76,8 @@ export const readBudgetWorkbook: FileReader = async (db, path, displayName, tabl
 async function sheetRows(path: string, displayName: string): Promise<string[][]> {
   const workbook = new ExcelJS.Workbook();
   try {
+    // exceljs inflates every part whole, in memory: a zip bomb would take it all.
+    await refuseZipBombs(path);
     await workbook.xlsx.readFile(path);
   } catch (error) {
     throw new SourceFileError(displayName, `cannot be read as an XLSX workbook: ${(error as Error).message}`, {

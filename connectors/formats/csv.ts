@@ -63,6 +63,7 @@ export async function readCsvFiles(
   extraAliases: Readonly<Record<string, readonly string[]>>,
   options: CsvOptions,
 ): Promise<ReadResult[]> {
+  const limits = { ...DEFAULT_LIMITS, ...options };
   return withUtf8Copies(options.tempDir, async (asUtf8) => {
     const shapes = new Map<string, { shape: CsvShape; mapping: HeaderMapping; files: CsvLoad[] }>();
     for (const file of files) {
@@ -73,8 +74,8 @@ export async function readCsvFiles(
     }
     const results = new Map<number, ReadResult>();
     for (const { shape, mapping, files: same } of shapes.values()) {
-      const counts = await scan(db, { table: rawTable, files: same }, shape, mapping, { ...DEFAULT_LIMITS, ...options });
-      for (const file of same) results.set(file.loadId, { mapping, ...(await numberRows(db, { table: rawTable, where: `_load_id = ${file.loadId}` }, file.path, counts.get(file.path)!)) });
+      const counts = await scan(db, { table: rawTable, files: same }, shape, mapping, limits);
+      for (const file of same) results.set(file.loadId, { mapping, ...(await numberRows(db, { table: rawTable, where: `_load_id = ${file.loadId}` }, file.path, counts.get(file.path)!, limits)) });
     }
     return files.map((f) => results.get(f.loadId)!);
   });
@@ -92,7 +93,7 @@ export const readCsv: FileReader = async (db, path, displayName, table, extraAli
   return withUtf8Copies(tmpdir(), async (asUtf8) => {
     const file = await asUtf8({ path, displayName }, shape.encoding);
     const counts = await scan(db, { table: INCOMING, files: [file] }, shape, mapping, DEFAULT_LIMITS);
-    return { mapping, ...(await numberRows(db, { table: INCOMING, where: 'true' }, file.path, counts.get(file.path)!)) };
+    return { mapping, ...(await numberRows(db, { table: INCOMING, where: 'true' }, file.path, counts.get(file.path)!, DEFAULT_LIMITS)) };
   });
 };
 
@@ -201,23 +202,67 @@ async function scan(
     counts.get(into.files[0]!.path)!.accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${into.table}`))!.n;
   }
   const rejected = await db.all<{ file_path: string; line: number; error_type: string; error_message: string; csv_line: string | null }>(
-    // DuckDB reports one error per column of a bad record: one reject per record here.
-    `SELECT s.file_path, e.line, string_agg(DISTINCT lower(e.error_type), ', ' ORDER BY lower(e.error_type)) AS error_type,
-            string_agg(DISTINCT e.error_message, '; ' ORDER BY e.error_message) AS error_message, any_value(e.csv_line) AS csv_line
-     FROM csv_rejects e JOIN csv_reject_scans s USING (scan_id, file_id) GROUP BY s.file_path, e.line ORDER BY e.line`,
+    // DuckDB reports one error per column of a bad record (a record cut short: one per missing
+    // column, each counting the fields differently): one reject per record here, each kind of
+    // error said once, as at the first column it concerns.
+    `WITH kinds AS (
+       SELECT scan_id, file_id, line, lower(error_type) AS error_type, arg_min(error_message, coalesce(column_idx, 0)) AS error_message, any_value(csv_line) AS csv_line
+       FROM csv_rejects GROUP BY ALL)
+     SELECT s.file_path, e.line, string_agg(e.error_type, ', ' ORDER BY e.error_type) AS error_type,
+            string_agg(e.error_message, '; ' ORDER BY e.error_type) AS error_message, any_value(e.csv_line) AS csv_line
+     FROM kinds e JOIN csv_reject_scans s USING (scan_id, file_id) GROUP BY s.file_path, e.line ORDER BY e.line`,
   );
   for (const { file_path, ...reject } of rejected) counts.get(file_path)?.rejected.push(reject);
   return counts;
 }
 
 /** Turns a file's `_row` into the line each record starts on, and its DuckDB rejects into rejects by line. */
-async function numberRows(db: Warehouse, rows: RowsOf, path: string, counts: ScanCounts): Promise<{ rowsRead: number; rejects: Reject[] }> {
+async function numberRows(db: Warehouse, rows: RowsOf, path: string, counts: ScanCounts, limits: CsvLimits): Promise<{ rowsRead: number; rejects: Reject[] }> {
   // One line per record, the header's included, and no blank line: nothing shifts, and the
   // byte-by-byte scan (slow in JS) is not needed.
   const shifts = counts.lines === counts.accepted + counts.rejected.length + 1 ? [] : await lineShifts(path);
-  const rejects = counts.rejected.map((r) => ({ record: recordAtDuckdbLine(r.line, shifts), reason: `${r.error_type}: ${r.error_message}${r.error_type.includes('line size') ? ' (limits.max_row_kb)' : ''}`, text: (r.csv_line ?? '').normalize('NFC') }));
+  const rejects = counts.rejected.map((r) => {
+    const record = recordAtDuckdbLine(r.line, shifts);
+    const reason = `${r.error_type}: ${r.error_message}${r.error_type.includes('line size') ? ' (limits.max_row_kb)' : ''}`;
+    return { record, row: lineOfRecord(record, shifts), reason, text: (r.csv_line ?? '').normalize('NFC') };
+  });
   await numberRowsByLine(db, rows, rejects.map((r) => r.record), shifts);
-  return { rowsRead: counts.accepted, rejects: rejects.map(({ record, reason, text }): Reject => ({ row: lineOfRecord(record, shifts), reason, text })) };
+  // A quoted field longer than the line limit makes DuckDB report an unterminated quote, with
+  // the text of the line before: the line's own length tells the truth.
+  const suspects = rejects.filter((r) => r.reason.startsWith('unquoted value'));
+  const lines = suspects.length > 0 ? await linesAt(path, new Set(suspects.map((r) => r.row))) : new Map<number, { bytes: number; head: string }>();
+  for (const r of suspects) {
+    const line = lines.get(r.row);
+    if (!line || line.bytes <= limits.maxLineBytes) continue;
+    r.reason = `line size over maximum: the line is ${line.bytes.toLocaleString('en-US')} bytes long, more than ${limits.maxLineBytes.toLocaleString('en-US')} (limits.max_row_kb)`;
+    r.text = line.head;
+  }
+  return { rowsRead: counts.accepted, rejects: rejects.map(({ row, reason, text }): Reject => ({ row, reason, text })) };
+}
+
+/** The byte length and the first 10,000 bytes (as text) of the given lines of a file (1 is the first). */
+async function linesAt(path: string, wanted: ReadonlySet<number>): Promise<Map<number, { bytes: number; head: string }>> {
+  const found = new Map<number, { bytes: number; head: Buffer[] }>();
+  let line = 1;
+  const add = (bytes: Buffer) => {
+    if (!wanted.has(line)) return;
+    const entry = found.get(line) ?? { bytes: 0, head: [] };
+    const kept = entry.head.reduce((n, b) => n + b.length, 0);
+    if (kept < 10_000) entry.head.push(bytes.subarray(0, 10_000 - kept));
+    entry.bytes += bytes.length;
+    found.set(line, entry);
+  };
+  for await (const chunk of createReadStream(path)) {
+    const bytes = chunk as Buffer;
+    let start = 0;
+    for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, start)) {
+      add(bytes.subarray(start, i));
+      line++;
+      start = i + 1;
+    }
+    add(bytes.subarray(start));
+  }
+  return new Map([...found].map(([n, e]) => [n, { bytes: e.bytes, head: Buffer.concat(e.head).toString('utf8').normalize('NFC') }]));
 }
 
 function sqlList(values: string[], quoted = true): string {

@@ -15,6 +15,9 @@ export type CellContext = {
 /** A row of the sheet: its number as Excel shows it, and its cells' text from column A, null where empty. */
 export type SheetRow = { number: number; cells: (string | null)[] };
 
+/** A range of merged cells: rows as Excel numbers them, columns from 0 for A, as in SheetRow. */
+export type CellRange = { top: number; left: number; bottom: number; right: number };
+
 /** Bytes decoded at a time: V8 builds and reads strings of up to 64 KiB much faster than longer ones. */
 const DECODED_BYTES = 64 * 1024;
 
@@ -67,21 +70,38 @@ export class SheetScanner {
   /** The number of the last row, for a row that omits its own. */
   private lastRow = 0;
   private readonly tag = new Tag();
+  /** The merged cells of the sheet, known once its rows are read: they are listed after them. */
+  readonly mergedCells: CellRange[] = [];
 
   constructor(private readonly context: CellContext) {}
 
   /** The rows in a piece of sheet XML. */
   rows({ text: xml, from, to }: Piece): SheetRow[] {
     const rows: SheetRow[] = [];
+    let end = from;
     for (let at = nextElement(xml, '<row', from); at >= 0 && at < to; at = nextElement(xml, '<row', at)) {
       const tag = this.tag.read(xml, at + 4);
       const number = tag.rStart >= 0 ? digitsValue(xml, tag.rStart, tag.rEnd) : this.lastRow + 1;
       this.lastRow = number;
       const cells: (string | null)[] = [];
       at = tag.selfClosing ? tag.end + 1 : this.readCells(xml, tag.end + 1, cells, number);
+      end = at;
       rows.push({ number, cells });
     }
+    // They follow the rows: only the text after the piece's last row is searched, nothing but
+    // in the last piece (the others end with a row).
+    this.readMergedCells(xml, end, to);
     return rows;
+  }
+
+  /** Adds the `<mergeCell ref="C2:C4"/>` elements between `from` and `to` to mergedCells. */
+  private readMergedCells(xml: string, from: number, to: number): void {
+    for (let at = nextElement(xml, '<mergeCell', from); at >= 0 && at < to; at = nextElement(xml, '<mergeCell', at + 1)) {
+      const ref = /\bref\s*=\s*["']([A-Za-z]+)(\d+):([A-Za-z]+)(\d+)["']/.exec(xml.slice(at, find(xml, '>', at)));
+      if (!ref) continue;
+      const [left, right] = [ref[1]!, ref[3]!].map((letters) => columnIndex(letters, 0, letters.length));
+      this.mergedCells.push({ top: Number(ref[2]), left: left!, bottom: Number(ref[4]), right: right! });
+    }
   }
 
   /** Reads the cells of a row into `cells`; returns where the row ends. */

@@ -32,6 +32,8 @@ export type Fault = { times?: number; after?: number; resource?: ResourcePath; p
   | { kind: 'truncate' }
   | { kind: 'html' }
   | { kind: 'malformed' }
+  /** The first page of the window again, as an API that ignores after_id and updated_since serves it. */
+  | { kind: 'stuck' }
 );
 
 export type RequestRecord = { method: string; path: string; query: Record<string, string>; status: number; fault?: Fault['kind'] };
@@ -176,7 +178,9 @@ async function handle(req: IncomingMessage, url: URL, state: State, answer: (rep
     case 'slow':
       await sleep(fault.delayMs, undefined, { signal: state.closing });
   }
-  answer(await pageReply(state, resource, url.searchParams, fault?.kind === 'malformed'), fault?.kind);
+  const params = new URLSearchParams(url.searchParams);
+  if (fault?.kind === 'stuck') ['after_id', 'updated_since'].forEach((name) => params.delete(name));
+  answer(await pageReply(state, resource, params, fault?.kind === 'malformed'), fault?.kind);
 }
 
 function resourceAt(pathname: string): ResourcePath | undefined {

@@ -276,7 +276,7 @@ function readerFor(table: TableContract, file: PendingFile): FileReader | 'csv' 
 function valueCheck(column: ColumnContract, v: string): string | undefined {
   const type = column.type;
   if (type === 'timestamp') return `vn_timestamp(${v}) IS NULL`;
-  if (type === 'amount') return `vn_amount(${v}) IS NULL`;
+  if (type === 'amount') return column.nonNegative ? `coalesce(vn_amount(${v}) < 0, true)` : `vn_amount(${v}) IS NULL`;
   if (type === 'integer') return `vn_integer(${v}) IS NULL`;
   if (type === 'boolean') return `vn_boolean(${v}) IS NULL`;
   if (typeof type === 'object') return `NOT norm_key(${v}) IN (SELECT alias_key FROM seeds.code_aliases WHERE list = ${literal(type.lookup)})`;
@@ -317,9 +317,10 @@ function columnChecks(column: ColumnContract, header: string, hasBadValues: bool
   // Usually no value is bad, and then there is nothing to check row by row.
   if (hasBadValues) {
     const what = typeof column.type === 'object' ? `unknown ${column.type.lookup}` : WHAT_IS_WRONG[column.type as keyof typeof WHAT_IS_WRONG];
+    const saying = column.nonNegative ? `CASE WHEN vn_amount(${value}) < 0 THEN ': negative, an amount of 0 or more is expected ' ELSE ${literal(`: ${what} `)} END` : literal(`: ${what} `);
     checks.push(
       `CASE WHEN ${value} IN (SELECT value FROM bad_values WHERE column_name = ${literal(column.name)})
-       THEN ${label} || ${literal(`: ${what} `)} || '"' || ${value} || '"' END`,
+       THEN ${label} || ${saying} || '"' || ${value} || '"' END`,
     );
   }
   return checks;

@@ -1,38 +1,23 @@
 // Reading the budget system's execution workbooks: the layout, the hierarchy, and the cells
 // that are not numbers.
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import { describe, expect, inject, it } from 'vitest';
 import { readBudgetWorkbook, reportPeriod } from '../../connectors/formats/budget-workbook.js';
 import { INCOMING } from '../../connectors/formats/incoming.js';
 import { ngansach } from '../../connectors/ngansach.js';
 import { sampleLayout } from '../../connectors/sample/index.js';
 import { SourceFileError } from '../../pipelines/errors.js';
+import { writeBudgetReport } from '../budget-report.js';
 import { memoryWarehouse, tempDir } from '../helpers.js';
 
 const lines = ngansach.tables.budget_lines!;
-
-/** A workbook laid out as the budget system prints it, with the given title lines and rows. */
-async function workbook(path: string, title: string[], rows: (string | number | null)[][]): Promise<string> {
-  const book = new ExcelJS.Workbook();
-  const sheet = book.addWorksheet('Báo cáo');
-  title.forEach((text, i) => (sheet.getCell(i + 1, 1).value = text));
-  const header = title.length + 1;
-  sheet.getRow(header).values = ['STT', 'Nội dung', 'Dự toán năm 2024', 'Thực hiện', 'Thực hiện', 'So sánh (%)'];
-  sheet.getRow(header + 1).values = ['STT', 'Nội dung', 'Dự toán năm 2024', 'Quý I', 'Lũy kế từ đầu năm', 'So sánh (%)'];
-  sheet.getRow(header + 2).values = ['(1)', '(2)', '(3)', '(4)', '(5)', '(6)'];
-  rows.forEach((row, i) => (sheet.getRow(header + 3 + i).values = row));
-  sheet.getCell(header + 4 + rows.length, 2).value = 'NGƯỜI LẬP BIỂU';
-  await book.xlsx.writeFile(path);
-  return path;
-}
 
 describe('reading a budget execution workbook', () => {
   const db = memoryWarehouse();
   const dir = tempDir();
 
   it('places each line in the hierarchy of its STT codes, with "trong đó" lines under their parent', async () => {
-    const path = await workbook(join(dir, 'tree.xlsx'), ['BÁO CÁO THỰC HIỆN DỰ TOÁN QUÝ I NĂM 2024', 'Đơn vị tính: triệu đồng'], [
+    const path = await writeBudgetReport(join(dir, 'tree.xlsx'), ['BÁO CÁO THỰC HIỆN DỰ TOÁN QUÝ I NĂM 2024', 'Đơn vị tính: triệu đồng'], [
       ['A', 'TỔNG THU', 100, 20, 20, 20],
       ['I', 'Thu cân đối', 60, 12, 12, 20],
       ['1', 'Thuế', 40, 8, 8, 20],
@@ -68,7 +53,7 @@ describe('reading a budget execution workbook', () => {
   });
 
   it('refuses a workbook whose title block gives no unit, since its amounts cannot be read without one', async () => {
-    const path = await workbook(join(dir, 'nounit.xlsx'), ['BÁO CÁO THỰC HIỆN DỰ TOÁN QUÝ I NĂM 2024'], [['A', 'TỔNG THU', 100, 20, 20, 20]]);
+    const path = await writeBudgetReport(join(dir, 'nounit.xlsx'), ['BÁO CÁO THỰC HIỆN DỰ TOÁN QUÝ I NĂM 2024'], [['A', 'TỔNG THU', 100, 20, 20, 20]]);
     await expect(readBudgetWorkbook(db(), path, 'nounit.xlsx', lines, {})).rejects.toThrow('nounit.xlsx: the title block has no "Đơn vị tính" (unit of the amounts)');
   });
 

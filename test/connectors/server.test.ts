@@ -216,6 +216,15 @@ describe('the portal simulator', () => {
     expect({ ...bad.items[0], MaHoSo: good.items[0]!.MaHoSo }).toEqual(good.items[0]);
   });
 
+  it('serves the first page again, whatever updated_since and after_id ask, when stuck', async () => {
+    const first = await getPage(portal, 'motcua/dossiers', { page_size: 3 });
+    const last = first.items.at(-1)!;
+    const after = { page_size: 3, updated_since: String(last.NgayCapNhat), after_id: String(last.MaHoSo) };
+    portal.inject({ kind: 'stuck' });
+    expect((await getPage(portal, 'motcua/dossiers', after)).items).toEqual(first.items);
+    expect((await getPage(portal, 'motcua/dossiers', after)).items[0]).not.toEqual(first.items[0]);
+  });
+
   it('refuses a fault that would apply zero times', () => {
     expect(() => portal.inject({ kind: 'html', times: 0 })).toThrow(RangeError);
   });

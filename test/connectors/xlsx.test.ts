@@ -197,7 +197,7 @@ describe('reading an XLSX export', () => {
     await zipParts(path, [
       ['xl/worksheets/sheet1.xml', data('from the second sheet')],
       ['xl/worksheets/sheet2.xml', data('from the first sheet')],
-      ['xl/workbook.xml', `<workbook ${NS}><sheets><sheet name="Hồ sơ" sheetId="2" state="hidden" r:id="rId2"/><sheet name="Khác" sheetId="1" r:id="rId1"/></sheets></workbook>`],
+      ['xl/workbook.xml', `<workbook ${NS}><sheets><sheet name="Hồ sơ" sheetId="2" r:id="rId2"/><sheet name="Khác" sheetId="1" r:id="rId1"/></sheets></workbook>`],
       ['xl/_rels/workbook.xml.rels', relationships(['rId1', 'worksheet', 'worksheets/sheet1.xml'], ['rId2', 'worksheet', '/xl/worksheets/sheet2.xml'])],
     ]);
 
