@@ -62,7 +62,9 @@ describe('sync API pages (motcua and dvc in api mode)', () => {
     return sampleConfig(join(tempDir(), 'data'), {}, {
       [`${prefix}__ENABLED`]: 'true',
       [`${prefix}__MODE`]: 'api',
-      ...(source === 'motcua' ? { [`${prefix}__INBOX`]: tempDir() } : {}), // where the catalogue would come from: empty here
+      // Where the files of the tables not pulled would come from: empty here, and never the
+      // sample's folders, which a fresh checkout does not have.
+      [`${prefix}__INBOX`]: tempDir(),
       [`${prefix}__API__BASE_URL`]: `${portal.url}/api/v1`,
       [`${prefix}__API__TOKEN_ENV`]: `${source.toUpperCase()}_TOKEN`,
       [`${prefix}__API__PAGE_SIZE`]: String(PAGE_SIZE),
