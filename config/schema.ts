@@ -193,7 +193,7 @@ export const configSchema = z.strictObject({
       max_file_mb: z.number().positive().default(4096),
       /** A CSV line longer than this is quarantined as a row too long. */
       max_row_kb: z.number().int().min(64).max(1024 * 1024).default(2048),
-      /** A file with more records than this is not loaded. */
+      /** A file with more records than this is not loaded: a CSV export is refused before it is read, a workbook or API page (read as a stream, in bounded memory) after. */
       max_rows_per_file: z.number().int().positive().default(50_000_000),
     })
     .prefault({}),

@@ -58,7 +58,8 @@ export async function undoBuild(db: Warehouse): Promise<string[]> {
   const strays = await db.all<{ schema_name: string; object_name: string; kind: ObjectKind }>(
     `SELECT table_schema AS schema_name, table_name AS object_name, CASE table_type WHEN 'VIEW' THEN 'VIEW' ELSE 'TABLE' END AS kind
      FROM information_schema.tables
-     WHERE table_catalog = current_database() AND table_name LIKE ${literal(`%${NEXT.replaceAll('_', '\\_')}`)} ESCAPE '\\'`,
+     WHERE table_catalog = current_database() AND table_schema IN ('staging', 'intermediate', 'marts', 'settings')
+       AND table_name LIKE ${literal(`%${NEXT.replaceAll('_', '\\_')}`)} ESCAPE '\\'`,
   );
   if (entries.length === 0 && strays.length === 0) return [];
   await db.transaction(async () => {

@@ -45,9 +45,9 @@ function erased(column: ColumnContract): string {
 
 /**
  * Erases the personal data of the loads finished more than `days` ago: the personal columns of
- * their rows in raw, the lines of their quarantined rows (the quarantine's JSON records never
- * hold personal columns), and their landed files once no load needs them. ops.landed_files keeps
- * each file's hash, so the export is not landed again from an inbox that still holds it.
+ * their rows in raw, the records of their quarantined rows, and their landed files once no load
+ * needs them (and the files that failed to load that long ago). ops.landed_files keeps each
+ * file's hash, so the export is not landed again from an inbox that still holds it.
  */
 export async function erasePersonalData(db: Warehouse, sources: readonly SourceContract[], days: number): Promise<Erased> {
   const due = await db.all<{ load_id: number; source: string; table_name: string }>(
@@ -55,7 +55,11 @@ export async function erasePersonalData(db: Warehouse, sources: readonly SourceC
      WHERE load_id NOT IN (SELECT load_id FROM ops.personal_data_erased) AND finished_at < current_timestamp - to_days($1::INTEGER)`,
     [days],
   );
-  if (due.length === 0) return { loads: 0, rows: 0, files: 0 };
+  if (due.length === 0) {
+    const files = await filesDue(db, days);
+    await removeLanded(db, files);
+    return { loads: 0, rows: 0, files: files.length };
+  }
   let rows = 0;
   const files = await db.transaction(async () => {
     for (const source of sources) {
@@ -75,22 +79,41 @@ export async function erasePersonalData(db: Warehouse, sources: readonly SourceC
       }
     }
     const ids = due.map((d) => d.load_id).join(', ');
-    // A line DuckDB could not parse is kept whole: it may hold anything.
-    await db.run(`UPDATE ops.quarantine SET record = NULL WHERE load_id IN (${ids}) AND NOT coalesce(json_valid(record), false)`);
+    // A line DuckDB could not parse is kept whole, and records quarantined before records left
+    // the personal columns out hold them: the reason and the row stay, the record goes.
+    await db.run(`UPDATE ops.quarantine SET record = NULL WHERE load_id IN (${ids})`);
     await db.run(`INSERT INTO ops.personal_data_erased SELECT unnest([${ids}]), current_timestamp`);
-    // A landed file goes when every load of it is erased (and, for a file that failed, never: it has no load).
-    return db.all<{ source: string; sha256: string; landed_path: string }>(
-      `SELECT f.source, f.sha256, f.landed_path FROM ops.landed_files AS f
-       WHERE NOT EXISTS (SELECT 1 FROM ops.landed_files_erased AS e WHERE e.source = f.source AND e.sha256 = f.sha256)
-         AND EXISTS (SELECT 1 FROM ops.loads AS l WHERE l.source = f.source AND l.sha256 = f.sha256)
-         AND NOT EXISTS (SELECT 1 FROM ops.loads AS l WHERE l.source = f.source AND l.sha256 = f.sha256
-                         AND l.load_id NOT IN (SELECT load_id FROM ops.personal_data_erased))`,
-    );
+    return filesDue(db, days);
   });
   // After the commit: a file deleted for a transaction that rolled back could not be loaded again.
+  await removeLanded(db, files);
+  return { loads: due.length, rows, files: files.length };
+}
+
+type LandedFile = { source: string; sha256: string; landed_path: string };
+
+/**
+ * The landed files whose personal data is due: those whose every load is erased, and those that
+ * failed to load longer ago than the retention (they have no load). Such an export cannot be
+ * loaded again; a corrected one, with other content, loads by itself.
+ */
+function filesDue(db: Warehouse, days: number): Promise<LandedFile[]> {
+  return db.all<LandedFile>(
+    `SELECT f.source, f.sha256, f.landed_path FROM ops.landed_files AS f
+     WHERE NOT EXISTS (SELECT 1 FROM ops.landed_files_erased AS e WHERE e.source = f.source AND e.sha256 = f.sha256)
+       AND (
+         (EXISTS (SELECT 1 FROM ops.loads AS l WHERE l.source = f.source AND l.sha256 = f.sha256)
+          AND NOT EXISTS (SELECT 1 FROM ops.loads AS l WHERE l.source = f.source AND l.sha256 = f.sha256
+                          AND l.load_id NOT IN (SELECT load_id FROM ops.personal_data_erased)))
+         OR EXISTS (SELECT 1 FROM ops.load_failures AS x WHERE x.source = f.source AND x.sha256 = f.sha256
+                    AND x.failed_at < current_timestamp - to_days($1::INTEGER)))`,
+    [days],
+  );
+}
+
+async function removeLanded(db: Warehouse, files: readonly LandedFile[]): Promise<void> {
   for (const file of files) {
     await rm(file.landed_path, { force: true });
     await db.run('INSERT INTO ops.landed_files_erased VALUES ($1, $2, current_timestamp)', [file.source, file.sha256]);
   }
-  return { loads: due.length, rows, files: files.length };
 }

@@ -196,7 +196,7 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
           summary.errors.push({
             stage,
             message: `${result.blocking.length} data test${result.blocking.length > 1 ? 's' : ''} failed: ${result.blocking.map((t) => `${t.name} (${t.failingRows} rows)`).join('; ')}`,
-            action: 'see ops.test_results for a sample of the failing rows; the models were rolled back and the published release was not changed',
+            action: 'see ops.test_results for a sample of the failing rows; the build was undone (new rows merged into the incremental staging are kept) and the published release was not changed',
           });
           break;
         }

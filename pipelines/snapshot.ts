@@ -8,6 +8,7 @@
 // else is copied whole: it is small, or rebuilt whole each night anyway. The copy is used only
 // when it can be trusted: the model was not rebuilt from scratch since (same fingerprint, no
 // full build noted), and the copied table has the rows it was written with.
+import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ident, literal, type Warehouse } from './db.js';
@@ -27,7 +28,10 @@ type State = { model: string; fingerprint: string; change_id: number; rows: numb
 export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string, release: string, base?: Base): Promise<Record<string, 'by key' | 'whole'>> {
   const models = new Map(discoverModels(sqlDir).map((m) => [m.id, m]));
   const previous = base ? await db.all<State>('SELECT model, fingerprint, change_id, rows FROM ops.snapshot_state WHERE release = $1', [base.release]) : [];
-  if (base && previous.length > 0) await copyFile(join(base.releaseDir, SNAPSHOT_FILE), path);
+  // A release whose snapshot is gone (deleted by hand) gives nothing to start from: all is copied whole.
+  const from = base && join(base.releaseDir, SNAPSHOT_FILE);
+  const copied = from !== undefined && previous.length > 0 && existsSync(from);
+  if (copied) await copyFile(from, path);
   await db.run(`ATTACH ${literal(path)} AS snapshot (STORAGE_VERSION 'v1.0.0')`);
   const written: Record<string, 'by key' | 'whole'> = {};
   const states: State[] = [];
@@ -48,7 +52,7 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
         }
         if (model?.materialized === 'incremental') {
           const state = await currentState(db, model);
-          const last = previous.find((p) => p.model === id);
+          const last = copied ? previous.find((p) => p.model === id) : undefined;
           const byKey = last && (await canUpdate(db, target, last, state));
           if (byKey) await updateByKey(db, model, target, last.change_id);
           else await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
@@ -64,6 +68,8 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
     // snapshot's own tables wherever the snapshot is opened.
     for (const model of views) {
       const target = `snapshot.${model.schema}.${ident(model.name)}`;
+      // A copied snapshot may hold it as a table, from before the model became a view.
+      await db.run(`DROP TABLE IF EXISTS ${target}`);
       await db.run(`CREATE VIEW ${target} AS\n${model.sql}`);
       await commentOn(db, model, target, 'VIEW');
     }
@@ -138,8 +144,11 @@ async function updateByKey(db: Warehouse, model: Model, target: string, since: n
       'CREATE OR REPLACE TEMP TABLE snapshot_keys AS SELECT DISTINCT key FROM ops.model_changes WHERE model = $1 AND change_id > $2',
       [model.id, since],
     );
-    await db.run(`DELETE FROM ${target} WHERE ${key}::VARCHAR IN (SELECT key FROM snapshot_keys)`);
-    await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${model.id} WHERE ${key}::VARCHAR IN (SELECT key FROM snapshot_keys)`);
+    // The few changed keys are cast to the key's type, not the millions of keys to text.
+    const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${model.id} LIMIT 1`))?.t ?? 'VARCHAR';
+    const keys = `SELECT CAST(key AS ${type}) FROM snapshot_keys`;
+    await db.run(`DELETE FROM ${target} WHERE ${key} IN (${keys})`);
+    await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${model.id} WHERE ${key} IN (${keys})`);
     await db.run('DROP TABLE snapshot_keys');
   });
 }

@@ -48,6 +48,7 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
      WHERE source = $1
        AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
        AND NOT EXISTS (SELECT 1 FROM ops.load_failures x WHERE x.source = f.source AND x.sha256 = f.sha256)
+       AND NOT EXISTS (SELECT 1 FROM ops.landed_files_erased e WHERE e.source = f.source AND e.sha256 = f.sha256)
      ORDER BY landed_at, original_name`,
     [source.contract.name],
   );

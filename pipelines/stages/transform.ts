@@ -54,7 +54,9 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
     ctx.progress.end();
     results = await runDataTests(ctx.db, tests);
   } catch (error) {
-    await undoBuild(ctx.db);
+    // The build's own error is what the operator needs; an undo that fails too is logged, and
+    // the next run undoes the build again.
+    await undoBuild(ctx.db).catch((undoError: unknown) => log.error({ err: (undoError as Error).message }, 'the failed build could not be undone: the next run undoes it'));
     throw error;
   }
   if (results.some(isBlocking)) await undoBuild(ctx.db);

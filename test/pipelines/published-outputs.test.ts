@@ -87,6 +87,27 @@ describe('the published Parquet files', () => {
     expect(summary.stages.publish!.marts.find((m) => m.name === 'fct_nothing_yet')!.partitioned).toBeUndefined();
   });
 
+  it('starts the snapshot from the last one even when a model that was a table there is now a view', async () => {
+    const dir = tempDir();
+    const probe = (header: string) => `/*\ndescription: Periods again.\ngrain: one row per period\n${header}*/\nselect period_key from marts.dim_period\n`;
+    const inboxes = { motcua: inboxWith(dir, ['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv']) };
+    const run = async (header: string) => {
+      const config = sampleConfig(join(dir, 'data'), inboxes, { CCHC__WAREHOUSE__SQL_DIR: sqlCopy({ 'marts/fct_probe.sql': probe(header) }) });
+      const summary = await runJob(config, capturedLog().log);
+      expect(summary.outcome, JSON.stringify(summary.errors)).toBe('success');
+      return join(summary.stages.publish!.releaseDir, 'cchc.duckdb');
+    };
+    await run('');
+    const snapshot = await run('snapshot: view\n');
+    const reader = await Warehouse.openReadOnly(snapshot);
+    try {
+      expect(await reader.all("SELECT table_type FROM information_schema.tables WHERE table_name = 'fct_probe'")).toEqual([{ table_type: 'VIEW' }]);
+      expect((await reader.one<{ n: number }>('SELECT count(*) AS n FROM marts.fct_probe'))!.n).toBeGreaterThan(0);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('refuses to lay a mart out by the year of a column that is not a date, naming the model file', async () => {
     const dir = tempDir();
     const sqlDir = sqlCopy({ 'marts/fct_by_name.sql': `/*\ndescription: Partitioned by a text column.\ngrain: none\npublished_by_year: period_key\n*/\nselect period_key from marts.dim_period\n` });
