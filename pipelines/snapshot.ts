@@ -36,13 +36,12 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   const written: Record<string, 'by key' | 'whole'> = {};
   const states: State[] = [];
   try {
-    const tables = new Map<string, string[]>();
-    for (const schema of SNAPSHOT_SCHEMAS) tables.set(schema, await tablesOf(db, schema));
-    await dropStale(db, tables);
+    // Of a copied snapshot only the incremental tables are worth keeping: the rest is written again.
+    await dropAllBut(db, new Set([...models.values()].filter((m) => m.materialized === 'incremental' && m.header.snapshot !== 'view').map((m) => m.id)));
     const views: Model[] = [];
     for (const schema of SNAPSHOT_SCHEMAS) {
       await db.run(`CREATE SCHEMA IF NOT EXISTS snapshot.${schema}`);
-      for (const name of tables.get(schema)!) {
+      for (const name of await tablesOf(db, schema)) {
         const id = `${schema}.${name}`;
         const target = `snapshot.${schema}.${ident(name)}`;
         const model = models.get(id);
@@ -59,7 +58,7 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
           written[id] = byKey ? 'by key' : 'whole';
           states.push({ ...state, rows: (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${target}`))!.n });
         } else {
-          await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
+          await db.run(`CREATE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
         }
         if (model) await commentOn(db, model, target);
       }
@@ -68,8 +67,6 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
     // snapshot's own tables wherever the snapshot is opened.
     for (const model of views) {
       const target = `snapshot.${model.schema}.${ident(model.name)}`;
-      // A copied snapshot may hold it as a table, from before the model became a view.
-      await db.run(`DROP TABLE IF EXISTS ${target}`);
       await db.run(`CREATE VIEW ${target} AS\n${model.sql}`);
       await commentOn(db, model, target, 'VIEW');
     }
@@ -96,14 +93,13 @@ export async function forgetSnapshots(db: Warehouse, kept: readonly string[]): P
   });
 }
 
-/** In a copied snapshot: the views (written again after the tables) and the tables the warehouse no longer has. */
-async function dropStale(db: Warehouse, tables: ReadonlyMap<string, readonly string[]>): Promise<void> {
+/** Drops from a copied snapshot every table and view but those named in `keep`. */
+async function dropAllBut(db: Warehouse, keep: ReadonlySet<string>): Promise<void> {
   const copied = await db.all<{ schema_name: string; name: string; kind: string }>(
     `SELECT table_schema AS schema_name, table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_catalog = 'snapshot'`,
   );
-  for (const { schema_name, name, kind } of copied) {
-    if (kind === 'VIEW') await db.run(`DROP VIEW snapshot.${schema_name}.${ident(name)}`);
-    else if (!tables.get(schema_name)?.includes(name)) await db.run(`DROP TABLE snapshot.${schema_name}.${ident(name)}`);
+  for (const { schema_name, name, kind } of copied.filter((c) => !keep.has(`${c.schema_name}.${c.name}`))) {
+    await db.run(`DROP ${kind === 'VIEW' ? 'VIEW' : 'TABLE'} snapshot.${schema_name}.${ident(name)}`);
   }
 }
 

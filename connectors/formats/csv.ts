@@ -13,7 +13,7 @@ import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
 import { convertToUtf8, detectEncoding, type Encoding } from './encoding.js';
-import { createIncoming, INCOMING, type FileReader, type ReadResult, type Reject } from './incoming.js';
+import { createIncoming, INCOMING, refuseTooManyRecords, type FileReader, type ReadResult, type Reject } from './incoming.js';
 
 const SNIFF_BYTES = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'] as const;
@@ -155,11 +155,7 @@ async function scan(
     linesBefore.push(lines);
     const text = await lineCount(f.path);
     // Refused before DuckDB reads a row: the lines are counted anyway.
-    if (text.lines - 1 > limits.maxRows) {
-      throw new SourceFileError(f.displayName, `holds ${(text.lines - 1).toLocaleString('en-US')} lines of records, more than limits.max_rows_per_file (${limits.maxRows.toLocaleString('en-US')})`, {
-        action: 'split the export (by week or month), or raise limits.max_rows_per_file in the config if the machine has the disk for it',
-      });
-    }
+    refuseTooManyRecords(f.displayName, text.lines - 1, limits.maxRows, 'lines of records');
     counts.set(f.path, { lines: text.lines, accepted: 0, rejected: [] });
     lines += text.lines - 1;
     decomposed ||= text.decomposed;

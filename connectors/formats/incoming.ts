@@ -2,6 +2,7 @@
 // `incoming` (`_row` plus every column of the table contract, as text), and the records it
 // could not split into columns. The load stage checks and commits them.
 import { ident, type Warehouse } from '../../pipelines/db.js';
+import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
 import type { HeaderMapping } from '../headers.js';
 
@@ -29,4 +30,12 @@ export type FileReader = (
 export async function createIncoming(db: Warehouse, table: TableContract): Promise<void> {
   const columns = table.columns.map((c) => `${ident(c.name)} VARCHAR`).join(', ');
   await db.run(`CREATE OR REPLACE TEMP TABLE ${INCOMING} (_row BIGINT, ${columns})`);
+}
+
+/** Refuses a file with more records than limits.max_rows_per_file (`what`: how they were counted). */
+export function refuseTooManyRecords(displayName: string, count: number, limit: number, what = 'records'): void {
+  if (count <= limit) return;
+  throw new SourceFileError(displayName, `holds ${count.toLocaleString('en-US')} ${what}, more than limits.max_rows_per_file (${limit.toLocaleString('en-US')})`, {
+    action: 'split the export (by week or month), or raise limits.max_rows_per_file in the config if the machine has the disk for it',
+  });
 }

@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { rawTableName, type ColumnContract, type TableContract } from '../../connectors/contract.js';
 import { readBudgetWorkbook } from '../../connectors/formats/budget-workbook.js';
 import { readCsvFiles, type CsvLoad } from '../../connectors/formats/csv.js';
-import { INCOMING, type FileReader, type ReadResult } from '../../connectors/formats/incoming.js';
+import { INCOMING, refuseTooManyRecords, type FileReader, type ReadResult } from '../../connectors/formats/incoming.js';
 import { readJsonPage } from '../../connectors/formats/json-page.js';
 import { readXlsx } from '../../connectors/formats/xlsx.js';
 import type { HeaderMapping } from '../../connectors/headers.js';
@@ -150,12 +150,7 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     }
     onRead(file);
     const result = await reader(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
-    const records = result.rowsRead + result.rejects.length;
-    if (records > ctx.config.limits.max_rows_per_file) {
-      throw new SourceFileError(file.original_name, `holds ${records.toLocaleString('en-US')} records, more than limits.max_rows_per_file (${ctx.config.limits.max_rows_per_file.toLocaleString('en-US')})`, {
-        action: 'split the export, or raise limits.max_rows_per_file in the config if the machine has the disk for it',
-      });
-    }
+    refuseTooManyRecords(file.original_name, result.rowsRead + result.rejects.length, ctx.config.limits.max_rows_per_file);
     const columns = table.columns.map((c) => ident(c.name)).join(', ');
     await ctx.db.run(
       `INSERT INTO ${rawOf(source, table)} (_load_id, _file, _row, ${columns}) SELECT $id, $file, _row, ${columns} FROM ${INCOMING}`,
