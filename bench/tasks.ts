@@ -18,7 +18,7 @@ import { buildModels, discoverModels } from '../pipelines/models.js';
 import { keepBuild } from '../pipelines/build-journal.js';
 import { runJob } from '../pipelines/run.js';
 import { writeSettings } from '../pipelines/settings.js';
-import { prepareWarehouse } from '../pipelines/warehouse.js';
+import { deploymentReference, prepareWarehouse } from '../pipelines/warehouse.js';
 
 type Options = { config?: string; inbox?: string; dataDir?: string; out?: string; rows?: number; files?: string[]; memoryLimit?: string };
 
@@ -41,7 +41,7 @@ const tasks: Record<string, (o: Options) => Promise<Record<string, unknown>>> = 
     const config = loadConfig({ file: o.config });
     const db = await Warehouse.open(join(o.dataDir!, 'floor.duckdb'), { threads: config.duckdb.threads, memory_limit: config.duckdb.memory_limit, temp_directory: join(o.dataDir!, 'tmp') });
     try {
-      await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
+      await prepareWarehouse(db, CONNECTORS, { sqlDir: config.paths.sqlDir, reference: deploymentReference(config) });
       const files = (await readdir(o.inbox!)).filter((n) => n.startsWith('ho-so-')).sort();
       // The scaled exports share one header: the columns of the contract under their Vietnamese names.
       const { headers } = await sniffCsv(join(o.inbox!, files[0]!), files[0]!);

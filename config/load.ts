@@ -70,7 +70,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       inboxes: Object.fromEntries(
         Object.entries(config.sources).flatMap(([name, source]) => (source.inbox ? [[name, at(source.inbox)]] : [])),
       ),
-      sampleOut: config.sample ? at(config.sample.out) : undefined,
+      sampleOut: config.sample?.out ? at(config.sample.out) : undefined,
     },
   };
 }

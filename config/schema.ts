@@ -14,8 +14,8 @@ const fileGlob = z.string().min(1);
 const fileSource = {
   enabled: z.boolean().default(true),
   mode: z.literal('file').default('file'),
-  /** Folder where the source system drops its exports. */
-  inbox: z.string().min(1),
+  /** Folder where the source system drops its exports: required in mode file, unless the source is switched off. */
+  inbox: z.string().min(1).optional(),
   /** Extra header spellings, by canonical column: `{ dossier_id: ["Số biên nhận"] }`. */
   header_aliases: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** Hours without new data after which the source is reported stale (status, run summary, alert). */
@@ -49,11 +49,12 @@ export const apiSettings = z.strictObject({
 const apiCapableSource = {
   ...fileSource,
   mode: z.enum(['file', 'api']).default('file'),
-  inbox: z.string().min(1).optional(),
   api: apiSettings.optional(),
 };
 
-function modeNeedsItsSettings(source: { mode: 'file' | 'api'; inbox?: string | undefined; api?: unknown }, ctx: z.RefinementCtx): void {
+/** What a source's mode needs; a source switched off needs nothing. */
+function modeNeedsItsSettings(source: { enabled: boolean; mode: 'file' | 'api'; inbox?: string | undefined; api?: unknown }, ctx: z.RefinementCtx): void {
+  if (!source.enabled) return;
   if (source.mode === 'file' && !source.inbox) ctx.addIssue({ code: 'custom', path: ['inbox'], message: 'missing: mode file needs the inbox folder' });
   if (source.mode === 'api' && !source.api) ctx.addIssue({ code: 'custom', path: ['api'], message: 'missing: mode api needs base_url and token_env' });
 }
@@ -89,12 +90,14 @@ export const HEADLINE_BUDGET_ITEMS = {
   expenditure_capital: 'B.I',
 };
 
-const ngansachSource = z.strictObject({
-  ...fileSource,
-  files: z.strictObject({ budget_lines: fileGlob.default('*ngan-sach*.xlsx') }).prefault({}),
-  /** Stable keys of budget lines, by their path in the report's hierarchy (STT codes joined by "."). */
-  items: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'item keys are snake_case'), z.string().min(1)).default(HEADLINE_BUDGET_ITEMS),
-});
+const ngansachSource = z
+  .strictObject({
+    ...fileSource,
+    files: z.strictObject({ budget_lines: fileGlob.default('*ngan-sach*.xlsx') }).prefault({}),
+    /** Stable keys of budget lines, by their path in the report's hierarchy (STT codes joined by "."). */
+    items: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'item keys are snake_case'), z.string().min(1)).default(HEADLINE_BUDGET_ITEMS),
+  })
+  .superRefine(modeNeedsItsSettings);
 
 /** City-wide yearly measures a PAR-index criterion can be scored on (sql/marts/fct_par_criteria.sql). */
 export const PAR_MEASURES = [
@@ -170,8 +173,23 @@ export const configSchema = z.strictObject({
       period_window: z.enum(['calendar', 'cutoff']).default('calendar'),
       /** Which date finishes a dossier: NgayKetThucXuLy (falling back to NgayTra) or the reverse. */
       finished_date: z.enum(['processing_finished', 'result_returned']).default('processing_finished'),
+      /**
+       * The level (a code of the `level` list: city, commune) at which the dossiers received at the
+       * reporting entity's own desk count: its People's Committee, one-stop-shop department or
+       * public-administration centre, named in exports by the entity's own name.
+       */
+      entity_desk_level: z.string().min(1).default('city'),
+      /** Compare the figures with those of the reference report in sql/seeds/published_figures.csv (rpt_reconciliation): the Đồng Hới deployment's. */
+      reconcile_published_figures: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * The deployment's own spellings of code-list values, on top of sql/seeds: by list (unit,
+   * channel, status, payment_method …), then by code (or a name the list knows), the spellings
+   * its exports use: `{ channel: { "3": ["Dịch vụ BCCI"] } }`. Matched as headers are: case,
+   * diacritics, NFC/NFD, spaces and punctuation do not matter. `cchc codes` prints what to add.
+   */
+  vocabulary: z.record(z.string().min(1), z.record(z.string().min(1), z.array(z.string().min(1)).min(1))).default({}),
   sources: z.strictObject({
     motcua: motcuaSource.optional(),
     ngansach: ngansachSource.optional(),
@@ -182,9 +200,11 @@ export const configSchema = z.strictObject({
   sample: z
     .strictObject({
       generate_if_missing: z.boolean().default(false),
-      out: z.string().min(1),
+      /** Where to write the sample exports: needed only to generate them. */
+      out: z.string().min(1).optional(),
       seed: z.number().int().default(20240331),
     })
+    .refine((sample) => !sample.generate_if_missing || sample.out, { path: ['out'], message: 'missing: generate_if_missing needs the folder to write the sample to' })
     .optional(),
   /** What one export may hold: beyond these the file is refused with a message, not read until memory or disk runs out. */
   limits: z
@@ -195,6 +215,14 @@ export const configSchema = z.strictObject({
       max_row_kb: z.number().int().min(64).max(1024 * 1024).default(2048),
       /** A file with more records than this is not loaded: a CSV export is refused before it is read, a workbook or API page (read as a stream, in bounded memory) after. */
       max_rows_per_file: z.number().int().positive().default(50_000_000),
+      /**
+       * A source whose rows quarantined since it last passed are more than this share of its rows
+       * read (and more than quarantine_rows_tolerated) fails the run: its marts keep their last
+       * good data and the alert says why, rather than publishing an undercount.
+       */
+      max_quarantine_rate: z.number().min(0).max(1).default(0.005),
+      /** Quarantined rows that never fail a source, whatever the rate: a bad row or two in a small night. */
+      quarantine_rows_tolerated: z.number().int().min(0).default(5),
     })
     .prefault({}),
   /** Citizens' personal data: the key that hashes their ID numbers, and how long raw keeps them (docs/security.md). */

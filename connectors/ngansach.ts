@@ -17,7 +17,7 @@ const budgetLines: TableContract = {
     { name: 'item_name', type: 'text', required: true, notNull: true, aliases: ['Nội dung', 'Chỉ tiêu', 'Nội dung thu, chi'], description: 'Nội dung: the budget line' },
     { name: 'estimate', type: 'amount', required: true, aliases: ['Dự toán'], description: 'Dự toán năm: the year’s estimate' },
     { name: 'actual_period', type: 'amount', aliases: ['Thực hiện quý', 'Quý này', 'Kỳ này', 'Thực hiện trong kỳ'], description: 'Thực hiện of the quarter, as printed' },
-    { name: 'actual_cumulative', type: 'amount', required: true, aliases: ['Lũy kế', 'Thực hiện lũy kế', 'Lũy kế từ đầu năm'], description: 'Thực hiện lũy kế: actual from the start of the year' },
+    { name: 'actual_cumulative', type: 'amount', required: true, aliases: ['Lũy kế', 'Thực hiện lũy kế', 'Lũy kế từ đầu năm', 'Thực hiện 3 tháng', 'Thực hiện 6 tháng', 'Thực hiện 9 tháng'], description: 'Thực hiện lũy kế: actual from the start of the year' },
   ],
 };
 

@@ -26,7 +26,7 @@ import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './qu
 import { writeReport } from './report.js';
 import { runJob, type RunOptions, type RunSummary } from './run.js';
 import { headlineTable } from './summary.js';
-import { prepareWarehouse } from './warehouse.js';
+import { deploymentReference, prepareWarehouse } from './warehouse.js';
 
 const program = new Command('cchc')
   .description('Nightly warehouse of the administrative-reform (CCHC) indicators')
@@ -147,7 +147,7 @@ program
     const problems = [...(await checkSources(config)), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
     const db = await Warehouse.open(':memory:');
     try {
-      await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir);
+      await prepareWarehouse(db, CONNECTORS, { sqlDir: config.paths.sqlDir, reference: deploymentReference(config) });
       const models = discoverModels(config.paths.sqlDir);
       const tests = testsOf(models, config.paths.sqlDir);
       console.log(`seeds, ${models.length} SQL models and ${tests.length} data tests: valid, dependencies resolved`);

@@ -98,7 +98,7 @@ const LAYER_TITLES: Record<string, string> = {
 export async function dataDictionary(sqlDir = SQL_DIR): Promise<string> {
   const db = await Warehouse.open(':memory:');
   try {
-    await prepareWarehouse(db, CONNECTORS, sqlDir);
+    await prepareWarehouse(db, CONNECTORS, { sqlDir });
     const config = loadConfig({ env: {} });
     await writeSettings(db, config);
     const models = discoverModels(sqlDir);

@@ -10,6 +10,7 @@ import { writeFileDurably } from './files.js';
 import type { ExtractResult } from './stages/extract.js';
 import type { LoadResult } from './stages/load.js';
 import type { PublishResult } from './stages/publish.js';
+import type { QuarantineReport } from './stages/quarantine.js';
 import type { TransformResult } from './stages/transform.js';
 
 export type Outcome = 'running' | 'success' | 'partial' | 'failed' | 'skipped';
@@ -21,7 +22,9 @@ export type RunError = { stage: string; source?: string; message: string; action
 export type SourceReport = {
   outcome: 'success' | 'failed';
   extract?: { landed: number; skipped: number; ms: number };
-  load?: { files: number; rows_read: number; rows_loaded: number; rows_quarantined: number; failed_files: number; ms: number };
+  load?: { files: number; rows_read: number; rows_loaded: number; rows_quarantined: number; rows_released: number; failed_files: number; ms: number };
+  /** The source's quarantine since it last passed: over the limits, the source failed. */
+  quarantine?: QuarantineReport;
 };
 
 export type Freshness = {

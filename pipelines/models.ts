@@ -362,8 +362,7 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
   const rawTables = [...new Set(model.references.map((r) => r.table).filter((t) => t.startsWith('raw.')))];
   const loaded = rawTables.map((t) => `SELECT max(_load_id) AS id FROM ${t}`).join(' UNION ALL ');
   const high = Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${loaded})`))!.id);
-  const keyId = (await db.one<{ key_id: string | null }>('SELECT key_id FROM hash_key'))!.key_id;
-  const fingerprint = buildFingerprint(model, keyId);
+  const fingerprint = await buildFingerprint(db, model, rawTables);
   const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
   const saveState = async () => {
     await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
@@ -403,12 +402,25 @@ async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolea
   return 'increment';
 }
 
-/** What an incremental model's rows depend on besides raw: its SQL and header, the macros, the seeds, the hash key. */
-function buildFingerprint(model: Model, keyId: string | null): string {
-  const hash = createHash('sha256').update(model.sql).update(JSON.stringify(model.header.incremental)).update(keyId ?? 'no key');
-  hash.update(readFileSync(join(model.sqlDir, 'setup.sql')));
-  for (const seed of readdirSync(join(model.sqlDir, 'seeds')).sort()) hash.update(seed).update(readFileSync(join(model.sqlDir, 'seeds', seed)));
-  return hash.digest('hex');
+/**
+ * What an incremental model's rows depend on besides raw: its SQL and header, the hash key, and
+ * the reference data as prepareWarehouse fingerprinted it (macros, seeds, the deployment's
+ * vocabulary and desk).
+ */
+async function buildFingerprint(db: Warehouse, model: Model, rawTables: readonly string[]): Promise<string> {
+  const { key_id, fingerprint } = (await db.one<{ key_id: string | null; fingerprint: string }>('SELECT key_id, fingerprint FROM hash_key, reference_fingerprint'))!;
+  // Rows released from the quarantine join raw under their old load ids, which a merge of the
+  // loads since the last build would not see: each release makes the next build a whole one.
+  const { releases } = (await db.one<{ releases: number }>(
+    `SELECT count(*) AS releases FROM ops.quarantine_releases WHERE 'raw.' || source || '__' || table_name IN (${rawTables.map(literal).join(', ') || 'NULL'})`,
+  ))!;
+  return createHash('sha256')
+    .update(model.sql)
+    .update(JSON.stringify(model.header.incremental))
+    .update(key_id ?? 'no key')
+    .update(fingerprint)
+    .update(String(releases))
+    .digest('hex');
 }
 
 const sharedColumns = new Map<string, Record<string, string>>();

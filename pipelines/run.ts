@@ -20,10 +20,11 @@ import type { Logger } from './log.js';
 import { erasePersonalData } from './privacy.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { extractSource, type PullWindow } from './stages/extract.js';
-import { loadSource, type LoadResult } from './stages/load.js';
+import { groupFailures, loadSource, type LoadResult } from './stages/load.js';
+import { describeQuarantine } from './stages/quarantine.js';
 import { publish } from './stages/publish.js';
 import { transform } from './stages/transform.js';
-import { prepareWarehouse } from './warehouse.js';
+import { deploymentReference, prepareWarehouse } from './warehouse.js';
 
 export type { RunSummary } from './ledger.js';
 
@@ -113,7 +114,7 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
     });
     // Under the run lock and DuckDB's lock on the warehouse: no other run is landing.
     await removeLeftovers(config.paths.landing, config.paths.tempDir);
-    await prepareWarehouse(db, CONNECTORS, config.paths.sqlDir, config.secrets.get(HASH_KEY));
+    await prepareWarehouse(db, CONNECTORS, { sqlDir: config.paths.sqlDir, hashKey: config.secrets.get(HASH_KEY), reference: deploymentReference(config) });
     const interrupted = await closeInterruptedRuns(db, dataDir, summary.runId);
     if (interrupted.length > 0) log.warn({ runs: interrupted }, 'runs left unfinished by a process that ended were marked failed');
     const undone = await undoBuild(db);
@@ -158,23 +159,33 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
         }
       }
       if (stage === 'load') {
-        const total: LoadResult = (summary.stages.load = { loads: [], failures: [], failedBefore: [] });
+        const total: LoadResult = (summary.stages.load = { loads: [], failures: [], failedBefore: [], released: [] });
         for (const source of ctx.sources.filter((s) => !failed.has(s.contract.name))) {
+          const name = source.contract.name;
           const at = performance.now();
           const result = await loadSource(ctx, source, { retryFailed: options.retryFailed ?? false });
           total.loads.push(...result.loads);
           total.failures.push(...result.failures);
           total.failedBefore.push(...result.failedBefore);
-          summary.sources[source.contract.name]!.load = {
+          total.released.push(...result.released);
+          summary.sources[name]!.load = {
             files: result.loads.length + result.failures.length,
             rows_read: sum(result.loads.map((l) => l.rowsRead)),
             rows_loaded: sum(result.loads.map((l) => l.rowsLoaded)),
             rows_quarantined: sum(result.loads.map((l) => l.rowsQuarantined)),
+            rows_released: sum(result.released.map((r) => r.rows)),
             failed_files: result.failures.length,
             ms: Math.round(performance.now() - at),
           };
-          for (const [i, failure] of result.failures.entries()) {
-            const error = { stage, source: failure.source, message: failure.error, action: failure.action };
+          const errors = groupFailures(result.failures).map(({ message, action }) => ({ stage, source: name, message, action }));
+          const quarantine = result.quarantine!;
+          summary.sources[name]!.quarantine = quarantine;
+          if (quarantine.over_limit) errors.push({ stage, source: name, ...describeQuarantine(name, quarantine) });
+          else if (quarantine.rows_quarantined > 0) {
+            const { message, action } = describeQuarantine(name, quarantine);
+            summary.warnings.push(`${message}\n  → ${action}`);
+          }
+          for (const [i, error] of errors.entries()) {
             if (i === 0) fail(source, error);
             else summary.errors.push(error);
           }

@@ -1,12 +1,14 @@
 // The layout of the DuckDB warehouse: its schemas, the ops ledger, the raw tables declared by
 // the connectors, and the reference data (seeds) with the parsing macros. Idempotent; every run
 // starts here, so a new contract column or a corrected seed takes effect on the next run.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/load.js';
 import { rawTableName, type SourceContract } from '../connectors/contract.js';
 import { ident, literal, type Warehouse } from './db.js';
-import { ModelError } from './errors.js';
+import { ConfigError, ModelError } from './errors.js';
 import { defineKeyedHash } from './privacy.js';
 
 export const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
@@ -49,38 +51,81 @@ CREATE TABLE IF NOT EXISTS ops.snapshot_state (
 CREATE TABLE IF NOT EXISTS ops.quarantine (
   load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
   reason VARCHAR, record VARCHAR);
+ALTER TABLE ops.quarantine ADD COLUMN IF NOT EXISTS problems JSON;
+ALTER TABLE ops.loads ADD COLUMN IF NOT EXISTS headers JSON;
+CREATE TABLE IF NOT EXISTS ops.quarantine_releases (
+  run_id VARCHAR, load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, rows BIGINT, released_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.quarantine_checks (source VARCHAR PRIMARY KEY, fingerprint VARCHAR, run_id VARCHAR, checked_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ops.quarantine_accepted (source VARCHAR PRIMARY KEY, through_load_id BIGINT, run_id VARCHAR, accepted_at TIMESTAMP);
 `;
 
-/** `hashKey`: the key of keyed_hash() for this session (privacy.ts); without one, staging keeps no hash. */
-export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], sqlDir = SQL_DIR, hashKey?: string): Promise<void> {
-  for (const schema of ['raw', ...LAYERS, 'ops', 'seeds', 'settings']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+/** What the deployment adds to the reference data of sql/seeds (config: vocabulary, reporting.entity_desk_level). */
+export type DeploymentReference = {
+  /** Spellings by code-list name, then by code (or a spelling the list knows). */
+  vocabulary: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  /** The level at which the reporting entity's own desk counts its dossiers. */
+  entityDeskLevel: string;
+};
+
+export type PrepareOptions = {
+  sqlDir?: string;
+  /** The key of keyed_hash() for this session (privacy.ts); without one, staging keeps no hash. */
+  hashKey?: string | undefined;
+  reference?: DeploymentReference;
+};
+
+const NO_ADDITIONS: DeploymentReference = { vocabulary: {}, entityDeskLevel: 'city' };
+
+export function deploymentReference(config: Config): DeploymentReference {
+  return { vocabulary: config.vocabulary, entityDeskLevel: config.reporting.entity_desk_level };
+}
+
+export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], options: PrepareOptions = {}): Promise<void> {
+  for (const schema of ['raw', 'quarantine', ...LAYERS, 'ops', 'seeds', 'settings']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.run('CREATE TABLE IF NOT EXISTS settings.reporting (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
   await db.runScript(OPS_DDL);
   for (const source of sources) {
     for (const table of Object.values(source.tables)) {
-      const name = `raw.${ident(rawTableName(source.name, table))}`;
-      await db.run(`CREATE TABLE IF NOT EXISTS ${name} (_load_id BIGINT, _file VARCHAR, _row BIGINT)`);
-      for (const column of table.columns) {
-        await db.run(`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${ident(column.name)} VARCHAR`);
+      // The rows a check quarantined are kept whole beside raw, to load once the check passes.
+      for (const schema of ['raw', 'quarantine']) {
+        const name = `${schema}.${ident(rawTableName(source.name, table))}`;
+        await db.run(`CREATE TABLE IF NOT EXISTS ${name} (_load_id BIGINT, _file VARCHAR, _row BIGINT)`);
+        for (const column of table.columns) {
+          await db.run(`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${ident(column.name)} VARCHAR`);
+        }
       }
     }
   }
-  await defineKeyedHash(db, hashKey);
-  await loadSeeds(db, sqlDir);
+  await defineKeyedHash(db, options.hashKey);
+  await loadSeeds(db, options.sqlDir ?? SQL_DIR, options.reference ?? NO_ADDITIONS, sources);
 }
 
-/** Reloads every sql/seeds/*.csv into seeds.<name>, as text, then the macros that read them. */
-async function loadSeeds(db: Warehouse, sqlDir: string): Promise<void> {
+/**
+ * Reloads every sql/seeds/*.csv into seeds.<name>, as text, adds the deployment's desk and
+ * vocabulary, then the macros that read them; and fingerprints the result, which the
+ * incremental models and the quarantine's second look compare with the last.
+ */
+async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentReference, sources: readonly SourceContract[]): Promise<void> {
   const dir = join(sqlDir, 'seeds');
+  const seeds = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort();
+  const setup = readFileSync(join(sqlDir, 'setup.sql'), 'utf8');
   await db.transaction(async () => {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+    for (const file of seeds) {
       await db.run(
         `CREATE OR REPLACE TABLE seeds.${ident(basename(file, '.csv'))} AS
          SELECT * FROM read_csv(${literal(join(dir, file))}, header = true, delim = ',', quote = '"', all_varchar = true)`,
       );
     }
-    await db.runScript(readFileSync(join(sqlDir, 'setup.sql'), 'utf8'));
+    await addEntityDesk(db, reference.entityDeskLevel);
+    await db.run('CREATE OR REPLACE TABLE seeds.vocabulary (list VARCHAR, code VARCHAR, spelling VARCHAR)');
+    for (const [list, codes] of Object.entries(reference.vocabulary)) {
+      for (const [code, spellings] of Object.entries(codes)) {
+        for (const spelling of spellings) await db.run('INSERT INTO seeds.vocabulary VALUES ($1, $2, $3)', [list, code, spelling]);
+      }
+    }
+    await db.runScript(setup);
   });
+  await refuseUnplacedVocabulary(db);
   const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
     `SELECT list, alias_key, string_agg(DISTINCT code, ', ') AS codes FROM seeds.code_aliases
      GROUP BY list, alias_key HAVING count(DISTINCT code) > 1`,
@@ -89,6 +134,59 @@ async function loadSeeds(db: Warehouse, sqlDir: string): Promise<void> {
     const list = clashes.map((c) => `"${c.alias_key}" in ${c.list} names ${c.codes}`).join('; ');
     throw new ModelError(`sql/seeds: one spelling names two codes: ${list}`, {
       action: 'remove the ambiguous alias from sql/seeds/code_lists.csv or units.csv',
+    });
+  }
+  const fingerprint = createHash('sha256').update(setup).update(JSON.stringify(sources.map((s) => s.tables)));
+  for (const file of seeds) fingerprint.update(file).update(readFileSync(join(dir, file)));
+  fingerprint.update(JSON.stringify(reference));
+  await db.run('CREATE OR REPLACE TEMP TABLE reference_fingerprint AS SELECT $1 AS fingerprint', [fingerprint.digest('hex')]);
+}
+
+/**
+ * The reporting entity receives dossiers at its own desk (its People's Committee, one-stop-shop
+ * department or public-administration centre), and exports name that desk by the entity's own
+ * name. The desk is a unit of its own, `<entity>.MC`, at the level the config names, so that its
+ * dossiers count in a level and in the total like any unit's.
+ */
+async function addEntityDesk(db: Warehouse, level: string): Promise<void> {
+  const known = await db.one<{ n: number }>(`SELECT count(*) AS n FROM seeds.code_lists WHERE list = 'level' AND code = $1`, [level]);
+  if (!known!.n) {
+    const levels = await db.all<{ code: string }>(`SELECT code FROM seeds.code_lists WHERE list = 'level' ORDER BY code`);
+    throw new ConfigError(`reporting.entity_desk_level: "${level}" is not a level of the unit register (${levels.map((l) => l.code).join(', ')})`, {
+      action: 'name one of these levels in the config',
+    });
+  }
+  await db.run(
+    `INSERT INTO seeds.units BY NAME
+     SELECT unit_code || '.MC' AS unit_code, 'Bộ phận Một cửa – ' || unit_name AS unit_name, $1 AS level, 'desk' AS unit_type,
+            unit_code AS parent_code, valid_from, valid_to, concat_ws('|', unit_code, unit_name, aliases) AS aliases
+     FROM seeds.units WHERE level = 'entity'`,
+    [level],
+  );
+}
+
+/** A spelling of the config's vocabulary that names no list, no code, or two codes, is refused before anything is read with it. */
+async function refuseUnplacedVocabulary(db: Warehouse): Promise<void> {
+  const problems = await db.all<{ key: string; problem: string }>(
+    `WITH lists AS (SELECT DISTINCT list FROM seeds.code_aliases),
+     named AS (
+       SELECT v.list, v.code, v.spelling, (SELECT string_agg(DISTINCT a.code, ', ') FROM seeds.code_aliases a
+                                           WHERE a.list = v.list AND a.alias_key = norm_key(v.spelling)) AS codes
+       FROM seeds.vocabulary v)
+     SELECT 'vocabulary.' || list AS key, 'no code list is called "' || list || '" (lists: ' || (SELECT string_agg(list, ', ' ORDER BY list) FROM lists) || ')' AS problem
+     FROM (SELECT DISTINCT list FROM seeds.vocabulary) WHERE list NOT IN (SELECT list FROM lists)
+     UNION ALL
+     SELECT DISTINCT 'vocabulary.' || v.list || '.' || v.code, 'names no code of the list: give its code, or a name the list already knows'
+     FROM seeds.vocabulary v WHERE v.list IN (SELECT list FROM lists) AND NOT EXISTS (
+       SELECT 1 FROM seeds.code_aliases a WHERE a.list = v.list AND a.alias_key = norm_key(v.code) AND a.from_config = false)
+     UNION ALL
+     SELECT 'vocabulary.' || list, '"' || spelling || '" is given for more than one code (' || codes || ')'
+     FROM named WHERE codes LIKE '%,%'
+     ORDER BY 1`,
+  );
+  if (problems.length > 0) {
+    throw new ConfigError(`the config's vocabulary cannot be placed:\n${problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n')}`, {
+      action: 'correct these keys: each list names codes of sql/seeds (code_lists.csv, units.csv), each with the spellings the exports use',
     });
   }
 }

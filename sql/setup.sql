@@ -53,21 +53,38 @@ create or replace macro vn_boolean(s) as
         when norm_key(s) in ('khong', '0', 'false', 'no', 'n', 'chua', 'sai') then false
     end;
 
--- Every spelling that names a code of a code list or a unit: its code, its label, its aliases.
--- A table, not a view: the load stage looks values up in it for every row.
+-- Every spelling that names a code of a code list or a unit: its code, its label, its aliases,
+-- and the spellings the deployment's config adds (seeds.vocabulary, by code or by a spelling the
+-- list knows), which win over a seed's. A table, not a view: the load stage looks values up in it
+-- for every row.
 create or replace table seeds.code_aliases as
 with labelled as (
     select list, code, label, group_name, code || '|' || label || '|' || coalesce(aliases, '') as spellings
     from seeds.code_lists
     union all
-    -- Units that receive dossiers; the reporting city itself is not one of them.
+    -- Units that receive dossiers (the entity's own desk among them); the entity itself is not one.
     select 'unit', unit_code, unit_name, level, unit_code || '|' || unit_name || '|' || coalesce(aliases, '')
     from seeds.units
-    where level in ('city', 'commune')
+    where level <> 'entity'
+),
+
+seeded as (
+    select distinct list, code, label, group_name, norm_key(spelling) as alias_key
+    from labelled, unnest(string_split(spellings, '|')) as s(spelling)
+    where norm_key(spelling) <> ''
+),
+
+configured as (
+    select distinct v.list, s.code, s.label, s.group_name, norm_key(v.spelling) as alias_key
+    from seeds.vocabulary as v
+    inner join seeded as s on s.list = v.list and s.alias_key = norm_key(v.code)
+    where norm_key(v.spelling) <> ''
 )
-select distinct list, code, label, group_name, norm_key(spelling) as alias_key
-from labelled, unnest(string_split(spellings, '|')) as s(spelling)
-where norm_key(spelling) <> '';
+
+select *, true as from_config from configured
+union all
+select *, false as from_config from seeded as s
+where not exists (select 1 from configured as c where c.list = s.list and c.alias_key = s.alias_key);
 
 -- The code, or the group of the code, that a spelling names in a code list ('status', 'channel', 'unit'…).
 create or replace macro code_of(list_name, value) as

@@ -1,12 +1,15 @@
-// Reads a budget execution workbook as the budget system prints it: a title block (unit,
-// report name with its period, "Đơn vị tính"), a header over two rows with merged cells, a row
-// of column numbers, then budget lines whose STT codes (A, I, 1, 1.1, "-") make a hierarchy in
-// which parents and children are both printed. Each line becomes one row of `incoming`, with
-// its place in the hierarchy as item_path. "-" and blank amounts stay empty, never zero.
+// Reads a budget execution workbook as offices print it, the budget system's own report or an
+// official disclosure form (Circular 343/2016/TT-BTC, "Biểu số 93/CK-NSNN"): a title block
+// (issuing body, form number, report name with its period, the unit as "Đơn vị tính:", "Đơn vị:"
+// or "ĐVT:"), a header over one or two rows with merged cells, a row of column numbers (A, B, 1,
+// 2, 4=3/1), then budget lines whose STT codes (A, I, 1, 1.1, "-") make a hierarchy in which
+// parents and children are both printed, then notes and signatures. Each line becomes one row of
+// `incoming`, with its place in the hierarchy as item_path. "-" and blank amounts stay empty,
+// never zero.
 import ExcelJS from 'exceljs';
 import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
-import { headerKey, type HeaderMapping } from '../headers.js';
+import { headerKey, isColumnNumberRow, type HeaderMapping } from '../headers.js';
 import { createIncoming, INCOMING, type FileReader } from './incoming.js';
 import { cellText } from './cell-text.js';
 import { refuseZipBombs } from './xlsx-workbook.js';
@@ -24,17 +27,22 @@ export const readBudgetWorkbook: FileReader = async (db, path, displayName, tabl
       action: 'check that this is a budget execution report exported by the budget system',
     });
   }
-  const title = rows.slice(0, headerIndex).map((row) => row.filter(Boolean).join(' ')).filter(Boolean).join('\n');
+  // A merged title cell repeats its text in every cell it spans.
+  const titleRows = rows.slice(0, headerIndex).map((row) => [...new Set(row.filter(Boolean))]);
+  const title = titleRows.map((row) => row.join(' ')).filter(Boolean).join('\n');
   const period = reportPeriod(title, displayName);
-  const unit = amountUnit(title, displayName);
-  const columns = mapBudgetColumns(displayName, rows[headerIndex]!, rows[headerIndex + 1] ?? [], table, extraAliases);
+  const unit = amountUnit(titleRows.flat(), displayName);
+  // A header of one row has the column numbers right under it, not a second header row.
+  const headerRows = isColumnNumberRow(rows[headerIndex + 1] ?? []) ? 1 : 2;
+  const bottom = headerRows === 2 ? (rows[headerIndex + 1] ?? []) : [];
+  const columns = mapBudgetColumns(displayName, rows[headerIndex]!, bottom, table, extraAliases);
 
   await createIncoming(db, table);
   const appender = await db.appender(INCOMING);
   const hierarchy = new Hierarchy();
   let rowsRead = 0;
   try {
-    for (let i = headerIndex + 2; i < rows.length; i++) {
+    for (let i = headerIndex + headerRows; i < rows.length; i++) {
       const row = rows[i]!;
       const code = (row[columns.item_code] ?? '').trim();
       const name = (row[columns.item_name] ?? '').trim();
@@ -42,7 +50,9 @@ export const readBudgetWorkbook: FileReader = async (db, path, displayName, tabl
         if (rowsRead > 0) break; // the signatures below the table
         continue;
       }
-      if (/^\(?\d+\)?$/.test(name)) continue; // the row of column numbers: (1) (2) (3)…
+      // The column numbers sit above the first line; below it, a nameless line that looks like
+      // them must reach the quarantine, not vanish.
+      if (rowsRead === 0 && isColumnNumberRow(row)) continue;
       const values: Record<string, string | null> = {
         report_period: period,
         report_title: title.replaceAll('\n', ' '),
@@ -95,7 +105,7 @@ async function sheetRows(path: string, displayName: string): Promise<string[][]>
   return Array.from(rows, (row) => row ?? []);
 }
 
-/** 2023-Q4 from "… QUÝ IV NĂM 2023", "6 THÁNG ĐẦU NĂM 2023", "9 THÁNG NĂM 2023" or "… NĂM 2023". */
+/** 2023-Q4 from "… QUÝ IV NĂM 2023" ("QUÝ 4 NĂM 2023", "Quý 4/2023"), "6 THÁNG ĐẦU NĂM 2023", "9 THÁNG NĂM 2023" or "… NĂM 2023". */
 export function reportPeriod(title: string, displayName: string): string {
   const text = ` ${headerKey(title).replaceAll('_', ' ')} `;
   const quarter = / quy (iv|iii|ii|i|[1-4]) (?:nam )?(\d{4}) /.exec(text);
@@ -103,7 +113,7 @@ export function reportPeriod(title: string, displayName: string): string {
     const q = /\d/.test(quarter[1]!) ? Number(quarter[1]) : ROMAN.indexOf(quarter[1]!.toUpperCase()) + 1;
     return `${quarter[2]}-Q${q}`;
   }
-  const months = / (6|9) thang (?:dau )?(?:cuoi )?nam (\d{4}) /.exec(text);
+  const months = / 0?(6|9) thang (?:dau )?(?:cuoi )?nam (\d{4}) /.exec(text);
   if (months) return `${months[2]}-Q${months[1] === '6' ? 2 : 3}`;
   const year = / nam (\d{4}) /.exec(text);
   if (year) return `${year[1]}-Q4`;
@@ -112,15 +122,32 @@ export function reportPeriod(title: string, displayName: string): string {
   });
 }
 
-function amountUnit(title: string, displayName: string): string {
-  const match = /(?:đơn vị tính|đvt)\s*:\s*([^\n)]+)/i.exec(title.normalize('NFC'));
-  if (!match) {
+/**
+ * The unit of the amounts, as written: "Đơn vị tính: triệu đồng", "ĐVT: Tr.đ", "(Đơn vị: tỷ đồng)".
+ * "Đơn vị:" also names the reporting unit in some title blocks ("Đơn vị: UBND xã Bảo Ninh"), so
+ * it counts only with an amount unit after it, and "Đơn vị tính" or "ĐVT" comes first.
+ */
+export function amountUnit(titleCells: readonly string[], displayName: string): string {
+  const found: { label: string; value: string }[] = [];
+  for (const cell of titleCells) {
+    const parts = cell.normalize('NFC').split(':');
+    for (let i = 1; i < parts.length; i++) {
+      const label = /(?:^|_)(don_vi_tinh|dvt|don_vi)$/.exec(headerKey(parts[i - 1]!))?.[1];
+      const value = parts[i]!.split(/[\n)]/)[0]!.trim();
+      if (label && value) found.push({ label, value });
+    }
+  }
+  const unit = found.find((f) => f.label !== 'don_vi') ?? found.find((f) => AMOUNT_UNIT.test(headerKey(f.value)));
+  if (!unit) {
     throw new SourceFileError(displayName, 'the title block has no "Đơn vị tính" (unit of the amounts)', {
-      action: 'export the report with its title block; amounts cannot be read without their unit',
+      action: 'export the report with its title block ("Đơn vị tính: triệu đồng"); amounts cannot be read without their unit',
     });
   }
-  return match[1]!.trim();
+  return unit.value;
 }
+
+/** Đồng at any scale, spelled out or cut short: "triệu đồng", "Tr.đ", "nghìn VNĐ", "tỷ"; not "Đồng Sơn", a ward. */
+const AMOUNT_UNIT = /^(?:(?:nghin|ngan|trieu|tr|ty)_?)?(?:dong|d|vnd)(?:_viet_nam)?$|^(?:nghin|ngan|trieu|ty)$/;
 
 function amount(text: string | undefined): string | null {
   const value = (text ?? '').trim();

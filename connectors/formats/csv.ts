@@ -7,20 +7,32 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { ident, literal, type Warehouse } from '../../pipelines/db.js';
 import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
-import { convertToUtf8, detectEncoding, type Encoding } from './encoding.js';
+import { convertToUtf8, decodedText, detectEncoding, type Encoding } from './encoding.js';
 import { createIncoming, INCOMING, refuseTooManyRecords, type FileReader, type ReadResult, type Reject } from './incoming.js';
+import { appendRows, isFormLayout, type NumberedRow } from './rows.js';
 
 const SNIFF_BYTES = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'] as const;
 
-export type CsvShape = { delimiter: string; headers: string[]; encoding: Encoding };
+export type CsvShape = {
+  delimiter: string;
+  /** The first record: the header of an export. */
+  headers: string[];
+  encoding: Encoding;
+  /** The first records, for a look at whether the file is laid out as a printed form (rows.ts). */
+  rows: string[][];
+};
 
-/** Reads the first bytes of a CSV file: its encoding, and its header line, whose delimiter it guesses. */
+/** Records looked at for a printed form's title block and header (see rows.ts). */
+const FIRST_ROWS = 12;
+
+/** Reads the first bytes of a CSV file: its encoding, its first records, and their delimiter, guessed. */
 export async function sniffCsv(path: string, displayName: string): Promise<CsvShape> {
   const handle = await open(path, 'r');
   const buffer = Buffer.alloc(SNIFF_BYTES);
@@ -31,14 +43,63 @@ export async function sniffCsv(path: string, displayName: string): Promise<CsvSh
   }
   const { encoding, text } = detectEncoding(buffer.subarray(0, bytesRead), displayName, bytesRead < SNIFF_BYTES);
   const headerLine = firstRecord(text);
-  const delimiter = guessDelimiter(headerLine);
+  const delimiter = guessDelimiter(firstLines(text, FIRST_ROWS));
   const [headers] = parse(headerLine, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
   if (!headers || headers.every((h) => h.trim() === '')) {
     throw new SourceFileError(displayName, 'the first line holds no column names', {
       action: 'export the file with its header row',
     });
   }
-  return { delimiter, headers, encoding };
+  return { delimiter, headers, encoding, rows: firstRows(text, delimiter) ?? [headers] };
+}
+
+/** The first records of the sample, or undefined when they cannot be split (DuckDB's reader will say where). */
+function firstRows(text: string, delimiter: string): string[][] | undefined {
+  try {
+    return parse(text, { delimiter, relax_quotes: true, relax_column_count: true, skip_empty_lines: true, to: FIRST_ROWS }) as string[][];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a CSV export is laid out as a printed form (a title block, a header over two rows, column numbers): then readCsvForm reads it. */
+export async function isCsvForm(path: string, displayName: string, table: TableContract, extraAliases: Readonly<Record<string, readonly string[]>>): Promise<boolean> {
+  return isFormLayout(displayName, (await sniffCsv(path, displayName)).rows, table, extraAliases);
+}
+
+/**
+ * A CSV export laid out as a printed form, as "Save as CSV" of the printed workbook gives it: read
+ * row by row like a workbook (rows.ts), which finds the header under the title block and leaves
+ * out the notes and signatures under the table. Forms are a week's or a month's tracking book:
+ * small enough for JS.
+ */
+export const readCsvForm: FileReader = async (db, path, displayName, table, extraAliases) => {
+  const shape = await sniffCsv(path, displayName);
+  try {
+    return await appendRows(db, csvRows(path, shape), displayName, table, extraAliases);
+  } catch (error) {
+    if (error instanceof SourceFileError) throw error;
+    throw new SourceFileError(displayName, `cannot be read as CSV: ${(error as Error).message}`, {
+      action: 'open it in a text editor at the place named and export it again',
+      cause: error,
+    });
+  }
+};
+
+/** The records of a CSV file with the line each starts on, as a text editor counts (a line break inside a field counts). */
+async function* csvRows(path: string, shape: CsvShape): AsyncGenerator<NumberedRow[]> {
+  const records = decodedText(path, shape.encoding).pipe(parseStream({ delimiter: shape.delimiter, relax_quotes: true, relax_column_count: true, bom: true }));
+  let line = 1;
+  let batch: NumberedRow[] = [];
+  for await (const record of records as AsyncIterable<string[]>) {
+    batch.push({ number: line, cells: record });
+    line += 1 + record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+    if (batch.length === 1000) {
+      yield batch;
+      batch = [];
+    }
+  }
+  yield batch;
 }
 
 type CsvLimits = { maxLineBytes: number; maxRows: number };
@@ -391,8 +452,14 @@ function firstRecord(text: string): string {
   return text;
 }
 
-function guessDelimiter(line: string): string {
-  const counts = DELIMITERS.map((d) => ({ d, n: countOutsideQuotes(line, d) }));
+/** The first `n` lines of the text (a title block, the header…). */
+function firstLines(text: string, n: number): string {
+  return text.split('\n', n).join('\n');
+}
+
+/** The delimiter met most in the first lines: a title line alone may hold none, or only trailing ones. */
+function guessDelimiter(lines: string): string {
+  const counts = DELIMITERS.map((d) => ({ d, n: countOutsideQuotes(lines, d) }));
   counts.sort((a, b) => b.n - a.n);
   return counts[0]!.n > 0 ? counts[0]!.d : ',';
 }

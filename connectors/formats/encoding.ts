@@ -2,7 +2,7 @@
 // UTF-8 text in NFC, streaming. Vietnamese systems still export UTF-16 (Excel's "Unicode text")
 // and the pre-Unicode encodings TCVN3 (ABC), VNI-Windows and Windows-1258.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SourceFileError } from '../../pipelines/errors.js';
 
@@ -176,6 +176,14 @@ function lastAsciiIndex(text: string): number {
   let i = text.length - 1;
   while (i >= 0 && text.charCodeAt(i) >= 0x80) i--;
   return i;
+}
+
+/** The text of `source` (in `encoding`) as a stream of UTF-8 in NFC, without a byte-order mark. */
+export function decodedText(source: string, encoding: Encoding): Readable {
+  const bytes = createReadStream(source);
+  const text = new Utf8Nfc(encoding);
+  bytes.on('error', (error) => text.destroy(error));
+  return bytes.pipe(text);
 }
 
 /** Writes `target`, the text of `source` (in `encoding`) as UTF-8 in NFC, reading `chunkBytes` at a time. */

@@ -16,6 +16,8 @@ export type ReadResult = {
   /** Rows in `incoming`. */
   rowsRead: number;
   rejects: Reject[];
+  /** Lines under a printed form's table that hold no record (notes, signatures): neither loaded nor quarantined, but said. */
+  leftOut?: { row: number; text: string }[];
 };
 
 /** What every reader is: a file in, its rows in `incoming`. */

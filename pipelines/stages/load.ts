@@ -6,22 +6,31 @@
 // load is either complete or absent. A file that cannot be read fails alone: its batch is
 // loaded again file by file.
 import { extname } from 'node:path';
-import { rawTableName, type ColumnContract, type TableContract } from '../../connectors/contract.js';
+import { rawTableName, type TableContract } from '../../connectors/contract.js';
 import { readBudgetWorkbook } from '../../connectors/formats/budget-workbook.js';
-import { readCsvFiles, type CsvLoad } from '../../connectors/formats/csv.js';
+import { isCsvForm, readCsvFiles, readCsvForm, type CsvLoad } from '../../connectors/formats/csv.js';
 import { INCOMING, refuseTooManyRecords, type FileReader, type ReadResult } from '../../connectors/formats/incoming.js';
 import { readJsonPage } from '../../connectors/formats/json-page.js';
 import { readXlsx } from '../../connectors/formats/xlsx.js';
-import type { HeaderMapping } from '../../connectors/headers.js';
 import type { ConfiguredSource } from '../../connectors/registry.js';
 import { stopIfAsked, type RunContext } from '../context.js';
-import { ident, literal } from '../db.js';
+import { ident } from '../db.js';
 import { CchcError, RunInterrupted, SourceFileError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { judgeQuarantine, quarantineBadRows, releaseHeldRows, type Problem, type QuarantineReport, type Release } from './quarantine.js';
 
 export type FileLoad = { file: string; loadId: number; rowsRead: number; rowsLoaded: number; rowsQuarantined: number };
-export type LoadFailure = { source: string; file: string; error: string; action: string };
-export type LoadResult = { loads: FileLoad[]; failures: LoadFailure[]; failedBefore: string[] };
+/** A file that could not be read: `cause` is the error without the file's name, the same for every file that fails alike. */
+export type LoadFailure = { source: string; file: string; error: string; cause: string; action: string };
+export type LoadResult = {
+  loads: FileLoad[];
+  failures: LoadFailure[];
+  failedBefore: string[];
+  /** Rows of earlier loads that passed their checks at last, and moved from the quarantine to raw. */
+  released: Release[];
+  /** The source's quarantine since it last passed, against limits.max_quarantine_rate. */
+  quarantine?: QuarantineReport;
+};
 export type LoadOptions = { retryFailed?: boolean };
 
 type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string; bytes: number };
@@ -32,8 +41,11 @@ type ReadFile = { file: PendingFile; table: TableContract; raw: string; loadId: 
 const BATCH_BYTES = 512 * 1024 * 1024;
 
 export async function loadSource(ctx: RunContext, source: ConfiguredSource, options: LoadOptions = {}): Promise<LoadResult> {
-  const result: LoadResult = { loads: [], failures: [], failedBefore: [] };
   const log = ctx.log.child({ stage: 'load', source: source.contract.name });
+  const result: LoadResult = { loads: [], failures: [], failedBefore: [], released: await releaseHeldRows(ctx, source) };
+  if (result.released.length > 0) {
+    log.info({ rows_released: sum(result.released.map((r) => r.rows)), files: result.released.map((r) => r.file) }, 'quarantined rows now pass their checks: moved to raw');
+  }
   if (options.retryFailed) await ctx.db.run('DELETE FROM ops.load_failures WHERE source = $1', [source.contract.name]);
   const failedBefore = await ctx.db.all<{ file_name: string }>(
     'SELECT file_name FROM ops.load_failures WHERE source = $1 ORDER BY file_name',
@@ -77,14 +89,38 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
       rows += loaded.rowsLoaded;
       log.debug(loaded, 'loaded');
       if (loaded.rowsQuarantined > 0) {
-        log.warn({ file: loaded.file, rows_quarantined: loaded.rowsQuarantined }, 'rows quarantined: see ops.quarantine for each row and its reason');
+        log.debug({ file: loaded.file, rows_quarantined: loaded.rowsQuarantined }, 'rows quarantined: see ops.quarantine for each row and its reason');
       }
     }
   }
   ctx.progress.end();
-  const quarantined = result.loads.reduce((n, l) => n + l.rowsQuarantined, 0);
-  log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined }, 'load done');
+  for (const group of groupFailures(result.failures)) log.error({ files: group.files, err: group.message, action: group.action }, 'files not loaded');
+  result.quarantine = await judgeQuarantine(ctx, source);
+  const quarantined = sum(result.loads.map((l) => l.rowsQuarantined));
+  log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined, quarantine_rate: result.quarantine.rate }, 'load done');
   return result;
+}
+
+/**
+ * Failures of the same cause, as one: the first files by name, and how many more. An export
+ * system that drops a column drops it from every file of the week.
+ */
+export function groupFailures(failures: readonly LoadFailure[]): { message: string; action: string; files: string[] }[] {
+  const groups = new Map<string, LoadFailure[]>();
+  for (const f of failures) {
+    const key = JSON.stringify([f.cause, f.action]);
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.values()].map((same) => {
+    const files = same.map((f) => f.file);
+    if (same.length === 1) return { message: same[0]!.error, action: same[0]!.action, files };
+    const named = `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`;
+    return { message: `${files.length} files (${named}): ${same[0]!.cause}`, action: same[0]!.action, files };
+  });
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 function* batches(files: PendingFile[]): Generator<PendingFile[]> {
@@ -108,8 +144,9 @@ async function recordFailure(ctx: RunContext, source: ConfiguredSource, file: Pe
     'INSERT OR REPLACE INTO ops.load_failures VALUES ($source, $sha, $file, $error, $action, $run, current_timestamp)',
     { source: source.contract.name, sha: file.sha256, file: file.original_name, error: error.message, action, run: ctx.runId },
   );
-  log.error({ file: file.original_name, err: error.message, action }, 'file not loaded');
-  return { source: source.contract.name, file: file.original_name, error: error.message, action };
+  log.debug({ file: file.original_name, err: error.message, action }, 'file not loaded');
+  const cause = error instanceof SourceFileError && error.message.startsWith(`${error.file}: `) ? error.message.slice(error.file.length + 2) : error.message;
+  return { source: source.contract.name, file: file.original_name, error: error.message, cause, action };
 }
 
 /**
@@ -121,12 +158,12 @@ async function loadFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
   const read = await readFiles(ctx, source, files, onRead);
   const quarantined = new Map<number, number>();
   for (const group of byShape(read)) {
-    for (const [loadId, n] of await quarantineBadRows(ctx, source, group)) quarantined.set(loadId, n);
+    const { table, read: first } = group[0]!;
+    const loadIds = group.map((r) => r.loadId);
+    for (const [loadId, n] of await quarantineBadRows(ctx, source, table, first.mapping.original, loadIds)) quarantined.set(loadId, n);
   }
   const loads: FileLoad[] = [];
   for (const r of read) loads.push(await recordLoad(ctx, source, r, quarantined.get(r.loadId) ?? 0));
-  await ctx.db.run('DROP TABLE IF EXISTS reasons');
-  await ctx.db.run('DROP TABLE IF EXISTS bad_values');
   return loads;
 }
 
@@ -143,7 +180,7 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     const loadId = (await ctx.db.one<{ id: number }>(`SELECT nextval('ops.load_ids') AS id`))!.id;
     const startedAt = new Date();
     refuseIfTooBig(ctx, file);
-    const reader = readerFor(table, file);
+    const reader = await readerFor(source, table, file);
     if (reader === 'csv') {
       csv.set(table, [...(csv.get(table) ?? []), { file, load: { path: file.landed_path, displayName: file.original_name, loadId }, startedAt }]);
       continue;
@@ -171,6 +208,9 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     loads.forEach(({ file, load, startedAt }, i) => read.push({ file, table, raw: rawOf(source, table), loadId: load.loadId, read: results[i]!, startedAt }));
   }
   for (const r of read) {
+    if (r.read.leftOut?.length) {
+      ctx.log.info({ stage: 'load', file: r.file.original_name, rows: r.read.leftOut.map((l) => l.row), text: r.read.leftOut.map((l) => l.text).slice(0, 5) }, 'lines under the table of a printed form hold no record (notes, signatures): left out');
+    }
     if (r.read.mapping.unknown.length > 0) {
       ctx.log.debug({ stage: 'load', file: r.file.original_name, columns: r.read.mapping.unknown }, 'columns the contract does not know were left out');
     }
@@ -211,36 +251,13 @@ function byShape(read: ReadFile[]): ReadFile[][] {
   return [...groups.values()];
 }
 
-/**
- * Checks every row the files put in raw; moves the rows with a problem to ops.quarantine with
- * their reasons. Returns the rows quarantined by load id.
- */
-async function quarantineBadRows(ctx: RunContext, source: ConfiguredSource, group: ReadFile[]): Promise<Map<number, number>> {
-  const { table, raw, read } = group[0]!;
-  const rows = `(SELECT * FROM ${raw} WHERE _load_id IN (${group.map((r) => r.loadId).join(', ')}))`;
-  await findBadValues(ctx, table, read.mapping, rows);
-  const badColumns = new Set((await ctx.db.all<{ column_name: string }>('SELECT DISTINCT column_name FROM bad_values')).map((b) => b.column_name));
-  await ctx.db.run(
-    `CREATE OR REPLACE TEMP TABLE reasons AS
-     SELECT _load_id, _row, _reason FROM (SELECT _load_id, _row, ${reasonExpression(table, read.mapping, badColumns)} AS _reason FROM ${rows}) WHERE _reason IS NOT NULL`,
-  );
-  const counts = await ctx.db.all<{ load_id: number; n: number }>('SELECT _load_id AS load_id, count(*) AS n FROM reasons GROUP BY _load_id');
-  if (counts.length > 0) {
-    await ctx.db.run(
-      `INSERT INTO ops.quarantine SELECT _load_id, $source, $table, _file, _row, _reason, ${recordJson(table, read.mapping)}
-       FROM ${rows} JOIN reasons USING (_load_id, _row)`,
-      { source: source.contract.name, table: table.name },
-    );
-    await ctx.db.run(`DELETE FROM ${raw} USING reasons r WHERE ${raw}._load_id = r._load_id AND ${raw}._row = r._row`);
-  }
-  return new Map(counts.map((c) => [Number(c.load_id), Number(c.n)]));
-}
-
 async function recordLoad(ctx: RunContext, source: ConfiguredSource, r: ReadFile, quarantined: number): Promise<FileLoad> {
   const names = { source: source.contract.name, table: r.table.name, file: r.file.original_name };
   for (const reject of r.read.rejects) {
-    await ctx.db.run('INSERT INTO ops.quarantine VALUES ($id, $source, $table, $file, $row, $reason, $text)', {
-      id: r.loadId, ...names, row: reject.row, reason: reject.reason, text: reject.text,
+    // The reader's reason starts with its kind ("missing columns: Expected…"): the kind groups them.
+    const problems: Problem[] = [{ column: null, header: null, problem: reject.reason.split(':')[0]!, list: null, value: null, reason: reject.reason }];
+    await ctx.db.run('INSERT INTO ops.quarantine (load_id, source, table_name, file_name, row_number, reason, record, problems) VALUES ($id, $source, $table, $file, $row, $reason, $text, $problems)', {
+      id: r.loadId, ...names, row: reject.row, reason: reject.reason, text: reject.text, problems: JSON.stringify(problems),
     });
   }
   const loaded: FileLoad = {
@@ -251,83 +268,26 @@ async function recordLoad(ctx: RunContext, source: ConfiguredSource, r: ReadFile
     rowsQuarantined: quarantined + r.read.rejects.length,
   };
   await ctx.db.run(
-    `INSERT INTO ops.loads VALUES ($id, $run, $source, $table, $sha, $file, $read, $loaded, $quarantined, $started, current_timestamp)`,
+    `INSERT INTO ops.loads (load_id, run_id, source, table_name, sha256, file_name, rows_read, rows_loaded, rows_quarantined, started_at, finished_at, headers)
+     VALUES ($id, $run, $source, $table, $sha, $file, $read, $loaded, $quarantined, $started, current_timestamp, $headers)`,
     {
       id: r.loadId, run: ctx.runId, ...names, sha: r.file.sha256,
       read: loaded.rowsRead, loaded: loaded.rowsLoaded, quarantined: loaded.rowsQuarantined, started: r.startedAt.toISOString(),
+      // What the quarantine's second look needs to check the file's rows again.
+      headers: JSON.stringify(Object.fromEntries(r.read.mapping.original)),
     },
   );
   return loaded;
 }
 
-/** The reader of a file; 'csv' for text exports (.csv, and whatever is not JSON or a workbook), read together by readCsvFiles. */
-function readerFor(table: TableContract, file: PendingFile): FileReader | 'csv' {
+/**
+ * The reader of a file; 'csv' for text exports (.csv, and whatever is not JSON or a workbook),
+ * read together by readCsvFiles, unless laid out as a printed form.
+ */
+async function readerFor(source: ConfiguredSource, table: TableContract, file: PendingFile): Promise<FileReader | 'csv'> {
   const extension = extname(file.landed_path);
   if (table.layout === 'budget_workbook') return readBudgetWorkbook;
   if (extension === '.json') return readJsonPage;
-  return extension === '.xlsx' ? readXlsx : 'csv';
+  if (extension === '.xlsx') return readXlsx;
+  return (await isCsvForm(file.landed_path, file.original_name, table, source.headerAliases)) ? readCsvForm : 'csv';
 }
-
-/** SQL: true when a present value `v` cannot be read as the column's type; undefined for text. */
-function valueCheck(column: ColumnContract, v: string): string | undefined {
-  const type = column.type;
-  if (type === 'timestamp') return `vn_timestamp(${v}) IS NULL`;
-  if (type === 'amount') return column.nonNegative ? `coalesce(vn_amount(${v}) < 0, true)` : `vn_amount(${v}) IS NULL`;
-  if (type === 'integer') return `vn_integer(${v}) IS NULL`;
-  if (type === 'boolean') return `vn_boolean(${v}) IS NULL`;
-  if (typeof type === 'object') return `NOT norm_key(${v}) IN (SELECT alias_key FROM seeds.code_aliases WHERE list = ${literal(type.lookup)})`;
-  return undefined;
-}
-
-/**
- * Fills `bad_values` with the present values that fail their column's valueCheck. Exports repeat
- * their dates, codes and amounts over and over: each distinct value is judged once, not each row.
- * The distinct values are a table of their own: in one query, DuckDB would push the check down
- * below the DISTINCT, onto every row.
- */
-async function findBadValues(ctx: RunContext, table: TableContract, mapping: HeaderMapping, rows: string): Promise<void> {
-  const checked = table.columns.filter((c) => mapping.original.has(c.name) && valueCheck(c, 'v'));
-  const none = 'SELECT NULL::VARCHAR AS column_name, NULL::VARCHAR AS value WHERE false';
-  const distinct = checked.map((c) => `SELECT ${literal(c.name)} AS column_name, v AS value FROM (SELECT DISTINCT ${ident(c.name)} AS v FROM ${rows})`);
-  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE distinct_values AS ${[...distinct, none].join(' UNION ALL ')}`);
-  const bad = checked.map((c) => `SELECT column_name, value FROM distinct_values WHERE column_name = ${literal(c.name)} AND blank_to_null(value) IS NOT NULL AND ${valueCheck(c, 'value')}`);
-  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE bad_values AS ${[...bad, none].join(' UNION ALL ')}`);
-  await ctx.db.run('DROP TABLE distinct_values');
-}
-
-/** SQL: every problem of a row, joined by "; ", or NULL when the row is good. */
-function reasonExpression(table: TableContract, mapping: HeaderMapping, badColumns: Set<string>): string {
-  const checks = table.columns
-    .filter((c) => mapping.original.has(c.name))
-    .flatMap((c) => columnChecks(c, mapping.original.get(c.name)!, badColumns.has(c.name)));
-  return checks.length === 0 ? 'NULL::VARCHAR' : `nullif(concat_ws('; ', ${checks.join(', ')}), '')`;
-}
-
-const WHAT_IS_WRONG = { timestamp: 'unreadable date', amount: 'not an amount', integer: 'not a whole number', boolean: 'not a yes/no value' } as const;
-
-function columnChecks(column: ColumnContract, header: string, hasBadValues: boolean): string[] {
-  const value = ident(column.name);
-  const label = literal(`${header} (${column.name})`);
-  const checks: string[] = [];
-  if (column.notNull) checks.push(`CASE WHEN blank_to_null(${value}) IS NULL THEN ${label} || ': empty, a value is required' END`);
-  // Usually no value is bad, and then there is nothing to check row by row.
-  if (hasBadValues) {
-    const what = typeof column.type === 'object' ? `unknown ${column.type.lookup}` : WHAT_IS_WRONG[column.type as keyof typeof WHAT_IS_WRONG];
-    const saying = column.nonNegative ? `CASE WHEN vn_amount(${value}) < 0 THEN ': negative, an amount of 0 or more is expected ' ELSE ${literal(`: ${what} `)} END` : literal(`: ${what} `);
-    checks.push(
-      `CASE WHEN ${value} IN (SELECT value FROM bad_values WHERE column_name = ${literal(column.name)})
-       THEN ${label} || ${saying} || '"' || ${value} || '"' END`,
-    );
-  }
-  return checks;
-}
-
-/** SQL: the row as the file had it, a JSON object keyed by the file's own headers. */
-/** The row as JSON under its original headers, but for its personal columns: they stay in raw alone. */
-function recordJson(table: TableContract, mapping: HeaderMapping): string {
-  const pairs = table.columns
-    .filter((c) => mapping.original.has(c.name) && !c.personal)
-    .map((c) => `${literal(mapping.original.get(c.name)!)}, ${ident(c.name)}`);
-  return `json_object(${pairs.join(', ')})::VARCHAR`;
-}
-

@@ -69,7 +69,8 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
     if (r.severity === 'error') log.error(fields, 'data test failed: publication blocked');
     else log.warn(fields, 'data test found rows to look at');
   }
-  const reconciliation = blocking.length === 0 && models.some((m) => m.id === 'marts.rpt_reconciliation') ? await reconcile(ctx) : undefined;
+  const reconciled = ctx.config.reporting.reconcile_published_figures && models.some((m) => m.id === 'marts.rpt_reconciliation');
+  const reconciliation = blocking.length === 0 && reconciled ? await reconcile(ctx) : undefined;
   if (reconciliation) log.info(reconciliation, 'figures of the reference report compared');
   log.info(
     { models: models.length, incremental, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },

@@ -22,6 +22,7 @@ columns:
   is_received: Received in the period
   is_carried_over: Received before the period, open at its start
   is_online: Received online
+  is_procedure_placed: The catalogue lists its procedure
   is_online_procedure: Its procedure is offered online
   resolution: early, on_time or late when resolved in the period (compared as dates with the due date); NULL otherwise
   is_stopped: Withdrawn, refused or stopped in the period
@@ -58,6 +59,7 @@ final as (
         received_date >= period_start as is_received,
         received_date < period_start as is_carried_over,
         is_online,
+        is_procedure_placed,
         is_online_procedure,
         case
             when resolved_date is null or closed_date > period_end then null

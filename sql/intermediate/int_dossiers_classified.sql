@@ -12,7 +12,8 @@ columns:
   dossier_id: Mã hồ sơ
   unit_code: Receiving unit
   level: city or commune (NULL for a unit missing from the unit seed)
-  procedure_code: Mã TTHC
+  procedure_code: Mã TTHC as exported, or, for an export that names the procedure only, the code of the catalogue's procedure of that name
+  is_procedure_placed: The catalogue lists the procedure (by code, or by name when the export has no code); a dossier it cannot place counts in Biểu 06 and digitization, not in the online-service rate
   is_online_procedure: The procedure is offered online (level 3 or 4) in the catalogue
   is_online: Received online
   received_date: Day of reception
@@ -31,7 +32,21 @@ with dossiers as (
 ),
 
 procedures as (
-    select procedure_code, is_online_service from staging.stg_motcua__procedures
+    select procedure_code, procedure_name, level, is_online_service from staging.stg_motcua__procedures
+),
+
+-- Exports without a procedure code (the tracking book names the procedure only) find it by its
+-- name, written however: the same name at the dossier's level, else the only procedure of that name.
+procedure_names as (
+    select norm_key(procedure_name) as name_key, level, any_value(procedure_code) as procedure_code, count(*) as procedures
+    from procedures
+    group by all
+),
+
+procedure_names_any_level as (
+    select name_key, any_value(procedure_code) as procedure_code, sum(procedures) as procedures
+    from procedure_names
+    group by name_key
 ),
 
 units as (
@@ -49,7 +64,8 @@ dossiers_dated as (
         d.dossier_id,
         d.unit_code,
         u.level,
-        d.procedure_code,
+        p.procedure_code is not null as is_procedure_placed,
+        coalesce(p.procedure_code, d.procedure_code) as procedure_code,
         coalesce(p.is_online_service, false) as is_online_procedure,
         d.is_online,
         d.received_at::date as received_date,
@@ -73,14 +89,18 @@ dossiers_dated as (
         d.paid_online or coalesce(pay.paid_online, false) as is_paid_online
     from dossiers as d
     left join units as u using (unit_code)
-    left join procedures as p using (procedure_code)
+    left join procedure_names as by_level
+        on d.procedure_code is null and by_level.name_key = norm_key(d.procedure_name) and by_level.level = u.level and by_level.procedures = 1
+    left join procedure_names_any_level as by_name
+        on d.procedure_code is null and by_name.name_key = norm_key(d.procedure_name) and by_name.procedures = 1
+    left join procedures as p on p.procedure_code = coalesce(d.procedure_code, by_level.procedure_code, by_name.procedure_code)
     left join payments_per_dossier as pay using (dossier_id)
     where d.received_at is not null and d.status_group <> 'registered'
 ),
 
 final as (
     select
-        dossier_id, unit_code, level, procedure_code, is_online_procedure, is_online,
+        dossier_id, unit_code, level, procedure_code, is_procedure_placed, is_online_procedure, is_online,
         received_date, due_date, resolved_date, stopped_date,
         -- A result dated before reception (a data error) still closes the dossier in the
         -- period it arrived, so that it is counted as received somewhere.

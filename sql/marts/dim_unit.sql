@@ -8,7 +8,7 @@ columns:
   unit_code: Stable code; roll-ups are the entity code with /city or /commune
   unit_name: Official name, or the roll-up label
   level: entity, city or commune
-  unit_type: city, agency, ward, commune or rollup
+  unit_type: city, agency, ward, commune, desk (the entity's own one-stop-shop desk, <entity>.MC) or rollup
   parent_code: The unit it belongs to
   valid_from: First day the unit existed (NULL when earlier than the data)
   valid_to: Last day the unit existed (NULL while it exists)

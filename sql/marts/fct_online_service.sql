@@ -10,6 +10,7 @@ columns:
   dossiers_of_online_procedures: Received in the period for procedures offered online (level 3 or 4)
   dossiers_online: Of those, received online
   online_rate: dossiers_online / dossiers_of_online_procedures, a fraction
+  dossiers_procedure_unplaced: Received in the period for a procedure the catalogue does not list (by code, or by name when the export has none), counted neither in dossiers_of_online_procedures nor in the online rate
 tests:
   - accepted_values: { column: scope, values: [total, level, unit] }
   - accepted_values: { column: period_type, values: [year, half, quarter, month] }
@@ -27,7 +28,8 @@ final as (
         period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name,
         dossiers_of_online_procedures,
         dossiers_online,
-        dossiers_online / nullif(dossiers_of_online_procedures, 0) as online_rate
+        dossiers_online / nullif(dossiers_of_online_procedures, 0) as online_rate,
+        dossiers_procedure_unplaced
     from counts
 )
 

@@ -3,7 +3,8 @@ description: >
   Every figure of the reference report (sql/seeds/published_figures.csv) next to the figure the
   warehouse derives: match when they agree to the precision the report prints them with,
   mismatch when they do not, inconsistent_in_source for the figures of the report that
-  contradict each other and cannot all hold in any data, with the reason.
+  contradict each other and cannot all hold in any data, with the reason. Empty unless the
+  config asks for the comparison (reporting.reconcile_published_figures).
 grain: one row per published figure and measure
 primary_key: [figure_id, measure, unit_code]
 columns:
@@ -37,6 +38,8 @@ with figures as (
         status,
         nullif(reason, '') as reason
     from seeds.published_figures
+    -- The reference report is one deployment's (Đồng Hới's): another compares nothing with it.
+    where reporting_setting('reconcile_published_figures') = 'true'
 ),
 
 -- Every measure of the fact marts, by name: the columns besides the shared ones. The marts are

@@ -22,7 +22,7 @@ describe('the config', () => {
     const config = loadConfig({ env: {} });
     expect(config.file).toBe(SAMPLE_CONFIG);
     expect(config.isSample).toBe(true);
-    expect(config.reporting).toEqual({ period_window: 'calendar', finished_date: 'processing_finished' });
+    expect(config.reporting).toEqual({ period_window: 'calendar', finished_date: 'processing_finished', entity_desk_level: 'city', reconcile_published_figures: true });
   });
 
   it('resolves relative paths against the folder of the config file, not the working directory', () => {

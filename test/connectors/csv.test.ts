@@ -15,7 +15,12 @@ describe('reading a CSV export', () => {
 
   it('finds the delimiter and the header of a file with a BOM', async () => {
     const path = writeText(join(dir, 'bom.csv'), `\uFEFF${HEADER}\nA;1.1;Phòng Tư pháp;2;02/01/2024;05/01/2024;2;02/01/2024\n`);
-    expect(await sniffCsv(path, 'bom.csv')).toEqual({ delimiter: ';', headers: HEADER.split(';'), encoding: 'utf-8' });
+    expect(await sniffCsv(path, 'bom.csv')).toEqual({
+      delimiter: ';',
+      headers: HEADER.split(';'),
+      encoding: 'utf-8',
+      rows: [HEADER.split(';'), ['A', '1.1', 'Phòng Tư pháp', '2', '02/01/2024', '05/01/2024', '2', '02/01/2024']],
+    });
   });
 
   it('keeps quoted delimiters and line breaks inside a field', async () => {
@@ -55,7 +60,7 @@ describe('reading a CSV export', () => {
   it('finds the encoding, the delimiter and the header of a UTF-16 file, Excel\'s "Unicode text"', async () => {
     const path = join(dir, 'utf16.csv');
     writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER.replaceAll(';', '\t'), 'utf16le')]));
-    expect(await sniffCsv(path, 'utf16.csv')).toEqual({ delimiter: '\t', headers: HEADER.split(';'), encoding: 'utf-16le' });
+    expect(await sniffCsv(path, 'utf16.csv')).toEqual({ delimiter: '\t', headers: HEADER.split(';'), encoding: 'utf-16le', rows: [HEADER.split(';')] });
   });
 
   it('refuses an empty file', async () => {

@@ -31,7 +31,7 @@ describe('header aliases', () => {
     const error = catchError(() => mapHeaders('ho-so-2024-W05.csv', ['Mã hồ sơ', 'Trạng thái'], dossiers));
     expect(error).toBeInstanceOf(SourceFileError);
     expect(error.describe()).toMatchInlineSnapshot(`
-      "ho-so-2024-W05.csv: missing required columns procedure_code (e.g. "Mã TTHC"), receiving_unit (e.g. "Đơn vị tiếp nhận"), channel (e.g. "Kênh nộp"), received_at (e.g. "Ngày tiếp nhận"), due_at (e.g. "Ngày hẹn trả"), updated_at (e.g. "Ngày cập nhật")
+      "ho-so-2024-W05.csv: missing required columns receiving_unit (e.g. "Đơn vị tiếp nhận"), channel (e.g. "Kênh nộp"), received_at (e.g. "Ngày tiếp nhận"), due_at (e.g. "Ngày hẹn trả"), updated_at (e.g. "Ngày cập nhật")
         → re-export the file with these columns, or, if the file names it differently, add that header under sources.<source>.header_aliases in the config"
     `);
   });

@@ -50,17 +50,26 @@ describe('loading exports', () => {
     expect(loads).toEqual({ r: 6, l: 4, q: 2 });
   });
 
-  it('counts an open dossier without a due date as in progress, and quarantines one received by the city itself', async () => {
+  it("counts an open dossier without a due date as in progress, and one received by the city itself under the city's own desk", async () => {
     const { config } = setUp(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-edge-cases.csv']);
     const summary = await runJob(config, capturedLog().log);
     expect(summary.outcome).toBe('success');
-    const [quarantined] = await queryFile(config.paths.warehouse, 'SELECT row_number, reason FROM ops.quarantine');
-    // The city is the reporting entity, not a desk that receives dossiers: its agencies are.
-    expect(quarantined).toEqual({ row_number: 3, reason: 'Đơn vị tiếp nhận (receiving_unit): unknown unit "UBND thành phố Đồng Hới"' });
+    expect(await queryFile(config.paths.warehouse, 'SELECT count(*)::INTEGER AS n FROM ops.quarantine')).toEqual([{ n: 0 }]);
     const file = join(summary.stages.publish!.releaseDir, 'marts', 'fct_tthc_resolution.parquet');
     // The data start in March 2024, so March is the first period published.
-    const [march] = await queryFile(':memory:', `SELECT received_total, in_progress_within, in_progress_overdue FROM read_parquet('${file}') WHERE period_key = '2024-03' AND scope = 'total'`);
-    expect(march).toEqual({ received_total: 1, in_progress_within: 1, in_progress_overdue: 0 });
+    const march = await queryFile(
+      ':memory:',
+      `SELECT unit_code, level, received_total, in_progress_within, in_progress_overdue FROM read_parquet('${file}')
+       WHERE period_key = '2024-03' AND unit_code IN ('DH', 'DH/city', 'DH.MC', 'DH.DONGSON') ORDER BY unit_code`,
+    );
+    // "UBND thành phố Đồng Hới" receives at its one-stop-shop desk, DH.MC, counted at the city
+    // level (reporting.entity_desk_level); P has no due date, so it is never overdue.
+    expect(march).toEqual([
+      { unit_code: 'DH', level: null, received_total: 2, in_progress_within: 2, in_progress_overdue: 0 },
+      { unit_code: 'DH.DONGSON', level: 'commune', received_total: 1, in_progress_within: 1, in_progress_overdue: 0 },
+      { unit_code: 'DH.MC', level: 'city', received_total: 1, in_progress_within: 1, in_progress_overdue: 0 },
+      { unit_code: 'DH/city', level: 'city', received_total: 1, in_progress_within: 1, in_progress_overdue: 0 },
+    ]);
   });
 
   it('does not retry a file that failed, loads its corrected export, and retries it when asked', async () => {

@@ -102,6 +102,7 @@ describe('counting dossiers into Biểu 06', () => {
       dossiers_of_online_procedures: 5, // A, D, F, G, C; B, E and J are of a procedure offered as information only
       dossiers_online: 3,
       online_rate: 0.6,
+      dossiers_procedure_unplaced: 0,
     });
   });
 

@@ -15,7 +15,7 @@ incremental:
   add_up: [versions]
 columns:
   dossier_id: Mã hồ sơ (dossier code, unique within the province)
-  procedure_code: Mã TTHC, national code without the provincial suffix
+  procedure_code: Mã TTHC, national code without the provincial suffix; NULL for an export that names the procedure only (the tracking book)
   procedure_name: Tên thủ tục as exported
   field_code: Mã lĩnh vực
   field_name: Lĩnh vực
@@ -46,8 +46,6 @@ tests:
   - not_null: [unit_code, channel, status_code, updated_at]
   - accepted_values: { column: status_group, values: [registered, received, processing, resolved, stopped] }
   - accepted_values: { column: channel, values: [direct, online, postal] }
-  - relationships: { column: procedure_code, to: staging.stg_motcua__procedures, field: procedure_code }
-    severity: warn
 */
 with source_rows as (
     select * from raw.motcua__dossiers
@@ -71,7 +69,7 @@ units as (
 typed as (
     select
         trim(r.dossier_id) as dossier_id,
-        national_procedure_code(r.procedure_code) as procedure_code,
+        national_procedure_code(blank_to_null(r.procedure_code)) as procedure_code,
         blank_to_null(r.procedure_name) as procedure_name,
         blank_to_null(r.field_code) as field_code,
         blank_to_null(r.field_name) as field_name,
