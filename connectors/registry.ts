@@ -2,6 +2,7 @@
 import type { Config } from '../config/load.js';
 import type { ApiSettings, SourceName } from '../config/schema.js';
 import type { ApiResource, SourceContract, TableContract } from './contract.js';
+import { checkHeaderAliases } from './headers.js';
 import type { HttpSettings } from './http.js';
 import { dvc } from './dvc.js';
 import { motcua } from './motcua.js';
@@ -30,6 +31,7 @@ export function configuredSources(config: Config): ConfiguredSource[] {
     const apiSettings = settings.mode === 'api' && 'api' in settings ? settings.api : undefined;
     const pulled = new Set(apiSettings ? Object.keys(contract.api ?? {}) : []);
     const inbox = config.paths.inboxes[name];
+    checkHeaderAliases(name, Object.values(contract.tables), settings.header_aliases);
     const source: ConfiguredSource = {
       contract,
       inbox,

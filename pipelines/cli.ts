@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
+import { checkHeaderAliases } from '../connectors/headers.js';
 import { CONNECTORS, configuredSources } from '../connectors/registry.js';
 import { resourceUrl } from '../connectors/api.js';
 import { getJson } from '../connectors/http.js';
@@ -14,6 +15,7 @@ import { serveUntilStopped } from '../connectors/sample/server.js';
 import { STAGES, type StageName } from './context.js';
 import { Warehouse } from './db.js';
 import { CchcError, ConfigError } from './errors.js';
+import { formatUnknownValues, readUnknownValues } from './codes.js';
 import { createLogger } from './log.js';
 import { createProgress } from './progress.js';
 import { runOnSchedule } from './schedule.js';
@@ -49,14 +51,15 @@ program
   .option('--retry-failed', 'load again the files that failed in earlier runs (see ops.load_failures)')
   .option('--select <models...>', 'build and test only these models: fct_digitization, marts.fct_digitization, a folder (staging.motcua); fct_x+ adds what reads it, +fct_x what it reads')
   .option('--full-refresh', 'rebuild the incremental models (the dossiers of staging) from all of raw, not only from the rows loaded since the last run')
-  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[]; fullRefresh?: boolean }) => {
+  .addOption(new Option('--trigger <trigger>', 'what started the run, for the ledger: cron for a crontab line or a systemd timer').choices(['manual', 'cron']).default('manual'))
+  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[]; fullRefresh?: boolean; trigger: 'manual' | 'cron' }) => {
     await runAndPrint(loadConfig({ file: options.config }), {
       only: options.only,
       sources: options.sources,
       retryFailed: options.retryFailed ?? false,
       fullRefresh: options.fullRefresh ?? false,
       select: options.select?.flatMap((s) => s.split(',')).filter(Boolean),
-      trigger: process.stdin.isTTY ? 'manual' : 'cron',
+      trigger: options.trigger,
     });
   });
 
@@ -122,6 +125,16 @@ program
   });
 
 program
+  .command('codes')
+  .description('the values the quarantine holds that no code list knows, with the YAML to add under vocabulary: in the config')
+  .addOption(configOption())
+  .option('--json', 'as JSON, for machines')
+  .action(async (options: { config?: string; json?: boolean }) => {
+    const values = await readUnknownValues(loadConfig({ file: options.config }));
+    console.log(options.json ? JSON.stringify(values, null, 2) : formatUnknownValues(values));
+  });
+
+program
   .command('report')
   .description('write the quarterly report workbook (XLSX) of a period from the current release')
   .addOption(configOption())
@@ -144,10 +157,16 @@ program
   .action(async (options: { config?: string }) => {
     const config = loadConfig({ file: options.config });
     console.log(`config ${config.file}: valid`);
+    for (const [name, source] of Object.entries(config.sources)) {
+      const contract = CONNECTORS.find((c) => c.name === name)!;
+      for (const note of checkHeaderAliases(name, Object.values(contract.tables), source.header_aliases)) console.log(`note: ${note}`);
+    }
     const problems = [...(await checkSources(config)), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
     const db = await Warehouse.open(':memory:');
     try {
       await prepareWarehouse(db, CONNECTORS, { sqlDir: config.paths.sqlDir, reference: deploymentReference(config) });
+      const spellings = await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM seeds.vocabulary');
+      if (spellings!.n > 0) console.log(`vocabulary: ${spellings!.n} spelling${spellings!.n > 1 ? 's' : ''} placed in their code lists`);
       const models = discoverModels(config.paths.sqlDir);
       const tests = testsOf(models, config.paths.sqlDir);
       console.log(`seeds, ${models.length} SQL models and ${tests.length} data tests: valid, dependencies resolved`);
@@ -218,11 +237,17 @@ async function printRun(summary: RunSummary): Promise<void> {
     console.log(`  ${published.releaseDir}`);
     console.log(`  (current release: ${published.currentLink})`);
   }
+  const released = summary.stages.load?.released ?? [];
+  if (released.length > 0) {
+    const rows = released.reduce((n, r) => n + r.rows, 0);
+    const files = new Set(released.map((r) => r.file)).size;
+    console.log(`\n${rows.toLocaleString('en-US')} quarantined rows of ${files} file${files > 1 ? 's' : ''} now pass their checks and were loaded (ops.quarantine_releases).`);
+  }
   const tests = summary.stages.transform?.tests ?? [];
   const warned = tests.filter((t) => t.status === 'fail' && t.severity === 'warn');
   if (tests.length > 0) {
     console.log(`\nData tests: ${tests.filter((t) => t.status === 'pass').length} of ${tests.length} pass${warned.length > 0 ? '; to look at (warn):' : ''}`);
-    for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} rows (see ops.test_results)`);
+    for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} rows (see ops.test_results)\n    ${firstSentence(t.description)}`);
   }
   const reconciled = summary.stages.transform?.reconciliation;
   if (reconciled) {
@@ -243,6 +268,11 @@ async function printRun(summary: RunSummary): Promise<void> {
     for (const error of summary.errors) console.error(`- [${error.stage}${error.source ? ` ${error.source}` : ''}] ${error.message}\n  → ${error.action}`);
   }
   process.exitCode = EXIT_CODES[summary.outcome];
+}
+
+/** "Data quality: dossiers received for …." of a test's description, without its advice. */
+function firstSentence(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().split(/(?<=\.) /)[0]!;
 }
 
 /** Each source's inbox exists, and each API answers page 1 with the configured token. */

@@ -1,8 +1,8 @@
-// Citizens' personal data (the columns a contract marks `personal`) stays in raw. Staging keeps
-// at most a keyed hash of an ID number, so that analysts can tell that two dossiers are one
-// person's without knowing who; and after `privacy.erase_personal_after_days` the personal data
-// is erased from raw, from the lines of the quarantine and from the landed files. See
-// docs/security.md.
+// Citizens' personal data (the columns a contract marks `personal`) stays in raw, and in the rows
+// the quarantine holds whole (quarantine.<table>). Staging keeps at most a keyed hash of an ID
+// number, so that analysts can tell that two dossiers are one person's without knowing who; and
+// after `privacy.erase_personal_after_days` the personal data is erased from raw, from the
+// quarantine and from the landed files. See docs/security.md.
 import { createHash, createHmac } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { rawTableName, type ColumnContract, type SourceContract } from '../connectors/contract.js';
@@ -67,15 +67,15 @@ export async function erasePersonalData(db: Warehouse, sources: readonly SourceC
         const personal = table.columns.filter((c) => c.personal);
         const ids = due.filter((d) => d.source === source.name && d.table_name === table.name).map((d) => d.load_id);
         if (personal.length === 0 || ids.length === 0) continue;
-        const counted = await db.one<{ n: number }>(
-          `SELECT count(*) AS n FROM raw.${ident(rawTableName(source.name, table))}
-           WHERE _load_id IN (${ids.join(', ')}) AND (${personal.map((c) => `${ident(c.name)} IS NOT NULL`).join(' OR ')})`,
-        );
-        rows += counted!.n;
-        await db.run(
-          `UPDATE raw.${ident(rawTableName(source.name, table))} SET ${personal.map(erased).join(', ')}
-           WHERE _load_id IN (${ids.join(', ')})`,
-        );
+        // The rows of raw, and those the quarantine holds whole until they pass their checks.
+        for (const schema of ['raw', 'quarantine']) {
+          const name = `${schema}.${ident(rawTableName(source.name, table))}`;
+          const counted = await db.one<{ n: number }>(
+            `SELECT count(*) AS n FROM ${name} WHERE _load_id IN (${ids.join(', ')}) AND (${personal.map((c) => `${ident(c.name)} IS NOT NULL`).join(' OR ')})`,
+          );
+          rows += counted!.n;
+          await db.run(`UPDATE ${name} SET ${personal.map(erased).join(', ')} WHERE _load_id IN (${ids.join(', ')})`);
+        }
       }
     }
     const ids = due.map((d) => d.load_id).join(', ');

@@ -6,6 +6,7 @@ import type { Config } from '../config/load.js';
 import { isStaleAt, readSummaries, type Freshness } from './ledger.js';
 import { lockHolder, type LockHolder } from './lock.js';
 import { currentRelease } from './stages/publish.js';
+import { describeQuarantine, type QuarantineReport } from './stages/quarantine.js';
 
 type LedgerEntry = Record<string, unknown> & {
   runId: string;
@@ -16,6 +17,7 @@ type LedgerEntry = Record<string, unknown> & {
   errors: { stage: string; source?: string; message: string; action: string }[];
   warnings: string[];
   freshness: Freshness[];
+  sources?: Record<string, { quarantine?: QuarantineReport }>;
   tests?: { total: number; passed: number; failing: { name: string; severity: string; failing_rows: number }[] };
 };
 
@@ -26,6 +28,8 @@ export type Status = {
   current_release: { run_id: string; dir: string; published_at: string; data_as_of: string | null; marts: number; stale_marts: string[] } | null;
   freshness: (Freshness & { age_hours: number | null })[];
   failing_tests: { name: string; severity: string; failing_rows: number }[];
+  /** Each source's quarantine as the last run that loaded it judged it: rows waiting, why, and what fixes them. */
+  quarantine: (QuarantineReport & { source: string; run_id: string })[];
   runs: { run_id: string; trigger: string; outcome: string; started_at: string; finished_at: string; errors: LedgerEntry['errors']; warnings: string[] }[];
 };
 
@@ -47,11 +51,12 @@ export async function readStatus(config: Config, limit: number, now = new Date()
     age_hours: f.last_new_data ? Math.round((now.getTime() - Date.parse(f.last_new_data)) / 360_000) / 10 : null,
   }));
   return {
-    healthy: lastFinished?.outcome === 'success' && freshness.every((f) => !f.stale),
+    healthy: lastFinished?.outcome === 'success' && freshness.every((f) => !f.stale) && lastQuarantine(finished).every((q) => !q.over_limit),
     running,
     current_release: await readCurrent(publishDir),
     freshness,
     failing_tests: finished.find((r) => r.tests)?.tests?.failing ?? [],
+    quarantine: lastQuarantine(finished),
     runs: ledger.slice(0, limit).map((r) => ({
       run_id: r.runId,
       trigger: r.trigger,
@@ -62,6 +67,17 @@ export async function readStatus(config: Config, limit: number, now = new Date()
       warnings: r.warnings,
     })),
   };
+}
+
+/** For each source, the quarantine the latest run that loaded it reported, when it holds rows. */
+function lastQuarantine(finished: readonly LedgerEntry[]): Status['quarantine'] {
+  const found = new Map<string, Status['quarantine'][number]>();
+  for (const run of finished) {
+    for (const [source, report] of Object.entries(run.sources ?? {})) {
+      if (report.quarantine && !found.has(source)) found.set(source, { source, run_id: run.runId, ...report.quarantine });
+    }
+  }
+  return [...found.values()].filter((q) => q.rows_quarantined > 0);
 }
 
 async function readCurrent(publishDir: string): Promise<Status['current_release']> {
@@ -101,12 +117,19 @@ export function formatStatus(status: Status): string {
   for (const run of status.runs) {
     const seconds = run.finished_at ? `${Math.round((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000)} s` : 'not finished';
     lines.push(`  ${run.run_id}  ${run.outcome.padEnd(8)} ${run.trigger.padEnd(9)} ${run.started_at}  ${seconds}`);
-    for (const e of run.errors) lines.push(`      [${e.stage}${e.source ? ` ${e.source}` : ''}] ${e.message}\n        → ${e.action}`);
+    for (const e of run.errors) lines.push(`      [${e.stage}${e.source ? ` ${e.source}` : ''}] ${e.message.replaceAll('\n', '\n      ')}\n        → ${e.action}`);
+  }
+  if (status.quarantine.length > 0) {
+    lines.push('', 'Quarantine (rows not loaded, since each source last passed):');
+    for (const q of status.quarantine) {
+      const { message, action } = describeQuarantine(q.source, q);
+      lines.push(`  ${q.over_limit ? 'OVER LIMIT' : 'within'}  ${message.replaceAll('\n', '\n  ')}`, `    → ${action}`);
+    }
   }
   if (status.failing_tests.length > 0) {
     lines.push('', 'Failing data tests (last finished run):');
     for (const t of status.failing_tests) lines.push(`  ${t.name} (${t.severity}): ${t.failing_rows} rows`);
   }
-  lines.push('', status.healthy ? 'Healthy.' : 'Needs attention: the last run did not succeed, or a source is stale.');
+  lines.push('', status.healthy ? 'Healthy.' : 'Needs attention: the last run did not succeed, a source is stale, or its quarantine is over the limit.');
   return lines.join('\n');
 }

@@ -79,6 +79,14 @@ describe('the config', () => {
     expect(() => loadConfig({ file: writeText(join(tempDir(), 'c.yaml'), api('http://127.0.0.1:8787/api/v1')), env: { DVC_TOKEN: 't' } })).not.toThrow();
   });
 
+  it('asks nothing of what is not used: no inbox for a source switched off, no sample folder when none is generated', () => {
+    const config = loadConfig({ file: writeText(join(tempDir(), 'c.yaml'), `${MINIMAL}    enabled: false\n  dvc:\n    enabled: false\nsample:\n  seed: 7\n`), env: {} });
+    expect(config.sources.dvc).toMatchObject({ enabled: false });
+    expect(config.paths.inboxes.dvc).toBeUndefined();
+    expect(config.paths.sampleOut).toBeUndefined();
+    expect(configError(`${MINIMAL}sample:\n  generate_if_missing: true\n`)).toContain('sample.out: missing: generate_if_missing needs the folder to write the sample to');
+  });
+
   it('reports YAML that does not parse, with the file', () => {
     expect(configError('sources: [unclosed\n')).toMatch(/^<dir>\/config\.yaml: invalid YAML/);
   });

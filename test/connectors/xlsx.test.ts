@@ -191,6 +191,33 @@ describe('reading an XLSX export', () => {
     ]);
   });
 
+  it('leaves out the notes and signatures under a printed form, and says so; records after a blank row stay records', async () => {
+    const form = async (name: string, after: (string | null)[][]) => {
+      const workbook = new ExcelJS.Workbook();
+      const sheet = workbook.addWorksheet('Sổ');
+      sheet.addRow(['SỔ THEO DÕI HỒ SƠ']);
+      sheet.addRow([]);
+      sheet.addRow(HEADER);
+      sheet.addRow(HEADER.map((_, i) => `(${i + 1})`));
+      sheet.addRow(['HS-1', '1.000001', UNITS[0], 'Trực tuyến', '02/01/2024', '05/01/2024', 'Đã tiếp nhận', '02/01/2024']);
+      sheet.addRow([]);
+      for (const cells of after) sheet.addRow(cells);
+      await workbook.xlsx.writeFile(join(dir, name));
+      return readXlsx(db(), join(dir, name), name, dossiers, {});
+    };
+    const signed = await form('signed.xlsx', [[null, 'Người lập sổ', null, null, null, 'Trưởng Bộ phận'], [null, '(Ký, ghi rõ họ tên)']]);
+    expect(signed).toMatchObject({ rowsRead: 1, rejects: [], leftOut: [{ row: 7, text: 'Người lập sổ | Trưởng Bộ phận' }, { row: 8, text: '(Ký, ghi rõ họ tên)' }] });
+    // A blank row between groups of records: what follows fills the required columns, so it is
+    // no footer, and the line held back before it is read too (and left for the checks to judge).
+    const grouped = await form('grouped.xlsx', [[null, 'Nhóm 2'], ['HS-2', '1.000001', UNITS[1], 'Trực tiếp', '03/01/2024', '08/01/2024', 'Đã tiếp nhận', '03/01/2024']]);
+    expect(grouped).toMatchObject({ rowsRead: 3, leftOut: [] });
+    expect(await db().all(`SELECT _row, dossier_id, procedure_code FROM ${INCOMING} ORDER BY _row`)).toEqual([
+      { _row: 5, dossier_id: 'HS-1', procedure_code: '1.000001' },
+      { _row: 7, dossier_id: null, procedure_code: 'Nhóm 2' },
+      { _row: 8, dossier_id: 'HS-2', procedure_code: '1.000001' },
+    ]);
+  });
+
   it('reads the first sheet in the workbook, wherever its part lies in the zip', async () => {
     const path = join(dir, 'two-sheets.xlsx');
     const data = (id: string) => `<worksheet ${NS}><sheetData>${headerRow()}${row(2, ['t="str"', id])}</sheetData></worksheet>`;

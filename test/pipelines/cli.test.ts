@@ -1,16 +1,16 @@
 // The `cchc` command as an operator runs it: real processes, exit codes, what they print.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inboxWith, sqlCopy, tempDir, writeText } from '../helpers.js';
+import { inboxWith, queryFile, sqlCopy, tempDir, writeText } from '../helpers.js';
 import { runCchc } from '../processes.js';
 
 const cchc = runCchc;
 
-function configFor(files: string[], sqlDir?: string): string {
+function configFor(files: string[], sqlDir?: string, more = ''): string {
   const dir = tempDir();
   inboxWith(dir, files);
   const sql = sqlDir ? `  sql_dir: ${sqlDir}\n` : '';
-  return writeText(join(dir, 'config.yaml'), `warehouse:\n  data_dir: ./data\n${sql}sources:\n  motcua:\n    inbox: ./inbox\n`);
+  return writeText(join(dir, 'config.yaml'), `warehouse:\n  data_dir: ./data\n${sql}sources:\n  motcua:\n    inbox: ./inbox\n${more}`);
 }
 
 describe('the cchc command', () => {
@@ -25,6 +25,37 @@ describe('the cchc command', () => {
     const lines = stderr.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.every((l) => typeof l.run_id === 'string')).toBe(true);
     expect(lines.map((l) => l.msg)).toContain('publish done');
+  });
+
+  it('records a run started by hand as manual, and one from cron as cron when the crontab line says so', async () => {
+    const config = configFor(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv']);
+    const manual = await cchc(['run', '--config', config]);
+    expect(manual.lines.find((l) => l.msg === 'run started')).toMatchObject({ trigger: 'manual' });
+    const cron = await cchc(['run', '--config', config, '--trigger', 'cron']);
+    expect(cron.lines.find((l) => l.msg === 'run started')).toMatchObject({ trigger: 'cron' });
+  });
+
+  it('compares the figures with the reference report only where the config asks for it', async () => {
+    const files = ['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv'];
+    const other = await cchc(['run', '--config', configFor(files)]);
+    expect(other.code).toBe(0);
+    expect(other.stdout).not.toContain('Figures of the reference report');
+    expect(other.stdout).not.toContain('published_figures_match');
+    const dongHoi = await cchc(['run', '--config', configFor(files, undefined, 'reporting:\n  reconcile_published_figures: true\n')]);
+    expect(dongHoi.stdout).toMatch(/Figures of the reference report: \d+ of 55 match/);
+  });
+
+  it('says a cause shared by many files once, naming the first files and how many more', async () => {
+    const dir = tempDir();
+    const inbox = inboxWith(dir, ['motcua/danh-muc-tthc.csv']);
+    const noDueDate = 'Mã hồ sơ,Mã TTHC,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Trạng thái,Ngày cập nhật\nA,1.000001,Phòng Tư pháp,Trực tuyến,02/01/2024,Đã tiếp nhận,02/01/2024\n';
+    for (let week = 1; week <= 6; week++) writeText(join(inbox, `ho-so-2024-W0${week}.csv`), noDueDate.replace('A,', `W${week},`));
+    const config = writeText(join(dir, 'config.yaml'), 'warehouse:\n  data_dir: ./data\nsources:\n  motcua:\n    inbox: ./inbox\n');
+    const { code, stderr } = await cchc(['run', '--config', config]);
+    expect(code).toBe(1);
+    const said = (text: string) => stderr.split(text).length - 1;
+    expect(stderr).toContain('- [load motcua] 6 files (ho-so-2024-W01.csv, ho-so-2024-W02.csv, ho-so-2024-W03.csv and 3 more): missing required column due_at (e.g. "Ngày hẹn trả")');
+    expect(said('missing required column due_at')).toBe(2); // the log line of the cause, and the summary
   });
 
   it('exits 1 and says what to do when an export cannot be loaded', async () => {
@@ -48,6 +79,37 @@ describe('the cchc command', () => {
     const { code, stdout } = await cchc(['check', '--config', configFor([])]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/seeds, \d+ SQL models and \d+ data tests: valid/);
+  });
+
+  it('refuses a vocabulary that cannot be placed, a desk level that is none, and two columns given one header spelling, naming the keys', async () => {
+    const vocabulary = configFor([], undefined, 'vocabulary:\n  channel:\n    "9": ["Qua Zalo"]\n  colour:\n    red: ["đỏ"]\n  unit:\n    DH.NAMLY: ["P. Nam Lý"]\n    DH.BACLY: ["p nam ly"]\n');
+    const placed = await cchc(['check', '--config', vocabulary]);
+    expect(placed.code).toBe(2);
+    expect(placed.stderr).toContain('vocabulary.channel.9: names no code of the list');
+    expect(placed.stderr).toMatch(/vocabulary\.colour: no code list is called "colour" \(lists: [a-z_, ]+\)/);
+    expect(placed.stderr).toContain('vocabulary.unit: "p nam ly" is given for more than one code (DH.BACLY, DH.NAMLY)');
+
+    const level = await cchc(['check', '--config', configFor([], undefined, 'reporting:\n  entity_desk_level: district\n')]);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toContain('reporting.entity_desk_level: "district" is not a level of the unit register (city, commune)');
+
+    const clash = configFor([], undefined, '    header_aliases:\n      dossier_id: ["Số biên nhận"]\n      procedure_code: ["Số biên nhận"]\n');
+    const refused = await cchc(['check', '--config', clash]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('sources.motcua.header_aliases: "Số biên nhận" is given to both dossier_id and procedure_code (table dossiers)');
+  });
+
+  it('takes a header spelling of the config over a built-in one, and says so when checking', async () => {
+    const dir = tempDir();
+    const inbox = inboxWith(dir, ['motcua/danh-muc-tthc.csv']);
+    // This office writes the unit that received the dossier under "Đơn vị xử lý".
+    writeText(join(inbox, 'ho-so-2024-W01.csv'), 'Mã hồ sơ,Mã TTHC,Đơn vị xử lý,Kênh nộp,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái,Ngày cập nhật\nA,1.000001,Phòng Tư pháp,Trực tuyến,02/01/2024,10/01/2024,Đã tiếp nhận,02/01/2024\n');
+    const config = writeText(join(dir, 'config.yaml'), 'warehouse:\n  data_dir: ./data\nsources:\n  motcua:\n    inbox: ./inbox\n    header_aliases:\n      receiving_unit: ["Đơn vị xử lý"]\n');
+    const check = await cchc(['check', '--config', config]);
+    expect(check.stdout).toContain('note: sources.motcua.header_aliases.receiving_unit: "Đơn vị xử lý" means receiving_unit in this deployment\'s dossiers, not handling_unit');
+    expect((await cchc(['run', '--config', config])).code).toBe(0);
+    const staged = await queryFile(join(dir, 'data', 'warehouse.duckdb'), 'SELECT unit_code, handling_unit FROM staging.stg_motcua__dossiers');
+    expect(staged).toEqual([{ unit_code: 'DH.TP', handling_unit: null }]);
   });
 
   it('exits 2 naming the wrong key of a config', async () => {

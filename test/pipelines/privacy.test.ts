@@ -169,6 +169,7 @@ describe("citizens' personal data", () => {
     const raw = () => queryFile<Record<string, unknown>>(config.paths.warehouse, 'SELECT dossier_id, applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address FROM raw.motcua__dossiers ORDER BY dossier_id');
     const quarantine = () => queryFile<{ row_number: number; reason: string; record: string | null }>(config.paths.warehouse, 'SELECT row_number, reason, record FROM ops.quarantine ORDER BY row_number');
     const staging = () => queryFile(config.paths.warehouse, 'SELECT * FROM staging.stg_motcua__dossiers ORDER BY dossier_id');
+    const heldWhole = () => queryFile(config.paths.warehouse, 'SELECT dossier_id, applicant_name, applicant_id_number FROM quarantine.motcua__dossiers');
     const [landed] = await queryFile<{ landed_path: string }>(config.paths.warehouse, "SELECT landed_path FROM ops.landed_files WHERE original_name = 'ho-so-applicants.csv'");
     expect((await raw())[0]).toMatchObject({ applicant_name: 'Trần Thị Thu Hà', applicant_id_number: '044195001234' });
     // The impossible date's row is kept as JSON without its personal columns; the line cut off inside quotes, as read.
@@ -177,6 +178,8 @@ describe("citizens' personal data", () => {
     expect(held[0]!.record).toContain('31/02/2024');
     expect(held[0]!.record).not.toContain('Phạm Minh Quân');
     expect(held[1]!.record).toContain('Võ Thị Lan');
+    // The row whose date cannot be read waits whole, to load if it ever can: with its personal data, until the retention.
+    expect(await heldWhole()).toEqual([{ dossier_id: 'P4', applicant_name: 'Phạm Minh Quân', applicant_id_number: '044099887766' }]);
     const before = await staging();
 
     // 29 days on: nothing is due. 31 days on: all of it.
@@ -191,9 +194,11 @@ describe("citizens' personal data", () => {
     expect(early.captured.lines().find((l) => l.msg === 'personal data erased from the loads older than the retention')).toBeUndefined();
     await ageLoads(31);
     const due = await applicantsRun(dir, erase);
-    expect(due.captured.lines().find((l) => l.msg === 'personal data erased from the loads older than the retention')).toMatchObject({ days: 30, loads: 2, rows: 3, files: 2 });
+    // P1, P2 and P3 in raw, and P4, which the quarantine holds whole until its date can be read.
+    expect(due.captured.lines().find((l) => l.msg === 'personal data erased from the loads older than the retention')).toMatchObject({ days: 30, loads: 2, rows: 4, files: 2 });
 
     for (const row of await raw()) expect(row).toMatchObject({ applicant_name: null, applicant_id_number: null, applicant_phone: null, applicant_email: null, applicant_address: null });
+    expect(await heldWhole()).toEqual([{ dossier_id: 'P4', applicant_name: null, applicant_id_number: null }]);
     expect(await quarantine()).toEqual(held.map((q) => ({ ...q, record: null })));
     expect(existsSync(landed!.landed_path)).toBe(false);
     expect(await staging()).toEqual(before);

@@ -116,3 +116,40 @@ describe('int_dossier_periods', () => {
     ]);
   });
 });
+
+describe('int_dossiers_classified, for exports that name the procedure only', () => {
+  let db: Warehouse;
+  beforeAll(async () => {
+    db = await modelsOn(
+      {
+        'raw.motcua__procedures': [
+          // The same name at the city's level and at the communes', with other online levels.
+          { procedure_code: '1.000001', procedure_name: 'Chứng thực bản sao từ bản chính', level: 'Cấp huyện', online_level: '4' },
+          { procedure_code: '2.000002', procedure_name: 'Chứng thực bản sao từ bản chính', level: 'Cấp xã', online_level: '2' },
+          { procedure_code: '3.000003', procedure_name: 'Đăng ký khai sinh', level: 'Cấp xã', online_level: '3' },
+        ],
+        'raw.motcua__dossiers': [
+          dossier('BY_CODE'),
+          // Named as offices write it: case, spaces, NFD.
+          dossier('CITY', { procedure_code: null, procedure_name: 'CHỨNG THỰC  bản sao từ bản chính'.normalize('NFD') }),
+          dossier('COMMUNE', { procedure_code: null, procedure_name: 'Chứng thực bản sao từ bản chính', receiving_unit: 'DH.NAMLY' }),
+          // One procedure of that name, whatever the level.
+          dossier('ANY_LEVEL', { procedure_code: '', procedure_name: 'đăng ký khai sinh' }),
+          dossier('NOT_LISTED', { procedure_code: null, procedure_name: 'Đăng ký kết hôn', receiving_unit: 'DH.NAMLY' }),
+        ],
+      },
+      ['staging.stg_motcua__procedures', 'staging.stg_seeds__units', 'intermediate.int_dossiers_classified', 'staging.stg_dvc__payments', 'staging.stg_motcua__dossiers'],
+    );
+  });
+  afterAll(() => db.close());
+
+  it("places the procedure by its name, at the receiving unit's level when two levels share the name, and says which it cannot place", async () => {
+    expect(await db.all('SELECT dossier_id, procedure_code, is_procedure_placed, is_online_procedure FROM intermediate.int_dossiers_classified ORDER BY dossier_id')).toEqual([
+      { dossier_id: 'ANY_LEVEL', procedure_code: '3.000003', is_procedure_placed: true, is_online_procedure: true },
+      { dossier_id: 'BY_CODE', procedure_code: '1.000001', is_procedure_placed: true, is_online_procedure: true },
+      { dossier_id: 'CITY', procedure_code: '1.000001', is_procedure_placed: true, is_online_procedure: true },
+      { dossier_id: 'COMMUNE', procedure_code: '2.000002', is_procedure_placed: true, is_online_procedure: false },
+      { dossier_id: 'NOT_LISTED', procedure_code: null, is_procedure_placed: false, is_online_procedure: false },
+    ]);
+  });
+});

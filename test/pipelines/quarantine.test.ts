@@ -1,0 +1,146 @@
+// A night whose exports spell a unit the way one office does, not the way the seeds know it:
+// the run must not publish the undercount. Real processes, real files, a real webhook: the
+// source fails over limits.max_quarantine_rate, its marts keep their last good data, the
+// operator is told the spelling, its rows and the config key, `cchc codes` prints the YAML; and
+// once the spelling is in the config, the next run loads the waiting rows, with no new export,
+// into the figures a run over corrected files gives.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { query, queryFile, tempDir } from '../helpers.js';
+import { runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
+
+const sampleDir = inject('sampleDir');
+const FIRST = { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ };
+const UNITS = ['Phòng Tư pháp', 'UBND phường Nam Lý', 'UBND xã Bảo Ninh', 'UBND phường Đồng Phú'];
+const OFFICE_SPELLING = 'P. Đồng Phú';
+
+/** Forty dossiers of February 2024 in another office's export, without procedure codes; 12 of them (30 %) received by phường Đồng Phú, spelled `dongPhu`. */
+function februaryExport(dongPhu: string): string {
+  const header = 'Mã hồ sơ,Tên thủ tục,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái,Ngày cập nhật';
+  const rows = Array.from({ length: 40 }, (_, i) => {
+    const unit = i < 12 ? dongPhu : UNITS[i % 3]!;
+    const day = String(1 + (i % 20)).padStart(2, '0');
+    const resolved = i % 4 !== 0;
+    return [
+      `OTHER-${String(i).padStart(3, '0')}`, 'Đăng ký khai sinh', unit, i % 2 ? 'Trực tuyến' : 'Trực tiếp',
+      `${day}/02/2024 08:00`, `${day}/03/2024`, resolved ? `${day}/02/2024 16:00` : '', resolved ? 'Đã trả kết quả' : 'Đang giải quyết', `${day}/02/2024 16:00`,
+    ].join(',');
+  });
+  return [header, ...rows].join('\r\n');
+}
+
+/** A webhook that records the alerts it receives. */
+function webhook() {
+  const received: Record<string, unknown>[] = [];
+  const server = createServer(async (req: IncomingMessage, res) => {
+    let text = '';
+    for await (const chunk of req) text += String(chunk);
+    received.push(JSON.parse(text) as Record<string, unknown>);
+    res.writeHead(200).end();
+  });
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { received, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cchc` };
+}
+
+/** Every published mart's rows, sorted: equal when two releases publish the same figures. */
+async function martsOf(data: string): Promise<Record<string, unknown>> {
+  const dir = join(data, 'publish', 'current', 'marts');
+  const marts: Record<string, unknown> = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort()) {
+    marts[file] = await query(`SELECT * FROM read_parquet('${join(dir, file)}') ORDER BY ALL`);
+  }
+  return marts;
+}
+
+describe('a night with a unit spelled as no code list knows it', () => {
+  const hook = webhook();
+  let dir: string;
+  let data: string;
+  let config: string;
+  let inboxes: Record<string, string>;
+  let before: Record<string, unknown>;
+  let night: Exit;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    data = join(dir, 'data');
+    inboxes = sampleInboxes(sampleDir, dir, FIRST);
+    config = writeConfig(dir, inboxes, { alerts: { webhook_url: hook.url() } });
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    before = await martsOf(data);
+    writeFileSync(join(inboxes.motcua!, 'ho-so-2024-W07-other-office.csv'), februaryExport(OFFICE_SPELLING));
+    night = await runCchc(['run', '--config', config]);
+  });
+
+  it('fails the source, not the run: exit 3, and the marts that read it keep their last good data, listed stale', async () => {
+    expect(night.code).toBe(3);
+    const manifest = JSON.parse(readFileSync(join(data, 'publish', 'current', 'manifest.json'), 'utf8')) as { stale_marts: string[] };
+    expect(manifest.stale_marts).toEqual(expect.arrayContaining(['fct_tthc_resolution', 'fct_digitization', 'fct_online_service', 'rpt_quarterly_indicators']));
+    const after = await martsOf(data);
+    expect(after['fct_tthc_resolution.parquet']).toEqual(before['fct_tthc_resolution.parquet']);
+  });
+
+  it('says how many rows, why, with the spelling and its count, and the config key that fixes it, in the run, the ledger and the alert', async () => {
+    expect(night.stderr).toContain('The run was partial');
+    expect(night.stderr).toContain('- [load motcua] motcua: 12 of 40 rows read since the source last passed are quarantined (30 %), more than limits.max_quarantine_rate (0.5 %): the marts that read it keep their last good data');
+    expect(night.stderr).toContain(`  Đơn vị tiếp nhận (receiving_unit): unknown unit: 12 rows ("${OFFICE_SPELLING}" 12)`);
+    expect(night.stderr).toContain('→ add the spellings under vocabulary.unit in the config (`cchc codes` prints them as YAML to paste)');
+    const [ledger] = await queryFile<{ summary: string }>(join(data, 'warehouse.duckdb'), `SELECT summary::VARCHAR AS summary FROM ops.runs WHERE outcome = 'partial'`);
+    const quarantine = (JSON.parse(ledger!.summary) as { sources: Record<string, { quarantine: unknown }> }).sources.motcua!.quarantine;
+    expect(quarantine).toMatchObject({
+      rows_read: 40,
+      rows_quarantined: 12,
+      rate: 0.3,
+      over_limit: true,
+      reasons: [{ reason: 'Đơn vị tiếp nhận (receiving_unit): unknown unit', rows: 12, examples: [{ value: OFFICE_SPELLING, rows: 12 }], fix: expect.stringMatching(/^vocabulary\.unit in the config/) }],
+    });
+    expect(hook.received.at(-1)).toMatchObject({ alert: 'run partial', sources: { motcua: { outcome: 'failed', quarantine } } });
+  });
+
+  it('is shown by cchc status as a quarantine over its limit, and the job as needing attention', async () => {
+    const status = await runCchc(['status', '--config', config]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('OVER LIMIT  motcua: 12 of 40 rows read since the source last passed are quarantined (30 %)');
+    expect(status.stdout).toContain('Needs attention');
+  });
+
+  it('lists the spelling with cchc codes, its rows, its file and the closest units, and prints the YAML to paste', async () => {
+    const codes = await runCchc(['codes', '--config', config]);
+    expect(codes.code).toBe(0);
+    expect(codes.stdout).toContain('1 value no code list knows, in 12 quarantined rows:');
+    expect(codes.stdout).toMatch(/unit {11}"P\. Đồng Phú" +12 {2}ho-so-2024-W07-other-office\.csv/);
+    expect(codes.stdout).toMatch(/closest: DH\.DONGPHU \(UBND phường Đồng Phú\) 0\.\d\d/);
+    expect(codes.stdout).toContain(['vocabulary:', '  unit:', '    "DH.DONGPHU":   # UBND phường Đồng Phú', `      - "${OFFICE_SPELLING}"   # 12 rows`].join('\n'));
+    const json = JSON.parse((await runCchc(['codes', '--config', config, '--json'])).stdout) as unknown[];
+    expect(json).toEqual([expect.objectContaining({ list: 'unit', value: OFFICE_SPELLING, rows: 12, first_file: 'ho-so-2024-W07-other-office.csv', placed_as: null })]);
+  });
+
+  it('loads the waiting rows at the next run once the config knows the spelling, with no new export, as a run over corrected files would', async () => {
+    const fixed = writeConfig(dir, inboxes, { alerts: { webhook_url: hook.url() }, vocabulary: { unit: { 'DH.DONGPHU': [OFFICE_SPELLING] } } });
+    const placed = await runCchc(['codes', '--config', fixed]);
+    expect(placed.stdout).toContain('1 spelling the config now places: 12 rows load at the next run.');
+
+    const next = await runCchc(['run', '--config', fixed]);
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain('12 quarantined rows of 1 file now pass their checks and were loaded (ops.quarantine_releases).');
+    const warehouse = join(data, 'warehouse.duckdb');
+    expect(await queryFile(warehouse, `SELECT file_name, rows_read, rows_loaded, rows_quarantined FROM ops.loads WHERE file_name LIKE '%other-office%'`)).toEqual([
+      { file_name: 'ho-so-2024-W07-other-office.csv', rows_read: 40, rows_loaded: 40, rows_quarantined: 0 },
+    ]);
+    expect(await queryFile(warehouse, 'SELECT file_name, rows FROM ops.quarantine_releases')).toEqual([{ file_name: 'ho-so-2024-W07-other-office.csv', rows: 12 }]);
+    expect(await queryFile(warehouse, 'SELECT (SELECT count(*) FROM ops.quarantine)::INTEGER AS reasons, (SELECT count(*) FROM quarantine.motcua__dossiers)::INTEGER AS held')).toEqual([{ reasons: 0, held: 0 }]);
+
+    // The same nights over exports that spelled the unit as the seeds do.
+    const corrected = tempDir();
+    const correctedInboxes = sampleInboxes(sampleDir, corrected, FIRST);
+    writeFileSync(join(correctedInboxes.motcua!, 'ho-so-2024-W07-other-office.csv'), februaryExport('Phường Đồng Phú'));
+    writeFileSync(join(corrected, 'config.yaml'), stringify({ warehouse: { data_dir: './data' }, sources: Object.fromEntries(Object.entries(correctedInboxes).map(([s, inbox]) => [s, { inbox }])) }));
+    expect((await runCchc(['run', '--config', join(corrected, 'config.yaml')])).code).toBe(0);
+    expect(await martsOf(data)).toEqual(await martsOf(join(corrected, 'data')));
+  });
+});
