@@ -24,10 +24,10 @@ const API_DEFAULTS = Object.fromEntries(
 
 const MODES: Record<string, string> = {
   motcua:
-    'Dossier exports (CSV or XLSX, one row per dossier version, a dossier reappearing as its status changes) and the procedure catalogue, dropped in an inbox; or, in `mode: api`, dossiers pulled from the sync API while the catalogue still comes as a file.',
+    'Dossier exports (CSV or XLSX, one row per dossier version, a dossier reappearing as its status changes) and the procedure catalogue, dropped in an inbox; or, in `mode: api`, dossiers pulled from the sync API while the catalogue still comes as a file. The procedure code may be missing: the statutory tracking book ("Sổ theo dõi hồ sơ") names the procedure only, and the catalogue places it by its name.',
   dvc: 'Monthly CSV exports of payments, ratings, feedback and accounts dropped in an inbox; or, in `mode: api`, all four pulled from the portal’s sync API.',
   ngansach:
-    'Quarterly budget execution workbooks (XLSX) dropped in an inbox, as the budget system prints them: a title block naming the period and the unit ("Đơn vị tính: triệu đồng"; đồng, nghìn đồng and tỷ đồng are converted), a header over two rows, STT codes A / I / 1 / 1.1 / "-" making the hierarchy, cumulative figures from the start of the year. The lines are identified by `sources.ngansach.items` (item key → STT path, e.g. `revenue_total: A`).',
+    'Quarterly budget execution workbooks (XLSX) dropped in an inbox, as the budget system prints them or as the official disclosure forms lay them out ("Biểu số 93/CK-NSNN"): a title block naming the period ("QUÝ III NĂM 2024", "Quý 3/2024", "9 THÁNG", "NĂM 2024") and the unit ("Đơn vị tính:", "Đơn vị:" or "ĐVT: triệu đồng"; đồng, nghìn đồng and tỷ đồng are converted), a header over one or two rows ("So sánh (%)" columns are rates, never read), the row of column numbers (A, B, 1, 2, 4=3/1) skipped, STT codes A / I / 1 / 1.1 / "-" making the hierarchy, cumulative figures from the start of the year, notes and signatures below. The lines are identified by `sources.ngansach.items` (item key → STT path, e.g. `revenue_total: A`).',
 };
 
 export function sourcesReference(): string {
@@ -42,17 +42,22 @@ export function sourcesReference(): string {
     '| --- | --- |',
     '| `enabled` | `false` leaves the source out of runs (default `true`) |',
     '| `mode` | `file` (default): exports dropped in `inbox`; `api`: pulled from the sync API (one-stop-shop and portal) |',
-    '| `inbox` | folder where the exports arrive (required in `file` mode) |',
+    '| `inbox` | folder where the exports arrive (required in `file` mode, unless `enabled: false`) |',
     '| `files.<table>` | file-name pattern of each table (`*`, `?`, `{a,b}`); files that match none are left alone, with a warning |',
-    '| `header_aliases.<column>` | more header spellings of a column, e.g. `dossier_id: ["Số biên nhận"]` |',
+    '| `header_aliases.<column>` | more header spellings of a column, e.g. `dossier_id: ["Số biên nhận"]`, for every table of the source; they win over a built-in spelling of another column (`cchc check` notes it), and one spelling given to two columns is refused |',
     '| `api.base_url`, `api.token_env` | in `api` mode: the API up to its version (`…/api/v1`) and the name of the environment variable holding the bearer token |',
     `| ${Object.keys(API_DEFAULTS).map((k) => `\`api.${k}\``).join(', ')} | paging and retries (defaults ${Object.values(API_DEFAULTS).join(', ')}) |`,
     '',
     'Headers are matched whatever their diacritics, case, Unicode form (NFC or NFD) or CamelCase',
-    'spelling: "Ngày tiếp nhận", "NGAY TIEP NHAN" and "NgayTiepNhan" are one column. A file without',
-    'a required column fails with a message naming the file and the column; a row whose value',
-    'cannot be read (a date, a number, a yes/no, a code not in `sql/seeds/code_lists.csv`) is',
-    'quarantined in `ops.quarantine` with its reason. Personal columns stay in `raw`.',
+    'spelling: "Ngày tiếp nhận", "NGAY TIEP NHAN" and "NgayTiepNhan" are one column. They are found',
+    'where printed forms put them, in XLSX and CSV alike: under a title block, over two rows (a parent',
+    'merged over its children, "Ngày, tháng, năm" over "Nhận hồ sơ" and "Hẹn trả kết quả": the child\'s',
+    'name, or parent and child together, is the column\'s), with the row of column numbers ((1), (2) …)',
+    'skipped; the notes and signatures under a form\'s table are left out, and the log says so. A',
+    'file without a required column fails with a message naming the file and the column; a row whose',
+    'value cannot be read (a date, a number, a yes/no, a code no list of `sql/seeds` or of the',
+    'config\'s `vocabulary` knows) is quarantined with its reason (docs/operations.md, "Rows in',
+    'quarantine"). Personal columns stay in `raw`.',
     '',
     'APIs answer `GET <base_url>/<resource>?updated_since=yyyyMMddHHmmss&after_id=…&page_size=M` with',
     '`{ page_size, total, items }`: the items updated at or after `updated_since` (past `after_id`',

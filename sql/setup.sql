@@ -2,9 +2,12 @@
 -- the parsing macros of the text that source exports carry, and the lookup of code-list labels.
 -- The load stage uses them to quarantine unreadable values; staging uses them to type the rest.
 
--- A label reduced to what identifies it: NFC, no diacritics, đ→d, lower case, words split by one space.
+-- A label reduced to what identifies it: NFC, no diacritics, đ→d, lower case, words split by one
+-- space, and "Ủy ban nhân dân" as everyone abbreviates it, UBND.
 create or replace macro norm_key(s) as
-    trim(regexp_replace(lower(strip_accents(replace(replace(nfc_normalize(trim(s)), 'đ', 'd'), 'Đ', 'D'))), '[^a-z0-9]+', ' ', 'g'));
+    trim(regexp_replace(
+        regexp_replace(lower(strip_accents(replace(replace(nfc_normalize(trim(s)), 'đ', 'd'), 'Đ', 'D'))), '[^a-z0-9]+', ' ', 'g'),
+        '(^| )uy ban nhan dan( |$)', '\1ubnd\2', 'g'));
 
 -- A national procedure code without the provincial suffix: 1.001234.000.00.00.H15 → 1.001234.
 create or replace macro national_procedure_code(s) as regexp_replace(trim(s), '\.000\.00\.00\.H\d+$', '');
@@ -62,10 +65,13 @@ with labelled as (
     select list, code, label, group_name, code || '|' || label || '|' || coalesce(aliases, '') as spellings
     from seeds.code_lists
     union all
-    -- Units that receive dossiers (the entity's own desk among them); the entity itself is not one.
-    select 'unit', unit_code, unit_name, level, unit_code || '|' || unit_name || '|' || coalesce(aliases, '')
-    from seeds.units
-    where level <> 'entity'
+    -- Units that receive dossiers (the entity's own desk among them); the entity itself is not
+    -- one. Their long official names add the entity's: "Phòng Tư pháp thành phố Đồng Hới".
+    select 'unit', u.unit_code, u.unit_name, u.level,
+           concat_ws('|', u.unit_code, u.unit_name, u.aliases, CASE WHEN u.unit_type <> 'desk' THEN u.unit_name || ' ' || e.unit_name END)
+    from seeds.units as u
+    left join seeds.units as e on e.unit_code = u.parent_code and e.level = 'entity'
+    where u.level <> 'entity'
 ),
 
 seeded as (

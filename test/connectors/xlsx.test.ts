@@ -209,7 +209,7 @@ describe('reading an XLSX export', () => {
     expect(signed).toMatchObject({ rowsRead: 1, rejects: [], leftOut: [{ row: 7, text: 'Người lập sổ | Trưởng Bộ phận' }, { row: 8, text: '(Ký, ghi rõ họ tên)' }] });
     // A blank row between groups of records: what follows fills the required columns, so it is
     // no footer, and the line held back before it is read too (and left for the checks to judge).
-    const grouped = await form('grouped.xlsx', [[null, 'Nhóm 2'], ['HS-2', '1.000001', UNITS[1], 'Trực tiếp', '03/01/2024', '08/01/2024', 'Đã tiếp nhận', '03/01/2024']]);
+    const grouped = await form('grouped.xlsx', [[null, 'Nhóm 2'], ['HS-2', '1.000001', UNITS[1]!, 'Trực tiếp', '03/01/2024', '08/01/2024', 'Đã tiếp nhận', '03/01/2024']]);
     expect(grouped).toMatchObject({ rowsRead: 3, leftOut: [] });
     expect(await db().all(`SELECT _row, dossier_id, procedure_code FROM ${INCOMING} ORDER BY _row`)).toEqual([
       { _row: 5, dossier_id: 'HS-1', procedure_code: '1.000001' },
