@@ -5,7 +5,7 @@
 import type { Warehouse } from '../../pipelines/db.js';
 import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
-import { headerResolver, locateHeader, type HeaderLayout } from '../headers.js';
+import { locateHeader, type HeaderLayout } from '../headers.js';
 import { createIncoming, INCOMING, type ReadResult, type Reject } from './incoming.js';
 
 /** A row as the file numbers it (a sheet's row, a CSV line), its cells by column. */
@@ -121,13 +121,10 @@ function isBlank(cell: string | null | undefined): boolean {
 
 /** Whether the first rows of an export are laid out as a printed form, not one header row then records. */
 export function isFormLayout(file: string, rows: readonly (readonly string[])[], table: TableContract, extraAliases: Readonly<Record<string, readonly string[]>>): boolean {
-  // A header row that names nothing: not a form either; mapHeaders will say what it lacks.
-  const resolve = headerResolver(table, extraAliases);
-  if (rows.length === 0 || rows[0]!.filter((c) => resolve(c)).length >= 2 && rows.length === 1) return false;
   try {
-    const layout = locateHeader(file, rows, table, extraAliases);
-    return layout.headerRow > 0 || layout.headerRows > 1 || layout.dataRow > 1;
+    return locateHeader(file, rows, table, extraAliases).dataRow > 1;
   } catch {
+    // No header at all: the export's reader says what it lacks.
     return false;
   }
 }

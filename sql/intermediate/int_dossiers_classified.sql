@@ -89,10 +89,13 @@ dossiers_dated as (
         d.paid_online or coalesce(pay.paid_online, false) as is_paid_online
     from dossiers as d
     left join units as u using (unit_code)
+    -- The name is normalised for the dossiers without a code only: most have one.
     left join procedure_names as by_level
-        on d.procedure_code is null and by_level.name_key = norm_key(d.procedure_name) and by_level.level = u.level and by_level.procedures = 1
+        on by_level.name_key = case when d.procedure_code is null then norm_key(d.procedure_name) end
+        and by_level.level = u.level and by_level.procedures = 1
     left join procedure_names_any_level as by_name
-        on d.procedure_code is null and by_name.name_key = norm_key(d.procedure_name) and by_name.procedures = 1
+        on by_name.name_key = case when d.procedure_code is null then norm_key(d.procedure_name) end
+        and by_name.procedures = 1
     left join procedures as p on p.procedure_code = coalesce(d.procedure_code, by_level.procedure_code, by_name.procedure_code)
     left join payments_per_dossier as pay using (dossier_id)
     where d.received_at is not null and d.status_group <> 'registered'

@@ -144,3 +144,23 @@ describe('a night with a unit spelled as no code list knows it', () => {
     expect(await martsOf(data)).toEqual(await martsOf(join(corrected, 'data')));
   });
 });
+
+describe('the limit of the quarantine', () => {
+  it('is passed for good once a run accepts the rows (the limit raised for it), and counts the loads of an older warehouse as passed', async () => {
+    const dir = tempDir();
+    const inboxes = sampleInboxes(sampleDir, dir, { motcua: /^danh-muc-tthc\.csv$/ });
+    writeFileSync(join(inboxes.motcua!, 'ho-so-2024-W07-other-office.csv'), februaryExport(OFFICE_SPELLING));
+    const config = writeConfig(dir, inboxes);
+    const accepted = await runCchc(['run', '--config', config], { CCHC__LIMITS__MAX_QUARANTINE_RATE: '1' });
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr).toContain('warning: motcua: 12 of 564 rows read are quarantined (2.13 %), within limits.max_quarantine_rate (100 %); they are left out of the marts');
+    // The next night, under the usual limit, judges only what is new.
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+
+    // A warehouse from before the limit existed: its loads were published under the rules of then.
+    const warehouse = join(dir, 'data', 'warehouse.duckdb');
+    await queryFile(warehouse, 'DROP TABLE ops.quarantine_accepted');
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    expect(await queryFile(warehouse, 'SELECT source, through_load_id > 0 AS passed FROM ops.quarantine_accepted')).toEqual([{ source: 'motcua', passed: true }]);
+  });
+});
