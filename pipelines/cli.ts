@@ -247,7 +247,7 @@ async function printRun(summary: RunSummary): Promise<void> {
   const warned = tests.filter((t) => t.status === 'fail' && t.severity === 'warn');
   if (tests.length > 0) {
     console.log(`\nData tests: ${tests.filter((t) => t.status === 'pass').length} of ${tests.length} pass${warned.length > 0 ? '; to look at (warn):' : ''}`);
-    for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} rows (see ops.test_results)\n    ${firstSentence(t.description)}`);
+    for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} row${t.failingRows === 1 ? '' : 's'} (see ops.test_results)\n    ${firstSentence(t.description)}`);
   }
   const reconciled = summary.stages.transform?.reconciliation;
   if (reconciled) {

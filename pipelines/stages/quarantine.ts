@@ -231,9 +231,11 @@ export function describeQuarantine(source: string, q: QuarantineReport): { messa
     return `\n  ${r.reason}: ${count(r.rows)} rows${examples ? ` (${examples})` : ''}`;
   });
   const more = q.reasons.length > 5 ? [`\n  and ${q.reasons.length - 5} more reasons (ops.quarantine)`] : [];
+  // Within the limits: under the rate, or above it by no more than the rows tolerated.
+  const within = q.rate > q.max_rate ? `limits.quarantine_rows_tolerated (${count(q.tolerated_rows)} rows)` : limit;
   const message = q.over_limit
     ? `${head}, more than ${limit}: the marts that read it keep their last good data${reasons.join('')}${more.join('')}`
-    : `${head}, within ${limit}; they are left out of the marts${reasons.join('')}${more.join('')}`;
+    : `${head}, within ${within}; they are left out of the marts${reasons.join('')}${more.join('')}`;
   const keys = [...new Set(q.reasons.flatMap((r) => (r.fix.startsWith('vocabulary.') ? [r.fix.split(' ')[0]!] : [])))];
   const steps = [
     ...(keys.length > 0 ? [`add the spellings under ${keys.join(', ')} in the config (\`cchc codes\` prints them as YAML to paste): the held rows then load at the next run, with no new export`] : []),
