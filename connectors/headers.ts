@@ -138,6 +138,12 @@ export type HeaderLayout = {
  * lacks.
  */
 export function locateHeader(file: string, rows: readonly (readonly string[])[], table: TableContract, extraAliases: Aliases = {}): HeaderLayout {
+  const { headers, ...layout } = findHeader(rows, table, extraAliases);
+  return { mapping: mapHeaders(file, headers, table, extraAliases), ...layout };
+}
+
+/** Where locateHeader finds the header, and its names, before they are mapped (and found wanting). */
+export function findHeader(rows: readonly (readonly string[])[], table: TableContract, extraAliases: Aliases = {}): Omit<HeaderLayout, 'mapping'> & { headers: string[] } {
   const resolve = headerResolver(table, extraAliases);
   const named = (headers: readonly string[]) => new Set(headers.map(resolve).filter(Boolean)).size;
   let best = { headerRow: rows.findIndex((r) => r.some((c) => c.trim() !== '')), headerRows: 1 as 1 | 2, headers: [] as string[], score: 1 };
@@ -155,7 +161,7 @@ export function locateHeader(file: string, rows: readonly (readonly string[])[],
   const headers = best.headers.length > 0 ? best.headers : (rows[headerRow] ?? []).map((c) => c.trim());
   let dataRow = headerRow + best.headerRows;
   if (rows[dataRow] && isColumnNumberRow(rows[dataRow]!)) dataRow++;
-  return { mapping: mapHeaders(file, headers, table, extraAliases), headerRow, headerRows: best.headerRows, dataRow };
+  return { headers, headerRow, headerRows: best.headerRows, dataRow };
 }
 
 /**

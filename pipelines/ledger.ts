@@ -14,7 +14,7 @@ import type { QuarantineReport } from './stages/quarantine.js';
 import type { TransformResult } from './stages/transform.js';
 
 export type Outcome = 'running' | 'success' | 'partial' | 'failed' | 'skipped';
-/** `manual`: a person at a terminal; `cron`: `cchc run` without one; `schedule`: `cchc schedule`. */
+/** `manual`: `cchc run`; `cron`: `cchc run --trigger cron`, from a crontab or a timer; `schedule`: `cchc schedule`. */
 export type Trigger = 'manual' | 'cron' | 'schedule' | 'backfill';
 
 export type RunError = { stage: string; source?: string; message: string; action: string };

@@ -21,7 +21,7 @@ import { erasePersonalData } from './privacy.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { extractSource, type PullWindow } from './stages/extract.js';
 import { groupFailures, loadSource, type LoadResult } from './stages/load.js';
-import { describeQuarantine } from './stages/quarantine.js';
+import { describeQuarantine, rowsQuarantined } from './stages/quarantine.js';
 import { publish } from './stages/publish.js';
 import { transform } from './stages/transform.js';
 import { deploymentReference, prepareWarehouse } from './warehouse.js';
@@ -181,7 +181,7 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
           const quarantine = result.quarantine!;
           summary.sources[name]!.quarantine = quarantine;
           if (quarantine.over_limit) errors.push({ stage, source: name, ...describeQuarantine(name, quarantine) });
-          else if (quarantine.rows_quarantined > 0) {
+          else if (rowsQuarantined(quarantine) > 0) {
             const { message, action } = describeQuarantine(name, quarantine);
             summary.warnings.push(`${message}\n  → ${action}`);
           }

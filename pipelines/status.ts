@@ -6,7 +6,7 @@ import type { Config } from '../config/load.js';
 import { isStaleAt, readSummaries, type Freshness } from './ledger.js';
 import { lockHolder, type LockHolder } from './lock.js';
 import { currentRelease } from './stages/publish.js';
-import { describeQuarantine, type QuarantineReport } from './stages/quarantine.js';
+import { describeQuarantine, rowsQuarantined, type QuarantineReport } from './stages/quarantine.js';
 
 type LedgerEntry = Record<string, unknown> & {
   runId: string;
@@ -77,7 +77,7 @@ function lastQuarantine(finished: readonly LedgerEntry[]): Status['quarantine'] 
       if (report.quarantine && !found.has(source)) found.set(source, { source, run_id: run.runId, ...report.quarantine });
     }
   }
-  return [...found.values()].filter((q) => q.rows_quarantined > 0);
+  return [...found.values()].filter((q) => rowsQuarantined(q) > 0);
 }
 
 async function readCurrent(publishDir: string): Promise<Status['current_release']> {

@@ -83,13 +83,15 @@ export function deploymentReference(config: Config): DeploymentReference {
 export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], options: PrepareOptions = {}): Promise<void> {
   for (const schema of ['raw', 'quarantine', ...LAYERS, 'ops', 'seeds', 'settings']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.run('CREATE TABLE IF NOT EXISTS settings.reporting (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
-  const limitsAreNew = !(await db.one<{ n: number }>(
-    `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'ops' AND table_name = 'quarantine_accepted'`,
-  ))!.n;
-  await db.runScript(OPS_DDL);
-  // A warehouse older than the quarantine's limit published its loads under the rules of then:
-  // they count as passed, or the first run after an upgrade would judge years of history at once.
-  if (limitsAreNew) await db.run(`INSERT INTO ops.quarantine_accepted SELECT source, max(load_id), NULL, current_timestamp FROM ops.loads GROUP BY source`);
+  await db.transaction(async () => {
+    const acceptedIsNew = !(await db.one<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'ops' AND table_name = 'quarantine_accepted'`,
+    ))!.n;
+    await db.runScript(OPS_DDL);
+    // A warehouse older than the quarantine's limit published its loads under the rules of then:
+    // they count as passed, or the first run after an upgrade would judge years of history at once.
+    if (acceptedIsNew) await db.run(`INSERT INTO ops.quarantine_accepted SELECT source, max(load_id), NULL, current_timestamp FROM ops.loads GROUP BY source`);
+  });
   for (const source of sources) {
     for (const table of Object.values(source.tables)) {
       // The rows a check quarantined are kept whole beside raw, to load once the check passes.
@@ -130,19 +132,22 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
       }
     }
     await db.runScript(setup);
+    // Refused before the commit: the seeds of the last run stay.
+    await refuseUnplacedVocabulary(db);
+    const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
+      `SELECT list, alias_key, string_agg(DISTINCT code, ', ') AS codes FROM seeds.code_aliases
+       GROUP BY list, alias_key HAVING count(DISTINCT code) > 1`,
+    );
+    if (clashes.length > 0) {
+      const list = clashes.map((c) => `"${c.alias_key}" in ${c.list} names ${c.codes}`).join('; ');
+      throw new ModelError(`sql/seeds: one spelling names two codes: ${list}`, {
+        action: 'remove the ambiguous alias from sql/seeds/code_lists.csv or units.csv',
+      });
+    }
   });
-  await refuseUnplacedVocabulary(db);
-  const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
-    `SELECT list, alias_key, string_agg(DISTINCT code, ', ') AS codes FROM seeds.code_aliases
-     GROUP BY list, alias_key HAVING count(DISTINCT code) > 1`,
-  );
-  if (clashes.length > 0) {
-    const list = clashes.map((c) => `"${c.alias_key}" in ${c.list} names ${c.codes}`).join('; ');
-    throw new ModelError(`sql/seeds: one spelling names two codes: ${list}`, {
-      action: 'remove the ambiguous alias from sql/seeds/code_lists.csv or units.csv',
-    });
-  }
-  const fingerprint = createHash('sha256').update(setup).update(JSON.stringify(sources.map((s) => s.tables)));
+  // What the checks of the load read of the contracts: a new description or header spelling changes no row.
+  const checked = sources.map((s) => Object.values(s.tables).map((t) => t.columns.map((c) => [c.name, c.type, c.notNull, c.nonNegative])));
+  const fingerprint = createHash('sha256').update(setup).update(JSON.stringify(checked));
   for (const file of seeds) fingerprint.update(file).update(readFileSync(join(dir, file)));
   fingerprint.update(JSON.stringify(reference));
   await db.run('CREATE OR REPLACE TEMP TABLE reference_fingerprint AS SELECT $1 AS fingerprint', [fingerprint.digest('hex')]);

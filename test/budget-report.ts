@@ -37,6 +37,8 @@ export type DisclosureForm = {
   lines: (string | number | null)[][];
   /** The header on one row, the two rates named in full, as some offices retype the form. */
   oneHeaderRow?: boolean;
+  /** No row of column numbers: the first line right under the header. */
+  noColumnNumbers?: boolean;
 };
 
 /**
@@ -62,8 +64,8 @@ export async function writeDisclosureForm(path: string, form: DisclosureForm): P
     sheet.getRow(top + 1).getCell('F').value = 'Dự toán';
     sheet.getRow(top + 1).getCell('G').value = 'Cùng kỳ năm trước';
   }
-  const numbers = form.oneHeaderRow ? top + 1 : top + 2;
-  sheet.getRow(numbers).values = ['A', 'B', '1', '2', '3', '4=3/1', '5'];
+  const numbers = (form.oneHeaderRow ? top + 1 : top + 2) - (form.noColumnNumbers ? 1 : 0);
+  if (!form.noColumnNumbers) sheet.getRow(numbers).values = ['A', 'B', '1', '2', '3', '4=3/1', '5'];
   form.lines.forEach((line, i) => (sheet.getRow(numbers + 1 + i).values = line));
   const signatures = numbers + 2 + form.lines.length;
   sheet.getRow(signatures).values = [null, 'Người lập biểu', null, null, null, 'Thủ trưởng đơn vị'];

@@ -21,7 +21,8 @@ const RATE_HEADER = /so_sanh|ty_le|_dt$/;
 
 export const readBudgetWorkbook: FileReader = async (db, path, displayName, table, extraAliases) => {
   const rows = await sheetRows(path, displayName);
-  const headerIndex = rows.findIndex((row) => row.some((cell) => ['stt', 'tt', 'so_thu_tu'].includes(headerKey(cell))));
+  const isStt = (cell: string) => ['stt', 'tt', 'so_thu_tu'].includes(headerKey(cell));
+  const headerIndex = rows.findIndex((row) => row.some(isStt));
   if (headerIndex < 0) {
     throw new SourceFileError(displayName, 'no header row with an "STT" column was found', {
       action: 'check that this is a budget execution report exported by the budget system',
@@ -32,8 +33,10 @@ export const readBudgetWorkbook: FileReader = async (db, path, displayName, tabl
   const title = titleRows.map((row) => row.join(' ')).filter(Boolean).join('\n');
   const period = reportPeriod(title, displayName);
   const unit = amountUnit(titleRows.flat(), displayName);
-  // A header of one row has the column numbers right under it, not a second header row.
-  const headerRows = isColumnNumberRow(rows[headerIndex + 1] ?? []) ? 1 : 2;
+  // A header of one row has the column numbers, or the first line (an STT code: A, I, 1), right under it.
+  const next = rows[headerIndex + 1] ?? [];
+  const firstLine = /^([A-H]|[IVX]+|\d+(\.\d+)*)\.?$/i.test((next[rows[headerIndex]!.findIndex(isStt)] ?? '').trim());
+  const headerRows = isColumnNumberRow(next) || firstLine ? 1 : 2;
   const bottom = headerRows === 2 ? (rows[headerIndex + 1] ?? []) : [];
   const columns = mapBudgetColumns(displayName, rows[headerIndex]!, bottom, table, extraAliases);
 

@@ -64,7 +64,7 @@ function firstRows(text: string, delimiter: string): string[][] | undefined {
 
 /** Whether a CSV export is laid out as a printed form (a title block, a header over two rows, column numbers): then readCsvForm reads it. */
 export async function isCsvForm(path: string, displayName: string, table: TableContract, extraAliases: Readonly<Record<string, readonly string[]>>): Promise<boolean> {
-  return isFormLayout(displayName, (await sniffCsv(path, displayName)).rows, table, extraAliases);
+  return isFormLayout((await sniffCsv(path, displayName)).rows, table, extraAliases);
 }
 
 /**
@@ -73,22 +73,24 @@ export async function isCsvForm(path: string, displayName: string, table: TableC
  * out the notes and signatures under the table. Forms are a week's or a month's tracking book:
  * small enough for JS.
  */
-export const readCsvForm: FileReader = async (db, path, displayName, table, extraAliases) => {
+export const readCsvForm: FileReader = async (db, path, displayName, table, extraAliases, limits = { maxRecordBytes: DEFAULT_LIMITS.maxLineBytes }) => {
   const shape = await sniffCsv(path, displayName);
   try {
-    return await appendRows(db, csvRows(path, shape), displayName, table, extraAliases);
+    return await appendRows(db, csvRows(path, shape, limits.maxRecordBytes), displayName, table, extraAliases);
   } catch (error) {
     if (error instanceof SourceFileError) throw error;
     throw new SourceFileError(displayName, `cannot be read as CSV: ${(error as Error).message}`, {
-      action: 'open it in a text editor at the place named and export it again',
+      action: 'open it in a text editor at the place named and export it again (a record longer than limits.max_row_kb is refused too)',
       cause: error,
     });
   }
 };
 
 /** The records of a CSV file with the line each starts on, as a text editor counts (a line break inside a field counts). */
-async function* csvRows(path: string, shape: CsvShape): AsyncGenerator<NumberedRow[]> {
-  const records = decodedText(path, shape.encoding).pipe(parseStream({ delimiter: shape.delimiter, relax_quotes: true, relax_column_count: true, bom: true }));
+async function* csvRows(path: string, shape: CsvShape, maxRecordBytes: number): AsyncGenerator<NumberedRow[]> {
+  const records = decodedText(path, shape.encoding).pipe(
+    parseStream({ delimiter: shape.delimiter, relax_quotes: true, relax_column_count: true, bom: true, max_record_size: maxRecordBytes }),
+  );
   let line = 1;
   let batch: NumberedRow[] = [];
   for await (const record of records as AsyncIterable<string[]>) {

@@ -27,6 +27,8 @@ export type FileReader = (
   displayName: string,
   table: TableContract,
   extraAliases: Readonly<Record<string, readonly string[]>>,
+  /** The longest record a text reader reads (limits.max_row_kb); the others read cells, whose size the workbook bounds. */
+  limits?: { maxRecordBytes: number },
 ) => Promise<ReadResult>;
 
 export async function createIncoming(db: Warehouse, table: TableContract): Promise<void> {

@@ -5,7 +5,7 @@
 import type { Warehouse } from '../../pipelines/db.js';
 import { SourceFileError } from '../../pipelines/errors.js';
 import type { TableContract } from '../contract.js';
-import { locateHeader, type HeaderLayout } from '../headers.js';
+import { findHeader, locateHeader, type HeaderLayout } from '../headers.js';
 import { createIncoming, INCOMING, type ReadResult, type Reject } from './incoming.js';
 
 /** A row as the file numbers it (a sheet's row, a CSV line), its cells by column. */
@@ -38,6 +38,8 @@ export async function appendRows(
   displayName: string,
   table: TableContract,
   extraAliases: Readonly<Record<string, readonly string[]>>,
+  /** A sheet leaves its empty rows out: a gap in its row numbers is a blank row. In a CSV file a line break inside a field makes one. */
+  { gapsAreBlank = false }: { gapsAreBlank?: boolean } = {},
 ): Promise<RowsRead> {
   await createIncoming(db, table);
   const appender = await db.appender(INCOMING);
@@ -70,8 +72,7 @@ export async function appendRows(
   };
   let lastNumber = 0;
   const take = (row: NumberedRow) => {
-    // A sheet leaves its empty rows out: a gap in the numbers is a blank row too.
-    const gap = row.number > lastNumber + 1 && lastNumber > 0;
+    const gap = gapsAreBlank && lastNumber > 0 && row.number > lastNumber + 1;
     lastNumber = row.number;
     if (row.cells.every(isBlank) || gap) afterBlank ||= isForm && rowsRead > 0;
     if (row.cells.every(isBlank)) return;
@@ -120,11 +121,6 @@ function isBlank(cell: string | null | undefined): boolean {
 }
 
 /** Whether the first rows of an export are laid out as a printed form, not one header row then records. */
-export function isFormLayout(file: string, rows: readonly (readonly string[])[], table: TableContract, extraAliases: Readonly<Record<string, readonly string[]>>): boolean {
-  try {
-    return locateHeader(file, rows, table, extraAliases).dataRow > 1;
-  } catch {
-    // No header at all: the export's reader says what it lacks.
-    return false;
-  }
+export function isFormLayout(rows: readonly (readonly string[])[], table: TableContract, extraAliases: Readonly<Record<string, readonly string[]>>): boolean {
+  return findHeader(rows, table, extraAliases).dataRow > 1;
 }

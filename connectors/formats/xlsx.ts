@@ -14,7 +14,7 @@ export const readXlsx: FileReader = async (db, path, displayName, table, extraAl
   const mergedCells: CellRange[] = [];
   let read;
   try {
-    read = await appendRows(db, firstSheetRows(path, mergedCells), displayName, table, extraAliases);
+    read = await appendRows(db, firstSheetRows(path, mergedCells), displayName, table, extraAliases, { gapsAreBlank: true });
   } catch (error) {
     if (error instanceof SourceFileError) throw error;
     throw new SourceFileError(displayName, `cannot be read as an XLSX workbook: ${(error as Error).message}`, {

@@ -97,7 +97,7 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
   for (const group of groupFailures(result.failures)) log.error({ files: group.files, err: group.message, action: group.action }, 'files not loaded');
   result.quarantine = await judgeQuarantine(ctx, source);
   const quarantined = sum(result.loads.map((l) => l.rowsQuarantined));
-  log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined, quarantine_rate: result.quarantine.rate }, 'load done');
+  log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined, quarantine_over_limit: result.quarantine.over_limit }, 'load done');
   return result;
 }
 
@@ -186,7 +186,7 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
       continue;
     }
     onRead(file);
-    const result = await reader(ctx.db, file.landed_path, file.original_name, table, source.headerAliases);
+    const result = await reader(ctx.db, file.landed_path, file.original_name, table, source.headerAliases, { maxRecordBytes: ctx.config.limits.max_row_kb * 1024 });
     refuseTooManyRecords(file.original_name, result.rowsRead + result.rejects.length, ctx.config.limits.max_rows_per_file);
     const columns = table.columns.map((c) => ident(c.name)).join(', ');
     await ctx.db.run(

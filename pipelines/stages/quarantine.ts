@@ -6,6 +6,7 @@
 // limits.max_quarantine_rate fails its run, saying why and what to set, rather than letting the
 // marts publish an undercount.
 import { rawTableName, type ColumnContract, type TableContract } from '../../connectors/contract.js';
+import { headerResolver } from '../../connectors/headers.js';
 import type { ConfiguredSource } from '../../connectors/registry.js';
 import type { RunContext } from '../context.js';
 import { ident, literal } from '../db.js';
@@ -103,12 +104,17 @@ export async function releaseHeldRows(ctx: RunContext, source: ConfiguredSource)
   return ctx.db.transaction(async () => {
     const released: Release[] = [];
     for (const table of Object.values(source.contract.tables)) {
+      await holdOldQuarantine(ctx, source, table);
       const held = heldOf(name, table);
       const loads = await ctx.db.all<{ load_id: number; headers: string | null }>(
         `SELECT DISTINCT h._load_id AS load_id, l.headers::VARCHAR AS headers FROM ${held} AS h JOIN ops.loads AS l ON l.load_id = h._load_id ORDER BY 1`,
       );
+      // A load whose headers were not recorded cannot be checked again: its rows stay held.
       const byHeaders = new Map<string, number[]>();
-      for (const l of loads) byHeaders.set(l.headers ?? '{}', [...(byHeaders.get(l.headers ?? '{}') ?? []), Number(l.load_id)]);
+      for (const l of loads.filter((x) => x.headers !== null)) {
+        if (!byHeaders.has(l.headers!)) byHeaders.set(l.headers!, []);
+        byHeaders.get(l.headers!)!.push(Number(l.load_id));
+      }
       for (const [headers, loadIds] of byHeaders) {
         const rows = `(SELECT * FROM ${held} WHERE _load_id IN (${loadIds.join(', ')}))`;
         await checkRows(ctx, table, new Map(Object.entries(JSON.parse(headers) as Record<string, string>)), rows);
@@ -119,7 +125,8 @@ export async function releaseHeldRows(ctx: RunContext, source: ConfiguredSource)
         // Rows still held may be held for other reasons than before.
         await ctx.db.run(
           `UPDATE ops.quarantine q SET reason = r._reason, problems = r._problems FROM reasons r
-           WHERE q.load_id = r._load_id AND q.row_number = r._row AND q.reason IS DISTINCT FROM r._reason`,
+           WHERE q.load_id = r._load_id AND q.row_number = r._row
+             AND (q.reason IS DISTINCT FROM r._reason OR q.problems::VARCHAR IS DISTINCT FROM r._problems::VARCHAR)`,
         );
         const moved = await ctx.db.all<{ load_id: number; file: string; n: number }>('SELECT _load_id AS load_id, any_value(_file) AS file, count(*) AS n FROM passed GROUP BY 1 ORDER BY 1');
         for (const m of moved) {
@@ -138,111 +145,180 @@ export async function releaseHeldRows(ctx: RunContext, source: ConfiguredSource)
   });
 }
 
-/** The quarantine of a source since it last passed, grouped by reason, against the limits. */
+/**
+ * A quarantine written before rows were kept whole holds each row only as JSON under its file's
+ * headers, without the personal columns. Those rows are held again from it, to be checked like
+ * the others (their personal data was never kept), and their loads get the headers they were
+ * read with. The records the reader could not split get their problem from their reason.
+ */
+async function holdOldQuarantine(ctx: RunContext, source: ConfiguredSource, table: TableContract): Promise<void> {
+  const name = source.contract.name;
+  const old = `source = ${literal(name)} AND table_name = ${literal(table.name)} AND problems IS NULL`;
+  const isRow = `json_valid(record) AND starts_with(record, '{')`;
+  const shapes = await ctx.db.all<{ keys: string[]; loads: number[] }>(
+    `SELECT json_keys(record::JSON) AS keys, list(DISTINCT load_id) AS loads FROM ops.quarantine WHERE ${old} AND ${isRow} GROUP BY 1`,
+  );
+  const resolve = headerResolver(table, source.headerAliases);
+  for (const { keys, loads } of shapes) {
+    const columns = keys.flatMap((header) => (resolve(header) ? [[resolve(header)!, header] as const] : []));
+    const values = columns.map(([, header]) => `record::JSON ->> ${literal(header)}`);
+    await ctx.db.run(
+      `INSERT INTO ${heldOf(name, table)} (_load_id, _file, _row${columns.map(([c]) => `, ${ident(c)}`).join('')})
+       SELECT load_id, file_name, row_number${values.map((v) => `, ${v}`).join('')}
+       FROM ops.quarantine WHERE ${old} AND ${isRow} AND json_keys(record::JSON) = ${sqlList(keys)}`,
+    );
+    await ctx.db.run(`UPDATE ops.loads SET headers = $1 WHERE load_id IN (${loads.map(Number).join(', ')}) AND headers IS NULL`, [JSON.stringify(Object.fromEntries(columns))]);
+  }
+  // Checked again at once (releaseHeldRows), which gives the held rows their problems.
+  await ctx.db.run(`UPDATE ops.quarantine SET problems = '[]' WHERE ${old} AND ${isRow}`);
+  await ctx.db.run(
+    `UPDATE ops.quarantine SET problems = to_json([{'column': NULL::VARCHAR, 'header': NULL::VARCHAR, 'problem': split_part(reason, ':', 1), 'list': NULL::VARCHAR, 'value': NULL::VARCHAR, 'reason': reason}])
+     WHERE ${old}`,
+  );
+}
+
+function sqlList(values: readonly string[]): string {
+  return `[${values.map(literal).join(', ')}]`;
+}
+
+/** The quarantine of a source since it last passed, by table and by reason, against the limits. */
 export type QuarantineReport = {
   /** Loads after this one count (0: all): the loads since the source last passed. */
   since_load_id: number;
-  rows_read: number;
-  rows_quarantined: number;
-  rate: number;
   max_rate: number;
   tolerated_rows: number;
-  /** Over both limits: the source fails the run. */
+  /** A table over both limits: the source fails the run. */
   over_limit: boolean;
+  /** Each table that read rows since: how many, and how many of them the quarantine still holds. */
+  tables: QuarantineOfTable[];
   reasons: QuarantineReason[];
 };
 
+export type QuarantineOfTable = { table: string; rows_read: number; rows_quarantined: number; rate: number; over_limit: boolean };
+
 export type QuarantineReason = {
+  table: string;
   /** "Đơn vị tiếp nhận (receiving_unit): unknown unit", or a reader's reason for a record it could not split. */
   reason: string;
   rows: number;
   /** The commonest values, with their rows. */
   examples: { value: string; rows: number }[];
-  /** What fixes it: the config key, or what to do with the export. */
-  fix: string;
+  /** The config key that places these rows (`vocabulary.unit`), when one can. */
+  config_key: string | null;
 };
 
 /**
- * The quarantine of the source's loads since it last passed the limits. Passing moves that mark
- * past them; failing leaves it, so that the next runs count the same rows until the vocabulary
- * places them (and they load) or the limit is raised.
+ * The quarantine of the source's loads since it last passed the limits, table by table: a
+ * catalogue re-exported whole must not dilute a week of dossiers. A held row that a later load
+ * brought again under the same key, and loaded (a corrected export), no longer counts. Passing
+ * moves the mark past these loads; failing leaves it, so that the next runs count the same rows
+ * until the vocabulary places them (and they load), a corrected export replaces them, or the
+ * limit is raised.
  */
 export async function judgeQuarantine(ctx: RunContext, source: ConfiguredSource): Promise<QuarantineReport> {
   const name = source.contract.name;
   const { limits } = ctx.config;
-  const since = Number((await ctx.db.one<{ id: number | null }>('SELECT max(through_load_id) AS id FROM ops.quarantine_accepted WHERE source = $1', [name]))!.id ?? 0);
-  const totals = (await ctx.db.one<{ read: number; quarantined: number; last: number | null }>(
-    `SELECT coalesce(sum(rows_read), 0)::BIGINT AS read, coalesce(sum(rows_quarantined), 0)::BIGINT AS quarantined, max(load_id) AS last
-     FROM ops.loads WHERE source = $1 AND load_id > $2`,
+  const since = Number((await ctx.db.one<{ id: number | null }>('SELECT any_value(through_load_id) AS id FROM ops.quarantine_accepted WHERE source = $1', [name]))!.id ?? 0);
+  const loads = await ctx.db.all<{ table_name: string; read: number; quarantined: number; last: number }>(
+    `SELECT table_name, sum(rows_read)::BIGINT AS read, sum(rows_quarantined)::BIGINT AS quarantined, max(load_id) AS last
+     FROM ops.loads WHERE source = $1 AND load_id > $2 GROUP BY table_name ORDER BY table_name`,
     [name, since],
-  ))!;
-  const [read, quarantined] = [Number(totals.read), Number(totals.quarantined)];
-  const rate = read === 0 ? 0 : quarantined / read;
-  const overLimit = rate > limits.max_quarantine_rate && quarantined > limits.quarantine_rows_tolerated;
-  if (!overLimit && totals.last !== null) {
-    await ctx.db.run('INSERT OR REPLACE INTO ops.quarantine_accepted VALUES ($1, $2, $3, current_timestamp)', [name, Number(totals.last), ctx.runId]);
+  );
+  const live = loads.some((l) => Number(l.quarantined) > 0) ? await stillQuarantined(ctx, source, since) : [];
+  const tables = loads.map((l): QuarantineOfTable => {
+    const read = Number(l.read);
+    const quarantined = live.filter((q) => q.table === l.table_name).reduce((n, q) => n + q.rows, 0);
+    const rate = read === 0 ? 0 : quarantined / read;
+    return { table: l.table_name, rows_read: read, rows_quarantined: quarantined, rate, over_limit: rate > limits.max_quarantine_rate && quarantined > limits.quarantine_rows_tolerated };
+  });
+  const overLimit = tables.some((t) => t.over_limit);
+  if (!overLimit && loads.length > 0) {
+    await ctx.db.run('INSERT OR REPLACE INTO ops.quarantine_accepted VALUES ($1, $2, $3, current_timestamp)', [name, Math.max(...loads.map((l) => Number(l.last))), ctx.runId]);
   }
-  return {
-    since_load_id: since,
-    rows_read: read,
-    rows_quarantined: quarantined,
-    rate,
-    max_rate: limits.max_quarantine_rate,
-    tolerated_rows: limits.quarantine_rows_tolerated,
-    over_limit: overLimit,
-    reasons: quarantined === 0 ? [] : await reasonsSince(ctx, source, since),
-  };
+  return { since_load_id: since, max_rate: limits.max_quarantine_rate, tolerated_rows: limits.quarantine_rows_tolerated, over_limit: overLimit, tables, reasons: live.flatMap((q) => q.reasons) };
 }
 
-async function reasonsSince(ctx: RunContext, source: ConfiguredSource, since: number): Promise<QuarantineReason[]> {
-  const groups = await ctx.db.all<{ reason: string; list: string | null; kind: string; rows: number; examples: { value: string; rows: number }[] }>(
+/** The rows of the loads since `since` that the quarantine still holds, and not superseded, by table and reason. */
+async function stillQuarantined(ctx: RunContext, source: ConfiguredSource, since: number): Promise<{ table: string; rows: number; reasons: QuarantineReason[] }[]> {
+  const name = source.contract.name;
+  const found = [];
+  for (const table of Object.values(source.contract.tables)) {
+    const key = table.primaryKey.map((k) => `r.${ident(k)} = h.${ident(k)}`).join(' AND ');
+    await ctx.db.run(
+      `CREATE OR REPLACE TEMP TABLE live_quarantine AS
+       SELECT q.* FROM ops.quarantine AS q
+       WHERE q.source = $1 AND q.table_name = $2 AND q.load_id > $3
+         AND NOT EXISTS (SELECT 1 FROM ${heldOf(name, table)} AS h
+                         WHERE h._load_id = q.load_id AND h._row = q.row_number
+                           AND EXISTS (SELECT 1 FROM ${rawOf(name, table)} AS r WHERE ${key} AND r._load_id > h._load_id))`,
+      [name, table.name, since],
+    );
+    const rows = Number((await ctx.db.one<{ n: number }>('SELECT count(*) AS n FROM live_quarantine'))!.n);
+    if (rows > 0) found.push({ table: table.name, rows, reasons: await reasonsOf(ctx, table.name) });
+    await ctx.db.run('DROP TABLE live_quarantine');
+  }
+  return found;
+}
+
+/** The reasons of the rows of `live_quarantine`, grouped by column and problem, with their commonest values. */
+async function reasonsOf(ctx: RunContext, table: string): Promise<QuarantineReason[]> {
+  const groups = await ctx.db.all<{ reason: string; list: string | null; kind: string; rows: number; examples: { value: string; rows: number }[] | null }>(
     `WITH problems AS (
        SELECT unnest(coalesce(from_json(problems, '${PROBLEMS_TYPE}'), [{'column': NULL, 'header': NULL, 'problem': reason, 'list': NULL, 'value': NULL, 'reason': reason}])) AS p
-       FROM ops.quarantine WHERE source = $1 AND load_id > $2),
+       FROM live_quarantine),
      by_value AS (
-       SELECT CASE WHEN p.column IS NULL THEN p.problem ELSE p.header || ' (' || p.column || '): ' || p.problem END AS reason,
-              p.list, p.problem AS kind, p.value, count(*) AS n
-       FROM problems GROUP BY ALL)
-     SELECT reason, any_value(list) AS list, any_value(kind) AS kind, sum(n)::BIGINT AS rows,
+       SELECT p.column, p.problem, any_value(p.header) AS header, any_value(p.list) AS list, p.value, count(*) AS n
+       FROM problems GROUP BY p.column, p.problem, p.value)
+     SELECT CASE WHEN "column" IS NULL THEN problem ELSE any_value(header) || ' (' || "column" || '): ' || problem END AS reason,
+            any_value(list) AS list, problem AS kind, sum(n)::BIGINT AS rows,
             list({'value': value, 'rows': n} ORDER BY n DESC, value) FILTER (WHERE value IS NOT NULL)[1:3] AS examples
-     FROM by_value GROUP BY reason ORDER BY rows DESC, reason`,
-    [source.contract.name, since],
+     FROM by_value GROUP BY "column", problem ORDER BY rows DESC, reason`,
   );
   return groups.map((g) => ({
+    table,
     reason: g.reason,
     rows: Number(g.rows),
     examples: (g.examples ?? []).map((e) => ({ value: e.value, rows: Number(e.rows) })),
-    fix: g.list && g.kind.startsWith('unknown ')
-      ? `vocabulary.${g.list} in the config: the spellings under their codes (\`cchc codes\` prints them); the rows then load at the next run`
-      : 'no setting: correct these rows in the source system and export them again',
+    config_key: g.list && g.kind === `unknown ${g.list}` ? `vocabulary.${g.list}` : null,
   }));
 }
 
 /**
  * What a run says of a source's quarantine: over the limits, why the source failed and what
- * fixes it (the config keys first); within them, the count and the reasons, as a warning.
+ * fixes it (the config keys first); within them, the counts and the reasons, as a warning.
  */
 export function describeQuarantine(source: string, q: QuarantineReport): { message: string; action: string } {
   const since = q.since_load_id > 0 ? ' since the source last passed' : '';
-  const head = `${source}: ${count(q.rows_quarantined)} of ${count(q.rows_read)} rows read${since} are quarantined (${percent(q.rate)})`;
   const limit = `limits.max_quarantine_rate (${percent(q.max_rate)})`;
-  const reasons = q.reasons.slice(0, 5).map((r) => {
-    const examples = r.examples.map((e) => `"${e.value}" ${count(e.rows)}`).join('; ');
-    return `\n  ${r.reason}: ${count(r.rows)} rows${examples ? ` (${examples})` : ''}`;
-  });
-  const more = q.reasons.length > 5 ? [`\n  and ${q.reasons.length - 5} more reasons (ops.quarantine)`] : [];
-  // Within the limits: under the rate, or above it by no more than the rows tolerated.
-  const within = q.rate > q.max_rate ? `limits.quarantine_rows_tolerated (${count(q.tolerated_rows)} rows)` : limit;
-  const message = q.over_limit
-    ? `${head}, more than ${limit}: the marts that read it keep their last good data${reasons.join('')}${more.join('')}`
-    : `${head}, within ${within}; they are left out of the marts${reasons.join('')}${more.join('')}`;
-  const keys = [...new Set(q.reasons.flatMap((r) => (r.fix.startsWith('vocabulary.') ? [r.fix.split(' ')[0]!] : [])))];
+  const lines = q.tables
+    .filter((t) => t.rows_quarantined > 0)
+    .sort((a, b) => Number(b.over_limit) - Number(a.over_limit))
+    .flatMap((t) => {
+      // Within the limits: under the rate, or above it by no more than the rows tolerated.
+      const within = t.rate > q.max_rate ? `limits.quarantine_rows_tolerated (${count(q.tolerated_rows)} rows)` : limit;
+      const verdict = t.over_limit ? `more than ${limit}: the marts that read ${source} keep their last good data` : `within ${within}; they are left out of the marts`;
+      const reasons = q.reasons.filter((r) => r.table === t.table);
+      const examples = (r: QuarantineReason) => (r.examples.length > 0 ? ` (${r.examples.map((e) => `"${e.value}" ${count(e.rows)}`).join('; ')})` : '');
+      return [
+        `${source}.${t.table}: ${count(t.rows_quarantined)} of ${count(t.rows_read)} rows read${since} are quarantined (${percent(t.rate)}), ${verdict}`,
+        ...reasons.slice(0, 5).map((r) => `  ${r.reason}: ${count(r.rows)} rows${examples(r)}`),
+        ...(reasons.length > 5 ? [`  and ${reasons.length - 5} more reasons (ops.quarantine)`] : []),
+      ];
+    });
+  const keys = [...new Set(q.reasons.flatMap((r) => (r.config_key ? [r.config_key] : [])))];
   const steps = [
     ...(keys.length > 0 ? [`add the spellings under ${keys.join(', ')} in the config (\`cchc codes\` prints them as YAML to paste): the held rows then load at the next run, with no new export`] : []),
-    ...(q.reasons.some((r) => !r.fix.startsWith('vocabulary.')) ? ['correct the other rows in the source system and export them again (ops.quarantine has each row and its reason)'] : []),
+    ...(q.reasons.some((r) => !r.config_key)
+      ? [`correct ${keys.length > 0 ? 'the other' : 'these'} rows in the source system and export them again (ops.quarantine has each row and its reason): a row loaded again under its key no longer counts`]
+      : []),
   ];
-  const action = q.over_limit ? `${steps.join('; ')}; or, to publish without these rows, raise limits.max_quarantine_rate` : steps.join('; ');
-  return { message, action };
+  const action = q.over_limit ? `${steps.join('; ')}; or, to publish without these rows, raise limits.max_quarantine_rate for a run` : steps.join('; ');
+  return { message: lines.join('\n'), action };
+}
+
+/** Rows the quarantine still holds, of the loads since the source last passed. */
+export function rowsQuarantined(q: QuarantineReport): number {
+  return q.tables.reduce((n, t) => n + t.rows_quarantined, 0);
 }
 
 function count(n: number): string {

@@ -11,7 +11,7 @@ materialized: table
 columns:
   dossier_id: Mã hồ sơ
   unit_code: Receiving unit
-  level: city or commune (NULL for a unit missing from the unit seed)
+  level: The level of the receiving unit (city or commune; the entity's own desk at reporting.entity_desk_level)
   procedure_code: Mã TTHC as exported, or, for an export that names the procedure only, the code of the catalogue's procedure of that name
   is_procedure_placed: The catalogue lists the procedure (by code, or by name when the export has no code); a dossier it cannot place counts in Biểu 06 and digitization, not in the online-service rate
   is_online_procedure: The procedure is offered online (level 3 or 4) in the catalogue
@@ -32,14 +32,19 @@ with dossiers as (
 ),
 
 procedures as (
-    select procedure_code, procedure_name, level, is_online_service from staging.stg_motcua__procedures
+    select procedure_code, procedure_name, level, is_online_service, is_in_force from staging.stg_motcua__procedures
 ),
 
 -- Exports without a procedure code (the tracking book names the procedure only) find it by its
--- name, written however: the same name at the dossier's level, else the only procedure of that name.
+-- name, written however: the same name at the dossier's level, else the only procedure of that
+-- name. A procedure reissued under a new code keeps its name: the one in force is meant.
 procedure_names as (
-    select norm_key(procedure_name) as name_key, level, any_value(procedure_code) as procedure_code, count(*) as procedures
-    from procedures
+    select name_key, level, any_value(procedure_code) as procedure_code, count(*) as procedures
+    from (
+        select norm_key(procedure_name) as name_key, level, procedure_code
+        from procedures
+        qualify is_in_force or not bool_or(is_in_force) over (partition by norm_key(procedure_name), level)
+    )
     group by all
 ),
 

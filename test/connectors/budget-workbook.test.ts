@@ -161,6 +161,10 @@ describe('reading a disclosure form of Circular 343 (Biểu số 93/CK-NSNN)', (
     expect(await read('one-row.xlsx', q3Form({ oneHeaderRow: true }))).toMatchObject({ rowsRead: 9, lines: Q3_READ });
   });
 
+  it('reads a header of one row with the first line right under it, taking that line for no second header row', async () => {
+    expect(await read('one-row-no-numbers.xlsx', q3Form({ oneHeaderRow: true, noColumnNumbers: true }))).toMatchObject({ rowsRead: 9, lines: Q3_READ });
+  });
+
   it('reads "Ước thực hiện 9 tháng" as the cumulative actual', async () => {
     const form = q3Form({ actuals: ['Ước thực hiện quý III', 'Ước thực hiện 9 tháng'] });
     expect(await read('uoc-9-thang.xlsx', form)).toMatchObject({ rowsRead: 9, lines: Q3_READ });

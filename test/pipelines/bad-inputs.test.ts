@@ -282,10 +282,10 @@ describe('one-stop-shop CSV exports (motcua)', () => {
   it('ends the run with each refused file named, the others loaded, every row accounted for, and the quarantine over its limit', () => {
     expect(load.outcome).toBe('failed');
     expect(load.errors.map((e) => e.message.split(':')[0]).sort()).toEqual([
-      'ho-so-blank-lines.csv', 'ho-so-duplicate-column.csv', 'ho-so-empty.csv', 'ho-so-garbage.csv', 'ho-so-missing-due-date.csv', 'motcua',
+      'ho-so-blank-lines.csv', 'ho-so-duplicate-column.csv', 'ho-so-empty.csv', 'ho-so-garbage.csv', 'ho-so-missing-due-date.csv', 'motcua.dossiers',
     ]);
     // A corpus of broken rows is far beyond what a night quarantines by accident.
-    expect(load.errors.find((e) => e.message.startsWith('motcua:'))!.message).toMatch(/^motcua: \d+ of \d+ rows read are quarantined \([\d.]+ %\), more than limits\.max_quarantine_rate \(0\.5 %\)/);
+    expect(load.errors.find((e) => e.message.startsWith('motcua.'))!.message).toMatch(/^motcua\.dossiers: \d+ of \d+ rows read are quarantined \([\d.]+ %\), more than limits\.max_quarantine_rate \(0\.5 %\)/);
     expect(load.stages.load!.loads).toHaveLength(names.length + 1 - 5);
     expectEveryLoadAccountedFor(outcomes);
   });

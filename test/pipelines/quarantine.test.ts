@@ -87,17 +87,15 @@ describe('a night with a unit spelled as no code list knows it', () => {
 
   it('says how many rows, why, with the spelling and its count, and the config key that fixes it, in the run, the ledger and the alert', async () => {
     expect(night.stderr).toContain('The run was partial');
-    expect(night.stderr).toContain('- [load motcua] motcua: 12 of 40 rows read since the source last passed are quarantined (30 %), more than limits.max_quarantine_rate (0.5 %): the marts that read it keep their last good data');
+    expect(night.stderr).toContain('- [load motcua] motcua.dossiers: 12 of 40 rows read since the source last passed are quarantined (30 %), more than limits.max_quarantine_rate (0.5 %): the marts that read motcua keep their last good data');
     expect(night.stderr).toContain(`  Đơn vị tiếp nhận (receiving_unit): unknown unit: 12 rows ("${OFFICE_SPELLING}" 12)`);
     expect(night.stderr).toContain('→ add the spellings under vocabulary.unit in the config (`cchc codes` prints them as YAML to paste)');
     const [ledger] = await queryFile<{ summary: string }>(join(data, 'warehouse.duckdb'), `SELECT summary::VARCHAR AS summary FROM ops.runs WHERE outcome = 'partial'`);
     const quarantine = (JSON.parse(ledger!.summary) as { sources: Record<string, { quarantine: unknown }> }).sources.motcua!.quarantine;
     expect(quarantine).toMatchObject({
-      rows_read: 40,
-      rows_quarantined: 12,
-      rate: 0.3,
       over_limit: true,
-      reasons: [{ reason: 'Đơn vị tiếp nhận (receiving_unit): unknown unit', rows: 12, examples: [{ value: OFFICE_SPELLING, rows: 12 }], fix: expect.stringMatching(/^vocabulary\.unit in the config/) }],
+      tables: [{ table: 'dossiers', rows_read: 40, rows_quarantined: 12, rate: 0.3, over_limit: true }],
+      reasons: [{ table: 'dossiers', reason: 'Đơn vị tiếp nhận (receiving_unit): unknown unit', rows: 12, examples: [{ value: OFFICE_SPELLING, rows: 12 }], config_key: 'vocabulary.unit' }],
     });
     expect(hook.received.at(-1)).toMatchObject({ alert: 'run partial', sources: { motcua: { outcome: 'failed', quarantine } } });
   });
@@ -105,7 +103,7 @@ describe('a night with a unit spelled as no code list knows it', () => {
   it('is shown by cchc status as a quarantine over its limit, and the job as needing attention', async () => {
     const status = await runCchc(['status', '--config', config]);
     expect(status.code).toBe(1);
-    expect(status.stdout).toContain('OVER LIMIT  motcua: 12 of 40 rows read since the source last passed are quarantined (30 %)');
+    expect(status.stdout).toContain('OVER LIMIT  motcua.dossiers: 12 of 40 rows read since the source last passed are quarantined (30 %)');
     expect(status.stdout).toContain('Needs attention');
   });
 
@@ -153,7 +151,8 @@ describe('the limit of the quarantine', () => {
     const config = writeConfig(dir, inboxes);
     const accepted = await runCchc(['run', '--config', config], { CCHC__LIMITS__MAX_QUARANTINE_RATE: '1' });
     expect(accepted.code).toBe(0);
-    expect(accepted.stderr).toContain('warning: motcua: 12 of 564 rows read are quarantined (2.13 %), within limits.max_quarantine_rate (100 %); they are left out of the marts');
+    // Judged table by table: the catalogue's 524 rows do not dilute the week of dossiers.
+    expect(accepted.stderr).toContain('warning: motcua.dossiers: 12 of 40 rows read are quarantined (30 %), within limits.max_quarantine_rate (100 %); they are left out of the marts');
     // The next night, under the usual limit, judges only what is new.
     expect((await runCchc(['run', '--config', config])).code).toBe(0);
 
@@ -162,5 +161,55 @@ describe('the limit of the quarantine', () => {
     await queryFile(warehouse, 'DROP TABLE ops.quarantine_accepted');
     expect((await runCchc(['run', '--config', config])).code).toBe(0);
     expect(await queryFile(warehouse, 'SELECT source, through_load_id > 0 AS passed FROM ops.quarantine_accepted')).toEqual([{ source: 'motcua', passed: true }]);
+  });
+});
+
+describe('a corrected export', () => {
+  it('replaces the rows the quarantine held under the same keys: once loaded, they no longer count against the limit', async () => {
+    const dir = tempDir();
+    const inboxes = sampleInboxes(sampleDir, dir, { motcua: /^danh-muc-tthc\.csv$/ });
+    // Twelve rows received on a day that does not exist: no config key places them.
+    const broken = februaryExport('UBND phường Đồng Phú').replace(/^(OTHER-0(0\d|1[01]),.*?,.*?,.*?),\d\d\/02\/2024 08:00/gm, '$1,31/02/2024 08:00');
+    writeFileSync(join(inboxes.motcua!, 'ho-so-2024-W07.csv'), broken);
+    const config = writeConfig(dir, inboxes);
+    const night = await runCchc(['run', '--config', config]);
+    expect(night.code).toBe(1);
+    expect(night.stderr).toContain('motcua.dossiers: 12 of 40 rows read are quarantined (30 %), more than limits.max_quarantine_rate (0.5 %)');
+    expect(night.stderr).toContain('Ngày tiếp nhận (received_at): unreadable date: 12 rows ("31/02/2024 08:00" 12)');
+    expect(night.stderr).toContain('→ correct these rows in the source system and export them again');
+
+    writeFileSync(join(inboxes.motcua!, 'ho-so-2024-W07-corrected.csv'), februaryExport('UBND phường Đồng Phú'));
+    const corrected = await runCchc(['run', '--config', config]);
+    expect(corrected.code).toBe(0);
+    // The ledger still says what each file held; the limit judges what is still missing.
+    expect(await queryFile(join(dir, 'data', 'warehouse.duckdb'), `SELECT file_name, rows_loaded, rows_quarantined FROM ops.loads WHERE file_name LIKE 'ho-so%' ORDER BY 1`)).toEqual([
+      { file_name: 'ho-so-2024-W07-corrected.csv', rows_loaded: 40, rows_quarantined: 0 },
+      { file_name: 'ho-so-2024-W07.csv', rows_loaded: 28, rows_quarantined: 12 },
+    ]);
+  });
+});
+
+describe('a warehouse from before the quarantine held rows whole', () => {
+  it('holds its quarantined rows again from their records, and loads those the vocabulary now places', async () => {
+    const dir = tempDir();
+    const inboxes = sampleInboxes(sampleDir, dir, { motcua: /^danh-muc-tthc\.csv$/ });
+    writeFileSync(join(inboxes.motcua!, 'ho-so-2024-W07-other-office.csv'), februaryExport(OFFICE_SPELLING));
+    expect((await runCchc(['run', '--config', writeConfig(dir, inboxes)], { CCHC__LIMITS__MAX_QUARANTINE_RATE: '1' })).code).toBe(0);
+    // What the warehouse looked like then: a reason and a record per row, nothing else.
+    const warehouse = join(dir, 'data', 'warehouse.duckdb');
+    await queryFile(
+      warehouse,
+      `DELETE FROM quarantine.motcua__dossiers; UPDATE ops.quarantine SET problems = NULL; UPDATE ops.loads SET headers = NULL;
+       DROP TABLE ops.quarantine_checks; DROP TABLE ops.quarantine_accepted; DROP TABLE ops.quarantine_releases`,
+    );
+
+    const next = await runCchc(['run', '--config', writeConfig(dir, inboxes, { vocabulary: { unit: { 'DH.DONGPHU': [OFFICE_SPELLING] } } })]);
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain('12 quarantined rows of 1 file now pass their checks and were loaded');
+    expect(await queryFile(warehouse, `SELECT rows_read, rows_loaded, rows_quarantined FROM ops.loads WHERE file_name LIKE '%other-office%'`)).toEqual([
+      { rows_read: 40, rows_loaded: 40, rows_quarantined: 0 },
+    ]);
+    const [dongPhu] = await queryFile<{ n: number }>(warehouse, "SELECT count(*)::INTEGER AS n FROM staging.stg_motcua__dossiers WHERE unit_code = 'DH.DONGPHU'");
+    expect(dongPhu).toEqual({ n: 12 });
   });
 });

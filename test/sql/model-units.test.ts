@@ -127,13 +127,15 @@ describe('int_dossiers_classified, for exports that name the procedure only', ()
           { procedure_code: '1.000001', procedure_name: 'Chứng thực bản sao từ bản chính', level: 'Cấp huyện', online_level: '4' },
           { procedure_code: '2.000002', procedure_name: 'Chứng thực bản sao từ bản chính', level: 'Cấp xã', online_level: '2' },
           { procedure_code: '3.000003', procedure_name: 'Đăng ký khai sinh', level: 'Cấp xã', online_level: '3' },
+          // Reissued under a new code: the repealed one keeps its name in the catalogue.
+          { procedure_code: '3.000000', procedure_name: 'Đăng ký khai sinh', level: 'Cấp xã', online_level: '2', catalogue_status: 'Đã bãi bỏ' },
         ],
         'raw.motcua__dossiers': [
           dossier('BY_CODE'),
           // Named as offices write it: case, spaces, NFD.
           dossier('CITY', { procedure_code: null, procedure_name: 'CHỨNG THỰC  bản sao từ bản chính'.normalize('NFD') }),
           dossier('COMMUNE', { procedure_code: null, procedure_name: 'Chứng thực bản sao từ bản chính', receiving_unit: 'DH.NAMLY' }),
-          // One procedure of that name, whatever the level.
+          // One procedure of that name in force, whatever the level.
           dossier('ANY_LEVEL', { procedure_code: '', procedure_name: 'đăng ký khai sinh' }),
           dossier('NOT_LISTED', { procedure_code: null, procedure_name: 'Đăng ký kết hôn', receiving_unit: 'DH.NAMLY' }),
         ],
