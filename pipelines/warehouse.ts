@@ -135,7 +135,7 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
     // Refused before the commit: the seeds of the last run stay.
     await refuseUnplacedVocabulary(db);
     const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
-      `SELECT list, alias_key, string_agg(DISTINCT code, ', ') AS codes FROM seeds.code_aliases
+      `SELECT list, alias_key, string_agg(DISTINCT code, ', ' ORDER BY code) AS codes FROM seeds.code_aliases
        GROUP BY list, alias_key HAVING count(DISTINCT code) > 1`,
     );
     if (clashes.length > 0) {
@@ -181,9 +181,10 @@ async function refuseUnplacedVocabulary(db: Warehouse): Promise<void> {
   const problems = await db.all<{ key: string; problem: string }>(
     `WITH lists AS (SELECT DISTINCT list FROM seeds.code_aliases),
      named AS (
-       SELECT v.list, v.code, v.spelling, (SELECT string_agg(DISTINCT a.code, ', ') FROM seeds.code_aliases a
-                                           WHERE a.list = v.list AND a.alias_key = norm_key(v.spelling)) AS codes
-       FROM seeds.vocabulary v)
+       SELECT v.list, min(v.spelling) AS spelling,
+              (SELECT string_agg(DISTINCT a.code, ', ' ORDER BY a.code) FROM seeds.code_aliases a
+               WHERE a.list = v.list AND a.alias_key = norm_key(min(v.spelling))) AS codes
+       FROM seeds.vocabulary v GROUP BY v.list, norm_key(v.spelling))
      SELECT 'vocabulary.' || list AS key, 'no code list is called "' || list || '" (lists: ' || (SELECT string_agg(list, ', ' ORDER BY list) FROM lists) || ')' AS problem
      FROM (SELECT DISTINCT list FROM seeds.vocabulary) WHERE list NOT IN (SELECT list FROM lists)
      UNION ALL

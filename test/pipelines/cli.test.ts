@@ -87,7 +87,9 @@ describe('the cchc command', () => {
     expect(placed.code).toBe(2);
     expect(placed.stderr).toContain('vocabulary.channel.9: names no code of the list');
     expect(placed.stderr).toMatch(/vocabulary\.colour: no code list is called "colour" \(lists: [a-z_, ]+\)/);
-    expect(placed.stderr).toContain('vocabulary.unit: "p nam ly" is given for more than one code (DH.BACLY, DH.NAMLY)');
+    // One clash, said once, whichever way each code's spelling was written.
+    expect(placed.stderr).toContain('vocabulary.unit: "P. Nam Lý" is given for more than one code (DH.BACLY, DH.NAMLY)');
+    expect(placed.stderr.split('is given for more than one code')).toHaveLength(2);
 
     const level = await cchc(['check', '--config', configFor([], undefined, 'reporting:\n  entity_desk_level: district\n')]);
     expect(level.code).toBe(2);
