@@ -24,8 +24,6 @@ const FLUSH_ROWS = 8192;
  */
 const HEADER_SEARCH_ROWS = 12;
 
-export type RowsRead = ReadResult & { layout: HeaderLayout };
-
 /**
  * Appends the records of `rows` to a new `incoming` table. A row with values beyond the header's
  * columns is a reject. Under a form's table (a header not on the first row, or over two rows),
@@ -40,7 +38,7 @@ export async function appendRows(
   extraAliases: Readonly<Record<string, readonly string[]>>,
   /** A sheet leaves its empty rows out: a gap in its row numbers is a blank row. In a CSV file a line break inside a field makes one. */
   { gapsAreBlank = false }: { gapsAreBlank?: boolean } = {},
-): Promise<RowsRead> {
+): Promise<ReadResult> {
   await createIncoming(db, table);
   const appender = await db.appender(INCOMING);
   const rejects: Reject[] = [];
@@ -113,7 +111,7 @@ export async function appendRows(
     appender.closeSync();
   }
   const leftOut = footer.map((row) => ({ row: row.number, text: row.cells.filter((c) => !isBlank(c)).join(' | ') }));
-  return { mapping: layout!.mapping, rowsRead, rejects, layout: layout!, leftOut };
+  return { mapping: layout!.mapping, rowsRead, rejects, leftOut };
 }
 
 function isBlank(cell: string | null | undefined): boolean {

@@ -27,7 +27,7 @@ export type Problem = {
 export const PROBLEMS_TYPE = `[{"column":"VARCHAR","header":"VARCHAR","problem":"VARCHAR","list":"VARCHAR","value":"VARCHAR","reason":"VARCHAR"}]`;
 
 /** The held rows of a raw table: the same layout, in the quarantine schema. */
-export function heldOf(source: string, table: TableContract): string {
+function heldOf(source: string, table: TableContract): string {
   return `quarantine.${ident(rawTableName(source, table))}`;
 }
 
@@ -41,7 +41,7 @@ function rawOf(source: string, table: TableContract): string {
  * temporary table `reasons` with those that have a problem: _load_id, _row, _reason (text), and
  * _problems (JSON, see Problem).
  */
-export async function checkRows(ctx: RunContext, table: TableContract, headers: ReadonlyMap<string, string>, rows: string): Promise<void> {
+async function checkRows(ctx: RunContext, table: TableContract, headers: ReadonlyMap<string, string>, rows: string): Promise<void> {
   const present = table.columns.filter((c) => headers.has(c.name));
   await findBadValues(ctx, present, rows);
   const badColumns = new Set((await ctx.db.all<{ column_name: string }>('SELECT DISTINCT column_name FROM bad_values')).map((b) => b.column_name));
