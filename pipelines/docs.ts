@@ -13,7 +13,7 @@ import { Warehouse } from './db.js';
 import { buildModels, columnDescriptions, discoverModels, type Model } from './models.js';
 import { keepBuild } from './build-journal.js';
 import { writeSettings } from './settings.js';
-import { prepareWarehouse, SQL_DIR } from './warehouse.js';
+import { deploymentReference, prepareWarehouse, SQL_DIR } from './warehouse.js';
 
 export const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
 
@@ -103,8 +103,8 @@ const LAYER_TITLES: Record<string, string> = {
 export async function dataDictionary(sqlDir = SQL_DIR): Promise<string> {
   const db = await Warehouse.open(':memory:');
   try {
-    await prepareWarehouse(db, CONNECTORS, { sqlDir });
     const config = loadConfig({ env: {} });
+    await prepareWarehouse(db, CONNECTORS, { sqlDir, reference: deploymentReference(config) });
     await writeSettings(db, config);
     const models = discoverModels(sqlDir);
     await buildModels(db, models);

@@ -187,8 +187,13 @@ async function readReport(releaseDir: string, periodKey: string): Promise<{ head
   try {
     const period = await findPeriod(db, mart, periodKey, releaseDir);
     const heading = await headingOf(db, mart, period, releaseDir);
+    const levels = await db.all<Level>(
+      `SELECT level, unit_name AS label FROM ${mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`,
+    );
     const sheets: Sheet[] = [];
-    for (const table of UNIT_TABLES) sheets.push(unitSheet(table, await unitRows(db, mart, table.mart, period.period_key)));
+    for (const table of UNIT_TABLES) {
+      sheets.push(unitSheet({ ...table, title: `${table.title} CỦA ${heading.reportingUnit.toLocaleUpperCase('vi-VN')}` }, levels, await unitRows(db, mart, table.mart, period.period_key)));
+    }
     sheets.push(budgetSheet(await budgetLines(db, mart, period.period_key)));
     sheets.push(await parSheet(db, mart, period));
     return { heading, sheets };
@@ -226,12 +231,19 @@ async function findPeriod(db: Warehouse, mart: MartReader, periodKey: string, re
 }
 
 async function headingOf(db: Warehouse, mart: MartReader, period: Period, releaseDir: string): Promise<Heading> {
-  const [entity] = await db.all<{ unit_name: string }>(`SELECT unit_name FROM ${mart('dim_unit')} WHERE level = 'entity' ORDER BY unit_code`);
+  // The deployment's total carries the name of the entity at the top of the register in the
+  // period: Thành phố Đồng Hới for 2023, Tỉnh Quảng Trị for 2026.
+  const [total] = await db.all<{ unit_name: string }>(
+    `SELECT unit_name FROM ${mart('fct_tthc_resolution')} WHERE period_key = $1 AND scope = 'total'`,
+    [period.period_key],
+  );
+  const [deployment] = await db.all<{ unit_name: string }>(`SELECT unit_name FROM ${mart('dim_unit')} WHERE unit_type = 'total'`);
+  const name = total?.unit_name ?? deployment?.unit_name ?? '';
   const manifest = readManifest(releaseDir);
   const asOf = manifest?.data_as_of ? ` (số liệu cập nhật đến ngày ${vietnameseDate(new Date(manifest.data_as_of))})` : '';
   const running = period.is_complete ? '' : '; kỳ báo cáo chưa kết thúc';
   return {
-    reportingUnit: `UBND ${lowerFirst(entity?.unit_name ?? 'thành phố')}`,
+    reportingUnit: committeeOf(name),
     period:
       `Kỳ báo cáo: ${period.period_label} (từ ngày ${vietnameseDate(period.period_start)} ` +
       `đến ngày ${vietnameseDate(period.period_end)}${running})`,
@@ -262,25 +274,25 @@ function budgetLines(db: Warehouse, mart: MartReader, periodKey: string): Promis
 // ---------------------------------------------------------------------------------------------
 // Sheets.
 
-const LEVELS = [
-  { level: 'city', name: 'Cấp thành phố' },
-  { level: 'commune', name: 'Cấp xã, phường' },
-];
-const ROMAN = ['I', 'II', 'III'];
+/** A level of the deployment's register, as the report prints it (Cấp tỉnh, Cấp xã…), in the register's order. */
+type Level = { level: string; label: string };
+const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII'];
 
-/** The table of a fact mart: the city total, then each level with its units, as Biểu 06 lays them out. */
-function unitSheet(table: UnitTable, rows: Row[]): Sheet {
+/**
+ * The table of a fact mart: the deployment's total, then each level of the register that has
+ * units in the period with its units, as Biểu 06 lays them out.
+ */
+function unitSheet(table: UnitTable, levels: Level[], rows: Row[]): Sheet {
   const values = (row: Row | undefined): Value[] => table.measures.map((m) => (row ? ((row[m.field] as Value) ?? null) : null));
   const units = (level: unknown) => rows.filter((r) => r.scope === 'unit' && r.level === level);
   const body: TableRow[] = [];
   const total = rows.find((r) => r.scope === 'total');
   if (total) body.push({ cells: ['', 'Tổng cộng', ...values(total)], emphasis: 'total' });
-  const sections = LEVELS.map(({ level, name }) => {
-    const rollup = rows.find((r) => r.scope === 'level' && r.level === level);
-    return { label: String(rollup?.unit_name ?? name), rollup, members: units(level) };
-  });
-  // A unit the exports name but the unit list lacks has no level: it counts in the total only.
-  const unlisted = rows.filter((r) => r.scope === 'unit' && !LEVELS.some((l) => l.level === r.level));
+  const sections = levels
+    .filter(({ level }) => rows.some((r) => r.scope === 'level' && r.level === level))
+    .map(({ level, label }) => ({ label, rollup: rows.find((r) => r.scope === 'level' && r.level === level), members: units(level) }));
+  // A unit the exports name but the register lacks has no level: it counts in the total only.
+  const unlisted = rows.filter((r) => r.scope === 'unit' && !levels.some((l) => l.level === r.level));
   if (unlisted.length > 0) sections.push({ label: 'Đơn vị chưa có trong danh mục (chỉ cộng vào tổng cộng)', rollup: undefined, members: unlisted });
   sections.forEach((section, i) => {
     body.push({ cells: [ROMAN[i] ?? '', section.label, ...values(section.rollup)], emphasis: 'group' });
@@ -536,7 +548,8 @@ function withDecimalCommas(text: string): string {
   return text.replace(/(\d)\.(\d)/g, '$1,$2');
 }
 
-/** "Thành phố Đồng Hới" → "thành phố Đồng Hới", as it reads after "UBND". */
-function lowerFirst(name: string): string {
-  return name.charAt(0).toLocaleLowerCase('vi-VN') + name.slice(1);
+/** "Thành phố Đồng Hới" → "UBND thành phố Đồng Hới"; a name that is not a unit's kind and place stays as it is. */
+function committeeOf(name: string): string {
+  if (!/^(Tỉnh|Thành phố|Thị xã|Huyện|Quận|Phường|Xã|Đặc khu) /u.test(name)) return name;
+  return `UBND ${name.charAt(0).toLocaleLowerCase('vi-VN')}${name.slice(1)}`;
 }

@@ -6,8 +6,8 @@ import type { Warehouse } from './db.js';
 
 /** The reporting settings the models read: reporting_setting('period_window') (sql/setup.sql). */
 export function reportingVariables(config: Config): Record<string, string> {
-  const { period_window, finished_date, entity_desk_level, reconcile_published_figures } = config.reporting;
-  return { period_window, finished_date, entity_desk_level, reconcile_published_figures: String(reconcile_published_figures) };
+  const { period_window, finished_date, reconcile_published_figures } = config.reporting;
+  return { period_window, finished_date, reconcile_published_figures: String(reconcile_published_figures) };
 }
 
 /** Written like models (build-journal.ts): a build that is undone takes its settings back too. */

@@ -1,5 +1,6 @@
 // The short table a person reads after a run: the headline indicators of the latest complete
-// year and quarter, read back from the published Parquet files (what dashboards will see).
+// year and quarter, and of the periods of the reference report where the deployment reconciles
+// with one, read back from the published Parquet files (what dashboards will see).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { literal, Warehouse } from './db.js';
@@ -27,6 +28,7 @@ const LINES: Line[] = [
 
 const HEADLINE_MARTS = [
   'dim_period',
+  'dim_unit',
   'fct_tthc_resolution',
   'fct_digitization',
   'fct_online_service',
@@ -42,11 +44,16 @@ export async function headlineTable(releaseDir: string): Promise<string> {
   const db = await Warehouse.open(':memory:');
   try {
     const mart = (name: (typeof HEADLINE_MARTS)[number]) => `read_parquet(${literal(join(releaseDir, 'marts', `${name}.parquet`))})`;
+    const reconciliation = join(releaseDir, 'marts', 'rpt_reconciliation.parquet');
+    const reference = existsSync(reconciliation)
+      ? `OR period_key IN (SELECT period_key FROM read_parquet(${literal(reconciliation)}) WHERE status = 'match')`
+      : '';
     const periods = await db.all<{ period_key: string }>(
       `SELECT period_key FROM (
-         SELECT period_key, period_type, row_number() OVER (PARTITION BY period_type ORDER BY period_start DESC) AS latest
+         SELECT period_key, period_type, period_start, row_number() OVER (PARTITION BY period_type ORDER BY period_start DESC) AS latest
          FROM ${mart('dim_period')} WHERE is_complete AND period_type IN ('year', 'quarter'))
-       WHERE latest = 1 ORDER BY period_type DESC`,
+       WHERE latest = 1 ${reference}
+       ORDER BY period_start, period_type DESC`,
     );
     if (periods.length === 0) return 'No complete year or quarter in the data yet.';
     const rows = await db.all<Record<string, unknown>>(
@@ -62,7 +69,8 @@ export async function headlineTable(releaseDir: string): Promise<string> {
     const byPeriod = new Map(rows.map((r) => [r.period_key as string, r]));
     const keys = periods.map((p) => p.period_key);
     const width = Math.max(...LINES.map((l) => l.label.length)) + 2;
-    const title = `${String(rows[0]?.unit_name ?? 'Whole city')}`.padEnd(width) + keys.map((k) => k.padStart(10)).join('');
+    const [deployment] = await db.all<{ unit_name: string }>(`SELECT unit_name FROM ${mart('dim_unit')} WHERE unit_type = 'total'`);
+    const title = `${deployment?.unit_name ?? 'Total'}`.padEnd(width) + keys.map((k) => k.padStart(10)).join('');
     const body = LINES.map((line, i) => {
       const cells = keys.map((k) => format(byPeriod.get(k)?.[`v${i}`], line.kind).padStart(10));
       return `  ${line.label.padEnd(width - 2)}${cells.join('')}`;

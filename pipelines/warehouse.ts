@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/load.js';
+import type { Register } from '../config/register.js';
 import { rawTableName, type SourceContract } from '../connectors/contract.js';
 import { ident, literal, type Warehouse } from './db.js';
 import { ConfigError, ModelError } from './errors.js';
@@ -59,28 +60,27 @@ CREATE TABLE IF NOT EXISTS ops.quarantine_checks (source VARCHAR PRIMARY KEY, fi
 CREATE TABLE IF NOT EXISTS ops.quarantine_accepted (source VARCHAR PRIMARY KEY, through_load_id BIGINT, run_id VARCHAR, accepted_at TIMESTAMP);
 `;
 
-/** What the deployment adds to the reference data of sql/seeds (config: vocabulary, reporting.entity_desk_level). */
+/** What the deployment brings to the reference data of sql/seeds: its unit register, its targets, its spellings. */
 export type DeploymentReference = {
+  register: Register;
+  /** The deployment's targets (CSV); none without one. */
+  targetsFile: string | undefined;
   /** Spellings by code-list name, then by code (or a spelling the list knows). */
   vocabulary: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
-  /** The level at which the reporting entity's own desk counts its dossiers. */
-  entityDeskLevel: string;
 };
 
 export type PrepareOptions = {
   sqlDir?: string;
   /** The key of keyed_hash() for this session (privacy.ts); without one, staging keeps no hash. */
   hashKey?: string | undefined;
-  reference?: DeploymentReference;
+  reference: DeploymentReference;
 };
 
-const NO_ADDITIONS: DeploymentReference = { vocabulary: {}, entityDeskLevel: 'city' };
-
 export function deploymentReference(config: Config): DeploymentReference {
-  return { vocabulary: config.vocabulary, entityDeskLevel: config.reporting.entity_desk_level };
+  return { register: config.register, targetsFile: config.paths.targets, vocabulary: config.vocabulary };
 }
 
-export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], options: PrepareOptions = {}): Promise<void> {
+export async function prepareWarehouse(db: Warehouse, sources: readonly SourceContract[], options: PrepareOptions): Promise<void> {
   for (const schema of ['raw', 'quarantine', ...LAYERS, 'ops', 'seeds', 'settings']) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.run('CREATE TABLE IF NOT EXISTS settings.reporting (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
   await db.transaction(async () => {
@@ -105,13 +105,13 @@ export async function prepareWarehouse(db: Warehouse, sources: readonly SourceCo
     }
   }
   await defineKeyedHash(db, options.hashKey);
-  await loadSeeds(db, options.sqlDir ?? SQL_DIR, options.reference ?? NO_ADDITIONS, sources);
+  await loadSeeds(db, options.sqlDir ?? SQL_DIR, options.reference, sources);
 }
 
 /**
- * Reloads every sql/seeds/*.csv into seeds.<name>, as text, adds the deployment's desk and
- * vocabulary, then the macros that read them; and fingerprints the result, which the
- * incremental models and the quarantine's second look compare with the last.
+ * Reloads every sql/seeds/*.csv into seeds.<name>, as text, then the deployment's register,
+ * targets and vocabulary, then the macros that read them; and fingerprints the result, which
+ * the incremental models and the quarantine's second look compare with the last.
  */
 async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentReference, sources: readonly SourceContract[]): Promise<void> {
   const dir = join(sqlDir, 'seeds');
@@ -124,7 +124,12 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
          SELECT * FROM read_csv(${literal(join(dir, file))}, header = true, delim = ',', quote = '"', all_varchar = true)`,
       );
     }
-    await addEntityDesk(db, reference.entityDeskLevel);
+    await loadRegister(db, reference.register);
+    await db.run(
+      reference.targetsFile
+        ? `CREATE OR REPLACE TABLE seeds.targets AS SELECT * FROM read_csv(${literal(reference.targetsFile)}, header = true, delim = ',', quote = '"', all_varchar = true)`
+        : 'CREATE OR REPLACE TABLE seeds.targets (year VARCHAR, measure VARCHAR, comparison VARCHAR, target_value VARCHAR, description VARCHAR)',
+    );
     await db.run('CREATE OR REPLACE TABLE seeds.vocabulary (list VARCHAR, code VARCHAR, spelling VARCHAR)');
     for (const [list, codes] of Object.entries(reference.vocabulary)) {
       for (const [code, spellings] of Object.entries(codes)) {
@@ -135,13 +140,17 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
     // Refused before the commit: the seeds of the last run stay.
     await refuseUnplacedVocabulary(db);
     const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
-      `SELECT list, alias_key, string_agg(DISTINCT code, ', ' ORDER BY code) AS codes FROM seeds.code_aliases
-       GROUP BY list, alias_key HAVING count(DISTINCT code) > 1`,
+      // Two units may share a name at different times (phường Đồng Sơn before and after 1 July
+      // 2025): a spelling is ambiguous only where their validity overlaps.
+      `SELECT a.list, a.alias_key, string_agg(DISTINCT a.code, ', ' ORDER BY a.code) AS codes
+       FROM seeds.code_aliases AS a JOIN seeds.code_aliases AS b
+         ON a.list = b.list AND a.alias_key = b.alias_key AND a.code < b.code AND a.valid_from <= b.valid_to AND b.valid_from <= a.valid_to
+       GROUP BY a.list, a.alias_key ORDER BY 1, 2`,
     );
     if (clashes.length > 0) {
       const list = clashes.map((c) => `"${c.alias_key}" in ${c.list} names ${c.codes}`).join('; ');
-      throw new ModelError(`sql/seeds: one spelling names two codes: ${list}`, {
-        action: 'remove the ambiguous alias from sql/seeds/code_lists.csv or units.csv',
+      throw new ModelError(`one spelling names two codes at once: ${list}`, {
+        action: `remove the ambiguous alias from sql/seeds/code_lists.csv or the unit register (${reference.register.file})`,
       });
     }
   });
@@ -149,31 +158,32 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
   const checked = sources.map((s) => Object.values(s.tables).map((t) => t.columns.map((c) => [c.name, c.type, c.notNull, c.nonNegative])));
   const fingerprint = createHash('sha256').update(setup).update(JSON.stringify(checked));
   for (const file of seeds) fingerprint.update(file).update(readFileSync(join(dir, file)));
-  fingerprint.update(JSON.stringify(reference));
+  fingerprint.update(JSON.stringify({ ...reference.register, file: undefined })).update(JSON.stringify(reference.vocabulary));
+  if (reference.targetsFile) fingerprint.update(readFileSync(reference.targetsFile));
   await db.run('CREATE OR REPLACE TEMP TABLE reference_fingerprint AS SELECT $1 AS fingerprint', [fingerprint.digest('hex')]);
 }
 
 /**
- * The reporting entity receives dossiers at its own desk (its People's Committee, one-stop-shop
- * department or public-administration centre), and exports name that desk by the entity's own
- * name. The desk is a unit of its own, `<entity>.MC`, at the level the config names, so that its
- * dossiers count in a level and in the total like any unit's.
+ * The register as tables: seeds.deployment (its code and name), seeds.levels (in report order,
+ * with the spellings catalogues use), seeds.units and seeds.unit_successors (the crosswalk).
  */
-async function addEntityDesk(db: Warehouse, level: string): Promise<void> {
-  const known = await db.one<{ n: number }>(`SELECT count(*) AS n FROM seeds.code_lists WHERE list = 'level' AND code = $1`, [level]);
-  if (!known!.n) {
-    const levels = await db.all<{ code: string }>(`SELECT code FROM seeds.code_lists WHERE list = 'level' ORDER BY code`);
-    throw new ConfigError(`reporting.entity_desk_level: "${level}" is not a level of the unit register (${levels.map((l) => l.code).join(', ')})`, {
-      action: 'name one of these levels in the config',
-    });
+async function loadRegister(db: Warehouse, register: Register): Promise<void> {
+  await db.run('CREATE OR REPLACE TABLE seeds.deployment AS SELECT $1 AS code, $2 AS name', [register.code, register.name]);
+  await db.run('CREATE OR REPLACE TABLE seeds.levels (level VARCHAR, label VARCHAR, position INTEGER, aliases VARCHAR)');
+  for (const [position, level] of register.levels.entries()) {
+    await db.run('INSERT INTO seeds.levels VALUES ($1, $2, $3, $4)', [level.code, level.label, position + 1, level.aliases.join('|')]);
   }
   await db.run(
-    `INSERT INTO seeds.units BY NAME
-     SELECT unit_code || '.MC' AS unit_code, 'Bộ phận Một cửa – ' || unit_name AS unit_name, $1 AS level, 'desk' AS unit_type,
-            unit_code AS parent_code, valid_from, valid_to, concat_ws('|', unit_code, unit_name, aliases) AS aliases
-     FROM seeds.units WHERE level = 'entity'`,
-    [level],
+    `CREATE OR REPLACE TABLE seeds.units (unit_code VARCHAR, unit_name VARCHAR, level VARCHAR, unit_type VARCHAR, parent_code VARCHAR,
+       valid_from DATE, valid_to DATE, aliases VARCHAR)`,
   );
+  await db.run('CREATE OR REPLACE TABLE seeds.unit_successors (unit_code VARCHAR, successor_code VARCHAR, share DOUBLE)');
+  for (const u of register.units) {
+    await db.run('INSERT INTO seeds.units VALUES ($1, $2, $3, $4, $5, $6::DATE, $7::DATE, $8)', [
+      u.code, u.name, u.level, u.type, u.parent, u.validFrom, u.validTo, u.aliases.join('|'),
+    ]);
+    for (const s of u.successors) await db.run('INSERT INTO seeds.unit_successors VALUES ($1, $2, $3)', [u.code, s.unit, s.share]);
+  }
 }
 
 /** A spelling of the config's vocabulary that names no list, no code, or two codes, is refused before anything is read with it. */
@@ -198,7 +208,7 @@ async function refuseUnplacedVocabulary(db: Warehouse): Promise<void> {
   );
   if (problems.length > 0) {
     throw new ConfigError(`the config's vocabulary cannot be placed:\n${problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n')}`, {
-      action: 'correct these keys: each list names codes of sql/seeds (code_lists.csv, units.csv), each with the spellings the exports use',
+      action: 'correct these keys: each list names codes of sql/seeds/code_lists.csv (or, for unit and level, of the unit register), each with the spellings the exports use',
     });
   }
 }

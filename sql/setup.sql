@@ -56,32 +56,40 @@ create or replace macro vn_boolean(s) as
         when norm_key(s) in ('khong', '0', 'false', 'no', 'n', 'chua', 'sai') then false
     end;
 
--- Every spelling that names a code of a code list or a unit: its code, its label, its aliases,
--- and the spellings the deployment's config adds (seeds.vocabulary, by code or by a spelling the
--- list knows), which win over a seed's. A table, not a view: the load stage looks values up in it
--- for every row.
+-- Every spelling that names a code of a code list, a level or a unit: its code, its label, its
+-- aliases, and the spellings the deployment's config adds (seeds.vocabulary, by code or by a
+-- spelling the list knows), which win over a seed's. A unit's spellings hold while it exists:
+-- "UBND phường Đồng Sơn" names one ward until 30 June 2025 and another from 1 July. A table, not
+-- a view: the load stage looks values up in it for every row.
 create or replace table seeds.code_aliases as
 with labelled as (
-    select list, code, label, group_name, code || '|' || label || '|' || coalesce(aliases, '') as spellings
+    select list, code, label, group_name, code || '|' || label || '|' || coalesce(aliases, '') as spellings,
+           null::date as valid_from, null::date as valid_to
     from seeds.code_lists
     union all
-    -- Units that receive dossiers (the entity's own desk among them); the entity itself is not
-    -- one. Their long official names add the entity's: "Phòng Tư pháp thành phố Đồng Hới".
+    select 'level', level, label, level, concat_ws('|', level, label, aliases), null, null
+    from seeds.levels
+    union all
+    -- Units that receive dossiers (the entity's own desk among them); an entity at the top of
+    -- the register is not one. Long official names add the parent's: "Phòng Tư pháp thành phố
+    -- Đồng Hới".
     select 'unit', u.unit_code, u.unit_name, u.level,
-           concat_ws('|', u.unit_code, u.unit_name, u.aliases, CASE WHEN u.unit_type <> 'desk' THEN u.unit_name || ' ' || e.unit_name END)
+           concat_ws('|', u.unit_code, u.unit_name, u.aliases, case when u.unit_type <> 'desk' then u.unit_name || ' ' || e.unit_name end),
+           u.valid_from, u.valid_to
     from seeds.units as u
-    left join seeds.units as e on e.unit_code = u.parent_code and e.level = 'entity'
-    where u.level <> 'entity'
+    left join seeds.units as e on e.unit_code = u.parent_code and e.parent_code is null
+    where u.parent_code is not null
 ),
 
 seeded as (
-    select distinct list, code, label, group_name, norm_key(spelling) as alias_key
+    select distinct list, code, label, group_name, norm_key(spelling) as alias_key,
+           coalesce(valid_from, date '0001-01-01') as valid_from, coalesce(valid_to, date '9999-12-31') as valid_to
     from labelled, unnest(string_split(spellings, '|')) as s(spelling)
     where norm_key(spelling) <> ''
 ),
 
 configured as (
-    select distinct v.list, s.code, s.label, s.group_name, norm_key(v.spelling) as alias_key
+    select distinct v.list, s.code, s.label, s.group_name, norm_key(v.spelling) as alias_key, s.valid_from, s.valid_to
     from seeds.vocabulary as v
     inner join seeded as s on s.list = v.list and s.alias_key = norm_key(v.code)
     where norm_key(v.spelling) <> ''
@@ -92,14 +100,55 @@ union all
 select *, false as from_config from seeded as s
 where not exists (select 1 from configured as c where c.list = s.list and c.alias_key = s.alias_key);
 
--- The code, or the group of the code, that a spelling names in a code list ('status', 'channel', 'unit'…).
+-- The code, or the group of the code, that a spelling names in a code list ('status', 'channel'…).
 create or replace macro code_of(list_name, value) as
     (select any_value(code) from seeds.code_aliases a where a.list = list_name and a.alias_key = norm_key(value));
 
 create or replace macro group_of(list_name, value) as
     (select any_value(group_name) from seeds.code_aliases a where a.list = list_name and a.alias_key = norm_key(value));
 
+-- The unit a spelling names on a day: the unit of that name that existed then; else, for an
+-- export that keeps an old name after a reform, the one successor of the unit of that name; else
+-- the unit of that name that existed last (docs/counting-rules.md, "The unit register").
+create or replace table seeds.unit_spellings as
+with named as (
+    select alias_key, code as unit_code, valid_from, valid_to, 1 as priority
+    from seeds.code_aliases
+    where list = 'unit'
+),
+
+inherited as (
+    select n.alias_key, s.successor_code, coalesce(u.valid_from, date '0001-01-01'), coalesce(u.valid_to, date '9999-12-31'), 2
+    from named as n
+    inner join seeds.unit_successors as s on s.unit_code = n.unit_code and s.share = 1
+    inner join seeds.units as u on u.unit_code = s.successor_code
+)
+
+select
+    *,
+    row_number() over (partition by alias_key order by priority, valid_to desc, unit_code) = 1 as is_latest
+from (select * from named union all select * from inherited);
+
+create or replace macro unit_at(value, day) as
+    coalesce(
+        (select arg_min(unit_code, priority) from seeds.unit_spellings as s
+         where s.alias_key = norm_key(value) and day between s.valid_from and s.valid_to),
+        (select any_value(unit_code) from seeds.unit_spellings as s where s.alias_key = norm_key(value) and s.is_latest)
+    );
+
 -- A reporting setting of the config (settings.reporting, written before each build): a table,
 -- not a session variable, so that views read the same value in any session.
 create or replace macro reporting_setting(setting_name) as
     (select any_value(value) from settings.reporting r where r.name = setting_name);
+
+-- The deployment's code: the unit_code of the totals of every fact mart (the register's `code`).
+create or replace macro deployment_code() as (select any_value(code) from seeds.deployment);
+
+-- The name the deployment's totals carry on a day: that of the entity at the top of the register
+-- then (Thành phố Đồng Hới until 30 June 2025, Tỉnh Quảng Trị after), else the deployment's own.
+create or replace macro deployment_name(day) as
+    coalesce(
+        (select arg_max(unit_name, coalesce(valid_from, date '0001-01-01')) from seeds.units
+         where parent_code is null and day between coalesce(valid_from, date '0001-01-01') and coalesce(valid_to, date '9999-12-31')),
+        (select any_value(name) from seeds.deployment)
+    );

@@ -12,11 +12,18 @@ import { CONNECTORS } from '../connectors/registry.js';
 import { buildModels, discoverModels, selectModels } from '../pipelines/models.js';
 import { keepBuild } from '../pipelines/build-journal.js';
 import { writeSettings } from '../pipelines/settings.js';
-import { prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
+import { deploymentReference, prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
 
 export { sampleConfig, type Inboxes } from './sample-config.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+/** The bundled Đồng Hới deployment (its unit register and targets), for the configs tests write. */
+export const DONG_HOI = {
+  register: join(import.meta.dirname, '..', 'config', 'deployments', 'dong-hoi.units.yaml'),
+  targets: join(import.meta.dirname, '..', 'config', 'deployments', 'dong-hoi.targets.csv'),
+};
+export const DONG_HOI_YAML = `deployment:\n  register: ${DONG_HOI.register}\n  targets: ${DONG_HOI.targets}\n`;
 
 // One hook for the whole file: `afterAll` called inside a test body is never run, so folders
 // made there were left behind (hundreds of MB per test run).
@@ -87,7 +94,8 @@ type RawRow = Record<string, string | number | null>;
  */
 export async function modelsOn(raw: Record<string, RawRow[]>, select: string[], env: Record<string, string> = {}): Promise<Warehouse> {
   const db = await Warehouse.open(':memory:');
-  await prepareWarehouse(db, CONNECTORS);
+  const config = loadConfig({ env });
+  await prepareWarehouse(db, CONNECTORS, { reference: deploymentReference(config) });
   for (const [table, rows] of Object.entries(raw)) {
     for (const [index, row] of rows.entries()) {
       const values = { _load_id: 1, _file: 'given.csv', _row: index + 2, ...row };
@@ -95,7 +103,7 @@ export async function modelsOn(raw: Record<string, RawRow[]>, select: string[], 
       await db.run(`INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(values));
     }
   }
-  await writeSettings(db, loadConfig({ env }));
+  await writeSettings(db, config);
   await buildModels(db, selectModels(discoverModels(), select));
   await keepBuild(db);
   return db;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { Warehouse } from '../pipelines/db.js';
+import { DONG_HOI } from './helpers.js';
 
 export const CCHC = join(import.meta.dirname, '..', 'bin', 'cchc.js');
 
@@ -78,6 +79,7 @@ export function writeConfig(dir: string, inboxes: Record<string, string>, extra:
   const path = join(dir, 'config.yaml');
   const config = {
     warehouse: { data_dir: './data', ...(extra.warehouse as object) },
+    deployment: DONG_HOI,
     ...extra,
     sources: Object.fromEntries(Object.entries(inboxes).map(([source, inbox]) => [source, { inbox }])),
   };

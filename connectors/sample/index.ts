@@ -1,10 +1,10 @@
 // `cchc sample`: writes the sample exports of the source systems of Đồng Hới, seeded and
 // deterministic, built so that the warehouse reproduces the figures of the reference report.
 // Written to a temporary folder and renamed, so that an interrupted run leaves no half sample.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { loadRegister } from '../../config/register.js';
 import { CchcError } from '../../pipelines/errors.js';
 import { SQL_DIR } from '../../pipelines/warehouse.js';
 import { writeBudgetWorkbooks } from './budget.js';
@@ -82,14 +82,9 @@ export function refuseToReplaceOtherFolders(dir: string): void {
   });
 }
 
-/** The units of sql/seeds/units.csv: the sample's agencies and communes are the warehouse's. */
+/** Until the generator follows the register over time: the units of the sample's first years. */
 function readUnits(): Unit[] {
-  const rows = parse(readFileSync(join(SQL_DIR, 'seeds', 'units.csv')), { columns: true }) as Record<string, string>[];
-  return rows.map((row, index) => ({
-    code: row.unit_code!,
-    name: row.unit_name!,
-    level: row.level!,
-    aliases: (row.aliases ?? '').split('|').filter(Boolean),
-    index,
-  }));
+  return loadRegister(join(SQL_DIR, '..', 'config', 'deployments', 'dong-hoi.units.yaml'))
+    .units.filter((u) => u.validFrom === null && u.level !== null && u.type !== 'desk')
+    .map((u, index) => ({ code: u.code, name: u.name, level: u.level!, aliases: u.aliases, index: index + 1 }));
 }

@@ -18,7 +18,7 @@ columns:
   period_key: Period
   dossier_id: Mã hồ sơ
   unit_code: Receiving unit
-  level: city or commune
+  level: The level of the receiving unit, a level of the register
   is_received: Received in the period
   is_carried_over: Received before the period, open at its start
   is_online: Received online

@@ -11,7 +11,7 @@ materialized: table
 columns:
   dossier_id: Mã hồ sơ
   unit_code: Receiving unit
-  level: The level of the receiving unit (city or commune; the entity's own desk at reporting.entity_desk_level)
+  level: The level of the receiving unit, as the register gives it (the entity's own desk has one too)
   procedure_code: Mã TTHC as exported, or, for an export that names the procedure only, the code of the catalogue's procedure of that name
   is_procedure_placed: The catalogue lists the procedure (by code, or by name when the export has no code); a dossier it cannot place counts in Biểu 06 and digitization, not in the online-service rate
   is_online_procedure: The procedure is offered online (level 3 or 4) in the catalogue

@@ -1,10 +1,12 @@
 /*
 description: >
-  The dossier counts of every indicator for each period and unit, rolled up to each level
-  (city-level agencies, communes and wards) and to the whole city. Every unit valid in a
-  period has a row, with zeros when it had no dossiers, and so has every unit that had
-  dossiers in it, valid or not (the entity's own desk has rows only then). A unit the unit seed
-  does not know never reaches this model: the load quarantines its rows (docs/counting-rules.md).
+  The dossier counts of every indicator for each period and unit, rolled up to each level of
+  the register (e.g. city agencies, province departments, communes and wards) and to the whole
+  deployment. Every unit valid in some part of a period has a row, with zeros when it had no
+  dossiers, and so has every unit that had dossiers in it, valid or not: a dossier received
+  by a ward before 1 July 2025 and still open after counts under that ward (the entity's own
+  desk has rows only then). A unit the register does not know never reaches this model: the
+  load quarantines its rows (docs/counting-rules.md).
 grain: one row per period and unit, plus one per period and level and one per period
 primary_key: [period_key, unit_code]
 materialized: table
@@ -32,7 +34,7 @@ columns:
   feedback_received: Citizen feedback (PAKN) received in the period
   feedback_answered: Of those, answered
   feedback_answered_on_time: Of those, answered by the due day
-  accounts_registered: Portal accounts registered in the period with the help of the unit's desk (all of them for the whole city)
+  accounts_registered: Portal accounts registered in the period with the help of the unit's desk (all of them for the whole deployment)
 */
 with memberships as (
     select * from intermediate.int_dossier_periods
@@ -42,18 +44,15 @@ periods as (
     select period_type, period_key, period_start, period_end from intermediate.int_periods
 ),
 
+-- The units that receive dossiers: all but the entities at the top of the register.
 units as (
     select unit_code, unit_name, level, unit_type, valid_from, valid_to
     from staging.stg_seeds__units
-    where level <> 'entity'
-),
-
-entity as (
-    select unit_code, unit_name from staging.stg_seeds__units where level = 'entity'
+    where parent_code is not null
 ),
 
 level_names as (
-    select code as level, label from staging.stg_seeds__code_lists where list = 'level'
+    select level, label from staging.stg_seeds__levels
 ),
 
 counts_per_unit as (
@@ -176,18 +175,17 @@ final as (
     select
         r.period_type, r.period_key, r.period_start, r.period_end, r.scope, r.level,
         case r.scope
-            when 'total' then e.unit_code
-            when 'level' then e.unit_code || '/' || r.level
+            when 'total' then deployment_code()
+            when 'level' then deployment_code() || '/' || r.level
             else r.unit_code
         end as unit_code,
         case r.scope
-            when 'total' then e.unit_name
+            when 'total' then deployment_name(r.period_end)
             when 'level' then n.label
             else r.unit_name
         end as unit_name,
         r.* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name)
     from rolled_up as r
-    cross join entity as e
     left join level_names as n on n.level = r.level
     -- Units outside the seed have no level: they count in the total, not in a level roll-up.
     -- Accounts created without a desk's help have no unit: they count in the total only.

@@ -7,7 +7,7 @@ primary_key: [procedure_code]
 columns:
   procedure_code: Mã TTHC
   procedure_name: Tên thủ tục
-  level: city or commune
+  level: A level of the deployment's register (Cấp thực hiện as the catalogue writes it)
   field_code: Mã lĩnh vực
   field_name: Lĩnh vực
   agency: Cơ quan thực hiện
@@ -17,7 +17,7 @@ columns:
   fee_vnd: Phí, lệ phí, đồng
   is_in_force: In force
 tests:
-  - accepted_values: { column: level, values: [city, commune] }
+  - relationships: { column: level, to: staging.stg_seeds__levels, field: level }
   - accepted_values: { column: online_level, values: [2, 3, 4] }
   - not_null: [procedure_name, level]
 */

@@ -6,7 +6,7 @@ description: >
   is missing, the figure the report prints for its quarter; the year is its fourth-quarter report. Lines are as
   printed, parents and children both: filter on item_key or item_path, never sum all lines.
   Budget periods are calendar quarters and years whatever the reporting window.
-grain: one row per period and budget line, for the whole city
+grain: one row per period and budget line, for the whole deployment
 primary_key: [period_key, item_path]
 published_by_year: period_end
 columns:
@@ -14,9 +14,9 @@ columns:
   period_key: 2023-Q4 or 2023
   period_start: First day of the period
   period_end: Last day of the period
-  scope: total (the budget is the city's)
+  scope: total (the budget is the deployment's)
   level: Always empty (NULL), the budget has no level
-  unit_code: The reporting city (DH)
+  unit_code: The deployment's code (DH), as on every total row
   unit_name: Its name
   item_key: Stable key of the line from the config (revenue_total, revenue_balanced, expenditure_total, expenditure_capital…); NULL for lines without one
   item_path: Place in the report's hierarchy (A.I.2)
@@ -40,10 +40,6 @@ with lines as (
 
 item_keys as (
     select item_key, item_path from settings.budget_items
-),
-
-entity as (
-    select unit_code, unit_name from staging.stg_seeds__units where level = 'entity'
 ),
 
 quarters as (
@@ -89,8 +85,8 @@ final as (
         p.period_type, p.period_key, p.period_start, p.period_end,
         'total' as scope,
         null::varchar as level,
-        e.unit_code,
-        e.unit_name,
+        deployment_code() as unit_code,
+        deployment_name(p.period_end) as unit_name,
         k.item_key,
         p.item_path, p.item_code, p.item_name, p.item_depth, p.parent_path, p.is_of_which,
         p.estimate_mvnd,
@@ -98,7 +94,6 @@ final as (
         p.actual_flow_mvnd as actual_period_mvnd,
         p.actual_cumulative_mvnd / nullif(p.estimate_mvnd, 0) as execution_rate
     from periods as p
-    cross join entity as e
     left join item_keys as k using (item_path)
 )
 

@@ -3,7 +3,7 @@ description: >
   Số hóa hồ sơ và kết quả giải quyết TTHC: dossiers received in the period whose components
   had to be digitized, and how many were; results issued in the period (dossiers resolved)
   and how many were issued as electronic documents (criterion 7.2.4 of the PAR index).
-grain: one row per period and unit, plus one per period and level and one per period for the whole city
+grain: one row per period and unit, plus one per period and level and one per period for the whole deployment
 primary_key: [period_key, unit_code]
 published_by_year: period_end
 columns:

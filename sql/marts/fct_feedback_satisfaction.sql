@@ -2,7 +2,7 @@
 description: >
   Phản ánh, kiến nghị và mức độ hài lòng: citizen feedback on procedures (PAKN) received in the
   period and how it was answered, and the satisfaction survey forms filled in the period.
-grain: one row per period and unit, plus one per period and level and one per period for the whole city
+grain: one row per period and unit, plus one per period and level and one per period for the whole deployment
 primary_key: [period_key, unit_code]
 published_by_year: period_end
 columns:

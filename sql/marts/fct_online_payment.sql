@@ -3,7 +3,7 @@ description: >
   Thanh toán trực tuyến: dossiers received online in the period that carry a financial
   obligation (a fee in the one-stop-shop system or a payment on the portal), and how many were
   paid online (flagged so by either system). The 2024 target is at least 50 %.
-grain: one row per period and unit, plus one per period and level and one per period for the whole city
+grain: one row per period and unit, plus one per period and level and one per period for the whole deployment
 primary_key: [period_key, unit_code]
 published_by_year: period_end
 columns:

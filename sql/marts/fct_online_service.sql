@@ -3,7 +3,7 @@ description: >
   Áp dụng dịch vụ công trực tuyến: dossiers received in the period for procedures that the
   catalogue offers online (full or partial), and how many of them were submitted online.
   Online dossiers of procedures not offered online do not count here (a data-quality finding).
-grain: one row per period and unit, plus one per period and level and one per period for the whole city
+grain: one row per period and unit, plus one per period and level and one per period for the whole deployment
 primary_key: [period_key, unit_code]
 published_by_year: period_end
 columns:

@@ -1,9 +1,9 @@
 /*
 description: >
-  Tiêu chí Chỉ số CCHC (PAR index) of the city: the criteria published in the report with their
+  Tiêu chí Chỉ số CCHC (PAR index) of the deployment: the criteria published in the report with their
   points, next to the criteria that follow from the data, scored with the thresholds of the
   config (par_criteria, e.g. 7.2.4: result digitization ≥ 50 % scores 0.5, ≥ 80 % scores 1).
-grain: one row per year and criterion, for the whole city
+grain: one row per year and criterion, for the whole deployment
 primary_key: [period_key, criterion_code]
 published_by_year: period_end
 columns:
@@ -13,14 +13,14 @@ columns:
   period_end: Last day of the year
   scope: total
   level: Always empty (NULL)
-  unit_code: The city (DH)
+  unit_code: The deployment (DH)
   unit_name: Its name
   criterion_code: Tiêu chí or tiêu chí thành phần, e.g. 7.2.4
   criterion_name: Its name, as published
   max_points: Points the criterion is worth
   published_points: Points the province gave; NULL when the report does not say
   measure: The measure of the data it is scored on; NULL when it does not follow from the data
-  measured_value: That measure for the year, city-wide (a fraction)
+  measured_value: That measure for the year, deployment-wide (a fraction)
   computed_points: Points the measure earns under the thresholds of the config; years are scored once they are over
   thresholds: The thresholds, as text
   matches_published: computed_points equals published_points; NULL when either is missing
@@ -35,7 +35,7 @@ with published as (
         max_points::double as max_points,
         published_points::double as published_points
     from seeds.par_criteria_published
-    where unit_code = 'DH'
+    where unit_code = deployment_code()
 ),
 
 -- Names do not depend on the year: the latest published name of each criterion.
@@ -62,7 +62,7 @@ thresholds as (
     group by criterion_code
 ),
 
-city_rows as (
+totals as (
     select period_key::integer as year, * exclude (period_key)
     from marts.fct_tthc_resolution
     where period_type = 'year' and scope = 'total'
@@ -81,7 +81,7 @@ measures as (
     select period_key::integer, 'online_payment_rate', online_payment_rate
     from marts.fct_online_payment where period_type = 'year' and scope = 'total'
     union all
-    select year, 'on_time_rate', on_time_rate from city_rows
+    select year, 'on_time_rate', on_time_rate from totals
     union all
     select period_key::integer, 'satisfaction_rate', satisfaction_rate
     from marts.fct_feedback_satisfaction where period_type = 'year' and scope = 'total'
@@ -129,10 +129,6 @@ criteria_years as (
     left join criterion_names as n on n.criterion_code = coalesce(p.criterion_code, s.criterion_code)
 ),
 
-entity as (
-    select unit_code, unit_name from staging.stg_seeds__units where level = 'entity'
-),
-
 final as (
     select
         'year' as period_type,
@@ -141,8 +137,8 @@ final as (
         make_date(c.year, 12, 31) as period_end,
         'total' as scope,
         null::varchar as level,
-        e.unit_code,
-        e.unit_name,
+        deployment_code() as unit_code,
+        deployment_name(make_date(c.year, 12, 31)) as unit_name,
         c.criterion_code,
         c.criterion_name,
         c.max_points,
@@ -153,7 +149,6 @@ final as (
         c.thresholds,
         c.computed_points = c.published_points as matches_published
     from criteria_years as c
-    cross join entity as e
 )
 
 select * from final

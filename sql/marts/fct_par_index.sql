@@ -1,6 +1,6 @@
 /*
 description: >
-  Chỉ số CCHC (PAR index) as published: the city's score by area with its rank among the
+  Chỉ số CCHC (PAR index) as published: the deployment's score by area with its rank among the
   districts of the province, and each commune's and ward's score with its rank, its change
   on the year before and its rank then. Reference data of the report (sql/seeds).
 grain: one row per year, unit and area (area total for the whole index)
@@ -11,8 +11,8 @@ columns:
   period_key: The year assessed
   period_start: First day of the year
   period_end: Last day of the year
-  scope: total for the city, unit for a commune or ward
-  level: commune for a commune or ward; NULL for the city
+  scope: total for the deployment (named as the entity at the top of its register that year), unit for a commune or ward
+  level: The unit's level (a level of the register); NULL for the total
   unit_code: The unit
   unit_name: Its name
   area_code: total, or the area (lĩnh vực) 1–8
@@ -34,16 +34,17 @@ units as (
     select unit_code, unit_name, level from staging.stg_seeds__units
 ),
 
+
 final as (
     select
         'year' as period_type,
         r.year as period_key,
         make_date(r.year::integer, 1, 1) as period_start,
         make_date(r.year::integer, 12, 31) as period_end,
-        case when u.level = 'entity' then 'total' else 'unit' end as scope,
-        case when u.level = 'entity' then null else u.level end as level,
+        case when r.unit_code = deployment_code() then 'total' else 'unit' end as scope,
+        u.level,
         r.unit_code,
-        u.unit_name,
+        coalesce(u.unit_name, deployment_name(make_date(r.year::integer, 12, 31))) as unit_name,
         r.area_code,
         r.area_name,
         r.score::double as score,

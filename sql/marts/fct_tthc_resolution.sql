@@ -6,7 +6,7 @@ description: >
   rate. received_total = received_online + received_direct + carried_over; resolved_total =
   early + on time + late; received_total = resolved_total + in_progress_total + stopped_total;
   carried_over of a period = in_progress_total of the one before.
-grain: one row per period and unit, plus one per period and level and one per period for the whole city
+grain: one row per period and unit, plus one per period and level and one per period for the whole deployment
 primary_key: [period_key, unit_code]
 published_by_year: period_end
 columns:

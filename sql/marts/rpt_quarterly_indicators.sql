@@ -1,9 +1,9 @@
 /*
 description: >
   The dashboard's main table: for each quarter and unit (and the level roll-ups and the whole
-  city), the headline indicators of every source side by side, the budget execution for the
-  whole city, and the targets of the year where the report sets them.
-grain: one row per quarter and unit, plus one per quarter and level and one per quarter for the whole city
+  deployment), the headline indicators of every source side by side, the budget execution for
+  the whole deployment, and the targets of the year where the deployment sets them.
+grain: one row per quarter and unit, plus one per quarter and level and one per quarter for the whole deployment
 primary_key: [period_key, unit_code]
 published_by_year: period_end
 columns:
@@ -12,7 +12,7 @@ columns:
   period_start: First day of the reporting window
   period_end: Last day of the reporting window
   scope: total, level or unit
-  level: city or commune; NULL for the total
+  level: A level of the register; NULL for the total
   unit_code: The unit or roll-up
   unit_name: Its name
   received_total: Dossiers to process (received in the quarter and carried over)
@@ -31,9 +31,9 @@ columns:
   feedback_received: Citizen feedback (PAKN) received
   ratings_total: Satisfaction survey forms
   satisfaction_rate: Satisfied or very satisfied among them
-  accounts_registered: Portal accounts registered with the unit's help (all of them for the whole city)
-  revenue_execution_rate: Budget revenue from the start of the year against the estimate (whole city only)
-  expenditure_execution_rate: Budget expenditure from the start of the year against the estimate (whole city only)
+  accounts_registered: Portal accounts registered with the unit's help (all of them for the whole deployment)
+  revenue_execution_rate: Budget revenue from the start of the year against the estimate (the whole deployment only)
+  expenditure_execution_rate: Budget expenditure from the start of the year against the estimate (the whole deployment only)
   target_online_payment_rate: Target of the year for online payment, where set
   target_result_digitization_rate: Target of the year for result digitization, where set
   target_in_progress_overdue: Target of the year for overdue dossiers (at most), where set

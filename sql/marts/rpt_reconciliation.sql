@@ -74,12 +74,12 @@ budget_measures as (
     on estimate_mvnd, actual_cumulative_mvnd, actual_period_mvnd, execution_rate into name measure value value
 ),
 
--- The catalogue has no period: procedures in force for the city, and for each level's roll-up.
+-- The catalogue has no period: procedures in force for the deployment, and for each level's roll-up.
 procedure_measures as (
     select 'dim_procedure' as mart, null::varchar as period_key, u.unit_code, null::varchar as item_key,
         'procedures_in_force' as measure, count(*)::double as value
     from marts.dim_procedure as p
-    inner join marts.dim_unit as u on u.level = 'entity' or (u.is_rollup and u.level = p.level)
+    inner join marts.dim_unit as u on u.unit_code = deployment_code() or (u.is_rollup and u.level = p.level)
     where p.is_in_force
     group by u.unit_code
 ),

@@ -1,7 +1,7 @@
 /*
 description: >
   Data quality: units named by dossiers, ratings or feedback that are not in the unit
-  dimension (sql/seeds/units.csv). They count in the city total but in no level.
+  dimension (the deployment's unit register). They count in the total but in no level.
 severity: warn
 */
 with named as (

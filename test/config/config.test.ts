@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, SAMPLE_CONFIG } from '../../config/load.js';
 import { ConfigError } from '../../pipelines/errors.js';
-import { tempDir, writeText } from '../helpers.js';
+import { DONG_HOI_YAML, tempDir, writeText } from '../helpers.js';
 
 function configError(text: string, env: Record<string, string> = {}): string {
   const dir = tempDir();
@@ -15,14 +15,14 @@ function configError(text: string, env: Record<string, string> = {}): string {
   throw new Error('expected a config error');
 }
 
-const MINIMAL = 'sources:\n  motcua:\n    inbox: ./inbox\n';
+const MINIMAL = `${DONG_HOI_YAML}sources:\n  motcua:\n    inbox: ./inbox\n`;
 
 describe('the config', () => {
   it('is the bundled sample config when no file is given', () => {
     const config = loadConfig({ env: {} });
     expect(config.file).toBe(SAMPLE_CONFIG);
     expect(config.isSample).toBe(true);
-    expect(config.reporting).toEqual({ period_window: 'calendar', finished_date: 'processing_finished', entity_desk_level: 'city', reconcile_published_figures: true });
+    expect(config.reporting).toEqual({ period_window: 'calendar', finished_date: 'processing_finished', reconcile_published_figures: true });
   });
 
   it('resolves relative paths against the folder of the config file, not the working directory', () => {
@@ -45,7 +45,7 @@ describe('the config', () => {
   });
 
   it('names an unknown key, so that a typo is not silently ignored', () => {
-    expect(configError('sources:\n  motcua:\n    inbx: ./inbox\n')).toMatchInlineSnapshot(`
+    expect(configError(`${DONG_HOI_YAML}sources:\n  motcua:\n    inbx: ./inbox\n`)).toMatchInlineSnapshot(`
       "<dir>/config.yaml is not a valid config:
         sources.motcua.inbx: unknown key
         sources.motcua.inbox: missing: mode file needs the inbox folder
@@ -63,7 +63,7 @@ describe('the config', () => {
   });
 
   it('reads an API token from the variable the config names, and refuses one with a line break without printing it', () => {
-    const api = `sources:\n  motcua:\n    mode: api\n    api:\n      base_url: https://dvc.example.gov.vn/api/v1\n      token_env: MOTCUA_TOKEN\n`;
+    const api = `${DONG_HOI_YAML}sources:\n  motcua:\n    mode: api\n    api:\n      base_url: https://dvc.example.gov.vn/api/v1\n      token_env: MOTCUA_TOKEN\n`;
     const dir = tempDir();
     const file = writeText(join(dir, 'config.yaml'), api);
     expect(loadConfig({ file, env: { MOTCUA_TOKEN: 'abc.DEF-123' } }).secrets.get('motcua')).toBe('abc.DEF-123');
@@ -74,7 +74,7 @@ describe('the config', () => {
   });
 
   it('refuses an API over plain http away from this machine: the token would travel in clear', () => {
-    const api = (url: string) => `sources:\n  dvc:\n    mode: api\n    api:\n      base_url: ${url}\n      token_env: DVC_TOKEN\n`;
+    const api = (url: string) => `${DONG_HOI_YAML}sources:\n  dvc:\n    mode: api\n    api:\n      base_url: ${url}\n      token_env: DVC_TOKEN\n`;
     expect(configError(api('http://dvc.example.gov.vn/api/v1'), { DVC_TOKEN: 't' })).toContain('sources.dvc.api.base_url: use https');
     expect(() => loadConfig({ file: writeText(join(tempDir(), 'c.yaml'), api('http://127.0.0.1:8787/api/v1')), env: { DVC_TOKEN: 't' } })).not.toThrow();
   });

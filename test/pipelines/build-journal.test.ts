@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keepBuild, swapIn, undoBuild } from '../../pipelines/build-journal.js';
 import { Warehouse } from '../../pipelines/db.js';
-import { prepareWarehouse } from '../../pipelines/warehouse.js';
+import { deploymentReference, prepareWarehouse } from '../../pipelines/warehouse.js';
+import { loadConfig } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { tempDir } from '../helpers.js';
 
 async function warehouse(path: string): Promise<Warehouse> {
   const db = await Warehouse.open(path);
-  await prepareWarehouse(db, CONNECTORS);
+  await prepareWarehouse(db, CONNECTORS, { reference: deploymentReference(loadConfig({ env: {} })) });
   return db;
 }
 

@@ -71,7 +71,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAYOUTS, type Layout, type WrittenFile } from '../fixtures/other-offices/make.js';
-import { query, queryFile, tempDir } from '../helpers.js';
+import { DONG_HOI, query, queryFile, tempDir } from '../helpers.js';
 import { runCchc, type Exit } from '../processes.js';
 
 const BIEU_06 = [
@@ -128,7 +128,7 @@ function configFor(dir: string, inbox: string, layout: Layout): string {
   const path = join(dir, 'config.yaml');
   const config = {
     warehouse: { data_dir: join(dir, 'data') },
-    reporting: { entity_desk_level: 'city' },
+    deployment: DONG_HOI,
     vocabulary: { unit: { 'DH.NAMLY': ['P. Nam Lý'] } },
     sources: { motcua: { inbox, files: { dossiers: layout.dossierGlob, procedures: 'danh-muc-tthc*.csv' } } },
   };

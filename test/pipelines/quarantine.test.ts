@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { query, queryFile, tempDir } from '../helpers.js';
+import { DONG_HOI, query, queryFile, tempDir } from '../helpers.js';
 import { runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
@@ -137,7 +137,7 @@ describe('a night with a unit spelled as no code list knows it', () => {
     const corrected = tempDir();
     const correctedInboxes = sampleInboxes(sampleDir, corrected, FIRST);
     writeFileSync(join(correctedInboxes.motcua!, 'ho-so-2024-W07-other-office.csv'), februaryExport('Phường Đồng Phú'));
-    writeFileSync(join(corrected, 'config.yaml'), stringify({ warehouse: { data_dir: './data' }, sources: Object.fromEntries(Object.entries(correctedInboxes).map(([s, inbox]) => [s, { inbox }])) }));
+    writeFileSync(join(corrected, 'config.yaml'), stringify({ warehouse: { data_dir: './data' }, deployment: DONG_HOI, sources: Object.fromEntries(Object.entries(correctedInboxes).map(([s, inbox]) => [s, { inbox }])) }));
     expect((await runCchc(['run', '--config', join(corrected, 'config.yaml')])).code).toBe(0);
     expect(await martsOf(data)).toEqual(await martsOf(join(corrected, 'data')));
   });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { sampleLayout } from '../../connectors/sample/index.js';
 import { startPortalSimulator, type PortalSimulator } from '../../connectors/sample/server.js';
-import { tempDir } from '../helpers.js';
+import { DONG_HOI, tempDir } from '../helpers.js';
 import { runCchc, type Exit } from '../processes.js';
 
 const TOKEN = 'tok_9f3Kx7QpL2mZ8vR4nB6wY1cD5sH0jT';
@@ -44,6 +44,7 @@ describe('secrets', () => {
       path,
       stringify({
         warehouse: { data_dir: './data' },
+        deployment: DONG_HOI,
         sources: { motcua: { mode: 'api', inbox, api: { base_url: `${portal.url}/api/v1`, token_env: 'MOTCUA_TOKEN', page_size: 25 } } },
         log: { level: 'trace' },
       }),

@@ -22,7 +22,7 @@ typed as (
         trim(account_id) as account_id,
         vn_timestamp(registered_at) as registered_at,
         code_of('account_type', account_type) as account_type,
-        case when blank_to_null(unit) is not null then coalesce(code_of('unit', unit), trim(unit)) end as unit_code,
+        case when blank_to_null(unit) is not null then coalesce(unit_at(unit, vn_timestamp(registered_at)::date), trim(unit)) end as unit_code,
         person_key(holder_id_number) as holder_key,
         vn_timestamp(updated_at) as updated_at,
         _load_id,

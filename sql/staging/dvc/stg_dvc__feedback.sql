@@ -22,7 +22,7 @@ with source_rows as (
 typed as (
     select
         trim(feedback_id) as feedback_id,
-        coalesce(code_of('unit', unit), trim(unit)) as unit_code,
+        coalesce(unit_at(unit, vn_timestamp(received_at)::date), trim(unit)) as unit_code,
         blank_to_null(subject) as subject,
         vn_timestamp(received_at) as received_at,
         vn_timestamp(due_at) as due_at,

@@ -22,7 +22,7 @@ typed as (
     select
         trim(rating_id) as rating_id,
         blank_to_null(dossier_id) as dossier_id,
-        coalesce(code_of('unit', unit), trim(unit)) as unit_code,
+        coalesce(unit_at(unit, vn_timestamp(rated_at)::date), trim(unit)) as unit_code,
         vn_timestamp(rated_at) as rated_at,
         blank_to_null(channel) as channel,
         code_of('satisfaction', satisfaction)::integer as satisfaction_level,

@@ -19,7 +19,7 @@ columns:
   procedure_name: Tên thủ tục as exported
   field_code: Mã lĩnh vực
   field_name: Lĩnh vực
-  unit_code: Receiving unit (đơn vị tiếp nhận), a unit_code of dim_unit; the exported label when it matches no unit
+  unit_code: Receiving unit (đơn vị tiếp nhận), a unit_code of dim_unit, the unit of that name on the day of reception (docs/counting-rules.md); the exported label when it matches no unit
   handling_unit: Đơn vị xử lý of the winning row, as exported
   channel_code: KenhThucHien (1 direct, 2 online, 3 postal)
   channel: direct, online or postal
@@ -61,11 +61,6 @@ statuses as (
     from seeds.code_aliases where list = 'status'
 ),
 
-units as (
-    select alias_key, code as unit_code
-    from seeds.code_aliases where list = 'unit'
-),
-
 typed as (
     select
         trim(r.dossier_id) as dossier_id,
@@ -73,7 +68,9 @@ typed as (
         blank_to_null(r.procedure_name) as procedure_name,
         blank_to_null(r.field_code) as field_code,
         blank_to_null(r.field_name) as field_name,
-        coalesce(u.unit_code, trim(r.receiving_unit)) as unit_code,
+        -- The unit of that name on the day of reception: phường Đồng Sơn before 1 July 2025 is
+        -- not phường Đồng Sơn after it.
+        coalesce(unit_at(r.receiving_unit, vn_timestamp(r.received_at)::date), trim(r.receiving_unit)) as unit_code,
         blank_to_null(r.handling_unit) as handling_unit,
         c.channel_code,
         c.channel,
@@ -107,7 +104,6 @@ typed as (
     from source_rows as r
     left join channels as c on c.alias_key = norm_key(r.channel)
     left join statuses as s on s.alias_key = norm_key(r.status)
-    left join units as u on u.alias_key = norm_key(r.receiving_unit)
 ),
 
 latest_versions as (

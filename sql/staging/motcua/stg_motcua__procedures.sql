@@ -7,7 +7,7 @@ primary_key: [procedure_code]
 columns:
   procedure_code: Mã TTHC, national code without the provincial suffix
   procedure_name: Tên thủ tục
-  level: city (cấp huyện, here the city) or commune (cấp xã)
+  level: A level of the deployment's register, from Cấp thực hiện as the catalogue writes it (Cấp huyện is city, Cấp xã is commune for Đồng Hới)
   field_code: Mã lĩnh vực
   field_name: Lĩnh vực
   agency: Cơ quan thực hiện, as exported

@@ -1,33 +1,28 @@
 /*
 description: >
-  Administrative units of the reporting entity from sql/seeds/units.csv: the entity itself
-  (the city), its city-level agencies and its communes and wards, with their validity dates;
-  and the entity's own desk (<entity>.MC), which receives dossiers under the entity's name and
-  counts at the level of reporting.entity_desk_level.
+  The units of the deployment's register (config deployment.register), over time: the entity at
+  the top (a city until 30 June 2025, a province after; it has no level and receives nothing
+  itself), the units below it that receive dossiers (agencies, departments, communes, wards, and
+  the entity's own one-stop-shop desk), each valid from one day to another.
 grain: one row per unit
 primary_key: [unit_code]
 columns:
   unit_code: Stable code of the unit
   unit_name: Official name
-  level: entity (the reporting city), city (city-level agency) or commune (commune or ward)
-  unit_type: city, agency, ward, commune, or desk (the entity's own one-stop-shop desk)
-  parent_code: unit_code of the entity the unit belongs to
+  level: A level of the register (stg_seeds__levels); NULL for the entity at the top
+  unit_type: As the register says, e.g. city, province, agency, department, ward, commune, or desk (the entity's own one-stop-shop desk, listed only in the periods it received dossiers)
+  parent_code: unit_code of the unit it belongs to; NULL for the entity at the top
   valid_from: First day the unit existed (NULL when earlier than the data)
   valid_to: Last day the unit existed (NULL while it exists)
+tests:
+  - relationships: { column: level, to: staging.stg_seeds__levels, field: level }
 */
 with source_rows as (
     select * from seeds.units
 ),
 
 final as (
-    select
-        unit_code,
-        unit_name,
-        level,
-        unit_type,
-        blank_to_null(parent_code) as parent_code,
-        try_cast(valid_from as date) as valid_from,
-        try_cast(valid_to as date) as valid_to
+    select unit_code, unit_name, level, unit_type, parent_code, valid_from, valid_to
     from source_rows
 )
 

@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRegister } from '../../config/register.js';
+import { ConfigError } from '../../pipelines/errors.js';
+import { DONG_HOI, tempDir, writeText } from '../helpers.js';
+
+function problemsOf(yaml: string): string {
+  const file = writeText(join(tempDir(), 'units.yaml'), yaml);
+  try {
+    loadRegister(file);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message.replace(file, '<file>');
+  }
+  throw new Error('expected the register to be refused');
+}
+
+const HEAD = 'code: W\nname: Phường Mẫu\nlevels: { commune: { label: Cấp xã } }\nunits:\n  - { code: QT, name: Tỉnh Quảng Trị, type: province }\n';
+
+describe('the unit register', () => {
+  it('holds the crosswalk of 1 July 2025: the 15 communes and wards of Đồng Hới in 8 + 3 + 4 to three wards of Quảng Trị', () => {
+    const register = loadRegister(DONG_HOI.register);
+    const communes = register.units.filter((u) => u.level === 'commune' && u.validTo === '2025-06-30');
+    expect(communes).toHaveLength(15);
+    const byWard = new Map<string, number>();
+    for (const c of communes) {
+      expect(c.successors).toEqual([{ unit: expect.stringMatching(/^QT\./), share: 1 }]);
+      byWard.set(c.successors[0]!.unit, (byWard.get(c.successors[0]!.unit) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(byWard)).toEqual({ 'QT.DONGHOI': 8, 'QT.DONGTHUAN': 3, 'QT.DONGSON': 4 });
+    // Every unit that ended hands all of its work on: shares add up to 1.
+    for (const u of register.units.filter((x) => x.validTo && x.parent)) {
+      expect(u.successors.reduce((sum, s) => sum + s.share, 0), u.code).toBeCloseTo(1, 9);
+    }
+    expect(register.levels.map((l) => l.code)).toEqual(['city', 'province', 'commune']);
+  });
+
+  it('refuses a split without shares, shares that do not add up to 1, and a successor that ends first, naming the unit', () => {
+    const message = problemsOf(
+      HEAD +
+        '  - { code: W.A, name: Phường A, level: commune, type: ward, parent: QT, valid_to: 2025-06-30, successors: [W.B, W.C] }\n' +
+        '  - { code: W.B, name: Phường B, level: commune, type: ward, parent: QT, valid_from: 2025-07-01, valid_to: 2025-05-01 }\n' +
+        '  - { code: W.C, name: Phường C, level: commune, type: ward, parent: QT, valid_from: 2025-07-01, valid_to: 2026-12-31, successors: [{ unit: W.A, share: 0.5 }, { unit: W.B, share: 0.3 }] }\n',
+    );
+    expect(message).toContain('the unit register <file> is not consistent');
+    expect(message).toContain('W.A: successor W.B needs a share: a unit split between several successors gives each its part');
+    expect(message).toContain('W.B: valid_from 2025-07-01 is after valid_to 2025-05-01');
+    expect(message).toContain('W.C: the shares of its successors add up to 0.8, not 1');
+    expect(message).toContain('W.C: successor W.A ends (2025-06-30) before or when W.C does');
+  });
+
+  it('refuses a unit whose code is the deployment\'s, and an entry with a misspelt field, by its code', () => {
+    expect(problemsOf(`${HEAD}  - { code: W, name: Phường Mẫu, level: commune, type: ward, parent: QT }\n`)).toContain(
+      "W: the deployment's code (the code of its totals) is also a unit's",
+    );
+    expect(problemsOf(`${HEAD}  - { code: W.A, name: Phường A, level: commune, type: ward, parent: QT, valid_until: 2025-06-30 }\n`)).toContain(
+      'units[1] (W.A): Unrecognized key: "valid_until"',
+    );
+  });
+});
