@@ -8,6 +8,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../pipelines/errors.js';
 import { SQL_DIR } from '../pipelines/warehouse.js';
+import { loadRegister, type Register } from './register.js';
 import { configSchema, type ParsedConfig, type SourceName } from './schema.js';
 
 export const SAMPLE_CONFIG = fileURLToPath(new URL('./sample.yaml', import.meta.url));
@@ -26,6 +27,8 @@ export type Config = ParsedConfig & {
    */
   secrets: Map<string, string>;
   isSample: boolean;
+  /** The deployment's units and levels over time (deployment.register). */
+  register: Register;
   paths: {
     dataDir: string;
     publishDir: string;
@@ -36,6 +39,8 @@ export type Config = ParsedConfig & {
     /** Inbox folder of each configured source that has one. */
     inboxes: Partial<Record<SourceName, string>>;
     sampleOut: string | undefined;
+    /** The deployment's targets (deployment.targets), if it has any. */
+    targets: string | undefined;
   };
 };
 
@@ -60,6 +65,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     file,
     isSample: file === SAMPLE_CONFIG,
     secrets,
+    register: loadRegister(at(config.deployment.register)),
     paths: {
       dataDir,
       publishDir: config.warehouse.publish_dir ? at(config.warehouse.publish_dir) : join(dataDir, 'publish'),
@@ -71,6 +77,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
         Object.entries(config.sources).flatMap(([name, source]) => (source.inbox ? [[name, at(source.inbox)]] : [])),
       ),
       sampleOut: config.sample?.out ? at(config.sample.out) : undefined,
+      targets: config.deployment.targets ? at(config.deployment.targets) : undefined,
     },
   };
 }

@@ -167,18 +167,18 @@ export const configSchema = z.strictObject({
       temp_directory: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** Where the deployment's units come from: its unit register (config/register.ts), relative to this file. */
+  deployment: z.strictObject({
+    register: z.string().min(1),
+    /** The deployment's targets (year, measure, comparison, target_value, description), a CSV; none without it. */
+    targets: z.string().min(1).optional(),
+  }),
   reporting: z
     .strictObject({
       /** `calendar` periods, or the official cut-off: 15th of the month before to the 14th of the last month. */
       period_window: z.enum(['calendar', 'cutoff']).default('calendar'),
       /** Which date finishes a dossier: NgayKetThucXuLy (falling back to NgayTra) or the reverse. */
       finished_date: z.enum(['processing_finished', 'result_returned']).default('processing_finished'),
-      /**
-       * The level (a code of the `level` list: city, commune) at which the dossiers received at the
-       * reporting entity's own desk count: its People's Committee, one-stop-shop department or
-       * public-administration centre, named in exports by the entity's own name.
-       */
-      entity_desk_level: z.string().min(1).default('city'),
       /** Compare the figures with those of the reference report in sql/seeds/published_figures.csv (rpt_reconciliation): the Đồng Hới deployment's. */
       reconcile_published_figures: z.boolean().default(false),
     })
@@ -203,6 +203,11 @@ export const configSchema = z.strictObject({
       /** Where to write the sample exports: needed only to generate them. */
       out: z.string().min(1).optional(),
       seed: z.number().int().default(20240331),
+      /**
+       * `reference`: the Đồng Hới exports built to reproduce the reference report, continued to
+       * 2026; `steady`: a plain flow of dossiers for the units of any register (no reference).
+       */
+      plan: z.enum(['reference', 'steady']).default('reference'),
     })
     .refine((sample) => !sample.generate_if_missing || sample.out, { path: ['out'], message: 'missing: generate_if_missing needs the folder to write the sample to' })
     .optional(),
