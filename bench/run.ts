@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
+import { loadConfig } from '../config/load.js';
 import { writeScaledSample } from '../connectors/sample/scale.js';
 import { literal, Warehouse } from '../pipelines/db.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CITY_ROWS = 41_946;
+const CITY_ROWS = 67_983;
 
 const options = new Command('bench')
   .option('--quick', 'about 1 million dossier rows (scale 24) instead of 10 million (scale 239)')
@@ -55,7 +56,8 @@ function log(line: string): void {
 // 1. The exports, once per scale.
 if (!existsSync(inbox)) {
   log(`writing the exports of ${scale} cities (${(scale * CITY_ROWS).toLocaleString('en-US')} dossier rows)…`);
-  const scaled = await writeScaledSample({ baseDir: join(work, 'sample'), out: sampleDir, scale });
+  const { register, sample } = loadConfig();
+  const scaled = await writeScaledSample({ baseDir: join(work, 'sample'), out: sampleDir, scale, sample: { register, plan: sample?.plan } });
   log(`written in ${(scaled.ms / 1000).toFixed(1)} s, ${(scaled.bytes / 1e9).toFixed(2)} GB`);
 }
 const files = (await readdir(inbox)).filter((n) => n.startsWith('ho-so-')).sort();

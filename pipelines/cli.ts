@@ -188,12 +188,14 @@ program
   .option('--serve', 'serve the sample as the sync APIs of the one-stop-shop and the portal (writing it first if missing), until Ctrl-C')
   .option('--port <n>', 'port of --serve, on 127.0.0.1', (v) => parseInteger(v), 8787)
   .option('--token <token>', 'bearer token that --serve expects', 'sample-token')
-  .option('--scale <n>', "one-stop-shop exports of n cities like Đồng Hới (41,946 dossier rows each), as CSV, for measuring the job (default --out: data/sample-x<n>)", (v) => parseInteger(v))
+  .option('--scale <n>', "one-stop-shop exports of n cities like Đồng Hới (67,983 dossier rows each), as CSV, for measuring the job (default --out: data/sample-x<n>)", (v) => parseInteger(v))
   .action(async (options: { out?: string; seed: number; serve?: boolean; port: number; token: string; scale?: number }) => {
-    const sampleOut = loadConfig().paths.sampleOut!;
+    const config = loadConfig();
+    const sampleOut = config.paths.sampleOut!;
+    const sample = { seed: options.seed, register: config.register, plan: config.sample?.plan };
     if (options.scale !== undefined) {
-      if (options.scale < 1) throw new ConfigError('--scale must be at least 1', { action: 'give the number of cities, e.g. --scale 236 for about 10 million dossier rows' });
-      const scaled = await writeScaledSample({ baseDir: sampleOut, out: resolve(options.out ?? `${sampleOut}-x${options.scale}`), scale: options.scale, seed: options.seed });
+      if (options.scale < 1) throw new ConfigError('--scale must be at least 1', { action: 'give the number of cities, e.g. --scale 147 for about 10 million dossier rows' });
+      const scaled = await writeScaledSample({ baseDir: sampleOut, out: resolve(options.out ?? `${sampleOut}-x${options.scale}`), scale: options.scale, sample });
       console.log(
         `Wrote ${scaled.files} one-stop-shop exports (${scaled.rows.toLocaleString('en-US')} dossier rows, ${(scaled.bytes / 1e9).toFixed(2)} GB) ` +
           `to ${scaled.dir}/motcua/inbox in ${(scaled.ms / 1000).toFixed(1)} s`,
@@ -202,7 +204,7 @@ program
     }
     const out = options.out ? resolve(options.out) : sampleOut;
     if (!options.serve || !existsSync(out)) {
-      const summary = await generateSample(out, options.seed);
+      const summary = await generateSample(out, sample);
       console.log(
         `Wrote ${summary.exportFiles} one-stop-shop exports (${summary.exportRows.toLocaleString('en-US')} dossier rows, ` +
           `${summary.procedures} procedures), ${summary.portalFiles} portal exports, ${summary.budgetFiles} budget workbooks ` +

@@ -278,7 +278,7 @@ async function removeLeftovers(landing: string, tempDir: string): Promise<void> 
 async function generateSampleIfMissing(config: Config, log: Logger): Promise<void> {
   if (!config.sample?.generate_if_missing || Object.values(config.paths.inboxes).every((inbox) => existsSync(inbox))) return;
   log.info({ out: config.paths.sampleOut }, 'no sample exports yet: generating them');
-  const sample = await generateSample(config.paths.sampleOut!, config.sample.seed);
+  const sample = await generateSample(config.paths.sampleOut!, { seed: config.sample.seed, register: config.register, plan: config.sample.plan });
   log.info(sample, 'sample exports written');
 }
 

@@ -21,10 +21,10 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const root = await mkdtemp(join(tmpdir(), 'cchc-sample-'));
   const sampleDir = join(root, 'sample');
-  project.provide('sample', await generateSample(sampleDir));
-  project.provide('sampleDir', sampleDir);
   const layout = sampleLayout(sampleDir);
   const config = sampleConfig(join(root, 'published'), { motcua: layout.motcuaInbox, dvc: layout.dvcInbox, ngansach: layout.ngansachInbox });
+  project.provide('sample', await generateSample(sampleDir, { seed: config.sample?.seed, register: config.register, plan: config.sample?.plan }));
+  project.provide('sampleDir', sampleDir);
   const summary = await runJob(config, createLogger({ level: 'silent' }));
   if (summary.outcome !== 'success') throw new Error(`the sample run failed: ${JSON.stringify(summary.errors)}`);
   project.provide('publishDir', config.paths.publishDir);

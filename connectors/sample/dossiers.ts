@@ -1,25 +1,31 @@
 // Simulates the dossiers of the sample: who applied for what, where, by which channel, and
-// the moments at which each dossier changed status. Counts follow plan.ts exactly; dates are
+// the moments at which each dossier changed status. Counts follow the plan exactly; dates are
 // drawn at random within the constraints of each dossier's fate (a dossier "resolved late in
-// 2023" gets a due date and a finishing date that make it so).
-import { addWorkingDays, day, isWorkingDay, workingDaysBetween, type Day } from './calendar.js';
+// 2023" gets a due date and a finishing date that make it so). Units are those of the register
+// valid on the day: a dossier keeps the unit that received it, while the unit handling it
+// changes when that one ends (its successor takes its work over).
+import { addWorkingDays, day, isoDay, isWorkingDay, workingDaysBetween, type Day } from './calendar.js';
 import type { Level, Procedure } from './catalogue.js';
 import { makeApplicant, type Applicant } from './people.js';
-import { ABANDONED_REGISTRATIONS, COHORTS, DATA_END, DATA_START, RESULTS_DIGITIZED, type Fate, type LevelPlan, type Window } from './plan.js';
+import type { Fate, LevelPlan, SamplePlan, Window } from './plan.js';
 import type { Random } from './random.js';
-
-export type Unit = { code: string; name: string; level: string; aliases: string[]; index: number };
+import type { SampleUnits, Unit } from './units.js';
 
 /** Minutes since 1970-01-01 00:00, Vietnam local time. */
 export type Stamp = number;
 export type Status = 1 | 2 | 3 | 4 | 5 | 7 | 8 | 9 | 10;
 
+/** From `from` on, `unit` does the dossier's work. */
+export type Handover = { from: Stamp; unit: Unit };
+
 export type Dossier = {
   id: string;
-  level: Level;
+  /** The unit that received it, valid that day; the exports go on naming it after it ended. */
   unit: Unit;
-  /** The other agency of a liên thông dossier, which exports its own copy. */
-  handlingUnit: Unit | undefined;
+  /** Who handles it (Đơn vị xử lý): the receiving unit or, at the desk, the procedure's agency; then whoever takes over when that one ends. */
+  handlers: Handover[];
+  /** The other agency of a liên thông dossier, which exports its own copy, and whoever takes over from it. */
+  partners: Handover[] | undefined;
   procedure: Procedure;
   channel: 1 | 2 | 3;
   applicant: Applicant;
@@ -39,18 +45,15 @@ export type Dossier = {
   checkpoints: { at: Stamp; status: Status }[];
 };
 
-const MINUTES_PER_DAY = 1440;
-const END_STAMP = (day(DATA_END) + 1) * MINUTES_PER_DAY - 1;
-const COMMUNE_WEIGHTS: Record<string, number> = {
-  'DH.DONGSON': 1.2, 'DH.PHUHAI': 0.7, 'DH.BACLY': 1.5, 'DH.NAMLY': 1.3, 'DH.DONGHAI': 1.0, 'DH.DUCNINHDONG': 1.1,
-  'DH.HAITHANH': 0.9, 'DH.BACNGHIA': 1.0, 'DH.DONGPHU': 1.6, 'DH.DUCNINH': 0.9, 'DH.QUANGPHU': 0.6,
-  'DH.THUANDUC': 0.7, 'DH.BAONINH': 0.8, 'DH.NGHIANINH': 0.7, 'DH.LOCNINH': 1.0,
-};
+export const MINUTES_PER_DAY = 1440;
+const LEVELS: Level[] = ['city', 'commune'];
 const LIEN_THONG_SHARE = 0.04;
 const SUPPLEMENT_SHARE = 0.07;
 const RETURNED_SHARE = 0.85;
 const POSTAL_SHARE = 0.03;
 const DIRECT_FEE_SHARE = 0.45;
+/** Dossiers still open at the end of a window within their deadline were received in its last working days. */
+const RECENT_DAYS = 45;
 
 type Draft = {
   level: Level;
@@ -60,31 +63,54 @@ type Draft = {
   fee: boolean;
   paidOnline: boolean;
   hasDigitized: boolean | null;
+  unit: Unit | undefined;
+  deskShare: number;
 };
 
-export function simulateDossiers(random: Random, catalogue: Procedure[], units: Unit[]): Dossier[] {
-  const world = new World(random, catalogue, units);
+/** The unit a dossier is handled by at a moment. */
+export function unitAt(handovers: Handover[], at: Stamp): Unit {
+  let unit = handovers[0]!.unit;
+  for (const h of handovers) if (h.from <= at) unit = h.unit;
+  return unit;
+}
+
+export function dayOf(stamp: Stamp): Day {
+  return Math.floor(stamp / MINUTES_PER_DAY);
+}
+
+/** The last minute of a day. */
+export function endOf(d: Day): Stamp {
+  return (d + 1) * MINUTES_PER_DAY - 1;
+}
+
+export function simulateDossiers(random: Random, catalogue: Procedure[], units: SampleUnits, plan: SamplePlan): Dossier[] {
+  const world = new World(random, catalogue, units, plan);
   const dossiers: Dossier[] = [];
-  for (const cohort of COHORTS) {
-    for (const level of ['city', 'commune'] as const) {
-      for (const draft of draftCohort(random, level, cohort[level])) {
+  for (const cohort of plan.cohorts) {
+    const unit = cohort.unit === undefined ? undefined : units.get(cohort.unit)!;
+    for (const level of LEVELS) {
+      const levelPlan = cohort[level];
+      if (!levelPlan) continue;
+      for (const draft of draftCohort(random, level, levelPlan, unit, cohort.deskShare ?? 0)) {
         dossiers.push(world.place(draft, cohort.received));
       }
     }
   }
-  markResultsDigitized(random, dossiers);
-  for (let i = 0; i < ABANDONED_REGISTRATIONS; i++) dossiers.push(world.abandoned());
-  // Two registrations on the last day, a Sunday: the data reaches the end of the quarter.
-  dossiers.push(world.abandoned(day(DATA_END)), world.abandoned(day(DATA_END)));
+  markResultsDigitized(random, dossiers, plan.resultsDigitized);
+  for (const { within, count } of plan.abandoned) {
+    for (let i = 0; i < count; i++) dossiers.push(...world.abandoned(random.int(day(within.from), day(within.to))));
+  }
+  // Two registrations on the last day: the data reaches the end of its span.
+  dossiers.push(...world.abandoned(day(plan.end)), ...world.abandoned(day(plan.end)));
   return dossiers;
 }
 
 /** The dossiers of one level of a cohort, with every attribute the plan counts set exactly. */
-function draftCohort(random: Random, level: Level, plan: LevelPlan): Draft[] {
+function draftCohort(random: Random, level: Level, plan: LevelPlan, unit: Unit | undefined, deskShare: number): Draft[] {
   const drafts: Draft[] = [];
   for (const [fate, count] of plan.fates) {
     for (let i = 0; i < count; i++) {
-      drafts.push({ level, fate, online: false, onlineProcedure: false, fee: false, paidOnline: false, hasDigitized: null });
+      drafts.push({ level, fate, online: false, onlineProcedure: false, fee: false, paidOnline: false, hasDigitized: null, unit, deskShare });
     }
   }
   if (drafts.length !== plan.received) throw new Error(`plan: fates of ${level} add up to ${drafts.length}, not ${plan.received}`);
@@ -109,8 +135,8 @@ function draftCohort(random: Random, level: Level, plan: LevelPlan): Draft[] {
   return drafts;
 }
 
-function markResultsDigitized(random: Random, dossiers: Dossier[]): void {
-  for (const rule of RESULTS_DIGITIZED) {
+function markResultsDigitized(random: Random, dossiers: Dossier[], rules: SamplePlan['resultsDigitized']): void {
+  for (const rule of rules) {
     const [from, to] = [day(rule.within.from), day(rule.within.to)];
     const resolvedIn = dossiers.filter((d) => d.finishedAt !== undefined && inDays(d.finishedAt, from, to));
     const count = rule.count ?? Math.round(resolvedIn.length * (rule.share ?? 0));
@@ -118,25 +144,31 @@ function markResultsDigitized(random: Random, dossiers: Dossier[]): void {
   }
 }
 
-function inDays(stamp: Stamp, from: Day, to: Day): boolean {
-  const d = Math.floor(stamp / MINUTES_PER_DAY);
+export function inDays(stamp: Stamp, from: Day, to: Day): boolean {
+  const d = dayOf(stamp);
   return d >= from && d <= to;
 }
 
+/** Who receives a dossier, who handles it, and where its applicant lives. */
+type Reception = { unit: Unit; handler: Unit; home: Unit };
+
 class World {
   private readonly pools = new Map<string, Procedure[]>();
-  private readonly communes: Unit[];
-  private readonly agencies: Map<string, Unit>;
   private readonly sequence = new Map<string, number>();
   private readonly workingDays = new Map<string, Day[]>();
+  private readonly start: Day;
+  private readonly endDay: Day;
+  private readonly endStamp: Stamp;
 
   constructor(
     private readonly random: Random,
     private readonly catalogue: Procedure[],
-    units: Unit[],
+    private readonly units: SampleUnits,
+    private readonly plan: SamplePlan,
   ) {
-    this.communes = units.filter((u) => u.level === 'commune');
-    this.agencies = new Map(units.filter((u) => u.level === 'city').map((u) => [u.code, u]));
+    this.start = day(plan.start);
+    this.endDay = day(plan.end);
+    this.endStamp = endOf(this.endDay);
   }
 
   /** Procedures in force of a level, offered online or not, with or without a fee. */
@@ -161,13 +193,54 @@ class World {
     return days;
   }
 
-  private unitFor(procedure: Procedure): Unit {
-    if (procedure.level === 'city') return this.agencies.get(procedure.agency!)!;
-    return this.random.weighted(this.communes, (u) => COMMUNE_WEIGHTS[u.code] ?? 1);
+  private draw = () => this.random.next();
+
+  /** The units of the catalogue level `level` receiving on day d: the register's last level takes the commune-level procedures. */
+  private receiversOf(level: Level, d: Day): Unit[] {
+    return this.units.receiversOn(d).filter((u) => (u.level === this.units.lastLevel) === (level === 'commune'));
+  }
+
+  /** An applicant of a commune of the plan's, or of any commune (unit of the last level) of the day. */
+  private homeOn(d: Day): Unit | undefined {
+    const { residences } = this.plan;
+    if (residences.length > 0) return this.units.currentOn(this.random.weighted(residences, (r) => r.weight).unit, d, this.draw);
+    const communes = this.receiversOf('commune', d);
+    return communes.length > 0 ? this.random.pick(communes) : undefined;
+  }
+
+  /**
+   * The cohort's own unit; or the unit valid on day d that does the work of the procedure's
+   * agency (a part of a split by its share; a ward that took it over receives it as a commune
+   * does), now and then at the desk of that unit's level; or the applicant's commune.
+   */
+  private receive(draft: Pick<Draft, 'unit' | 'deskShare'>, procedure: Procedure, d: Day): Reception | undefined {
+    if (draft.unit) return this.receivedBy(draft.unit, d);
+    if (procedure.level === 'commune') {
+      const home = this.homeOn(d);
+      return home && { unit: home, handler: home, home };
+    }
+    const agency = procedure.agency === undefined ? undefined : this.units.get(procedure.agency);
+    const handler = agency && this.units.currentOn(agency, d, this.draw);
+    if (!handler || !this.units.isValidOn(handler, d)) {
+      const unit = this.pickOrNone(this.receiversOf('city', d));
+      return unit && this.receivedBy(unit, d);
+    }
+    if (handler.level === this.units.lastLevel) return this.receivedBy(handler, d);
+    const desk = draft.deskShare > 0 && this.random.chance(draft.deskShare) ? this.units.deskOn(d, handler.level) : undefined;
+    return { unit: desk ?? handler, handler, home: this.homeOn(d) ?? handler };
+  }
+
+  /** Received and handled by `unit`; the applicant lives in it when it is a commune. */
+  private receivedBy(unit: Unit, d: Day): Reception {
+    return { unit, handler: unit, home: unit.level === this.units.lastLevel ? unit : (this.homeOn(d) ?? unit) };
+  }
+
+  private pickOrNone(units: Unit[]): Unit | undefined {
+    return units.length > 0 ? this.random.pick(units) : undefined;
   }
 
   private newId(unit: Unit, d: Day): string {
-    const date = new Date(d * 86_400_000).toISOString().slice(2, 10).replaceAll('-', '');
+    const date = isoDay(d).slice(2).replaceAll('-', '');
     const key = `${unit.code}/${date}`;
     const n = (this.sequence.get(key) ?? 0) + 1;
     this.sequence.set(key, n);
@@ -189,9 +262,10 @@ class World {
 
   private tryPlace(draft: Draft, window: Window, procedure: Procedure): Dossier | undefined {
     const random = this.random;
+    const fate = draft.fate;
     const receptionDays = this.days(window);
-    // Dossiers still open at the end were mostly received near it.
-    const r = draft.fate.kind === 'open' && !draft.fate.overdue ? random.pick(receptionDays.slice(-45)) : random.pick(receptionDays);
+    const recent = (fate.kind === 'open' && !fate.overdue) || fate.openOn?.overdue === false;
+    const r = random.pick(recent ? receptionDays.slice(-RECENT_DAYS) : receptionDays);
     const receivedAt = r * MINUTES_PER_DAY + random.int(450, 990);
     const dueBefore = addWorkingDays(r, procedure.days);
     let due = dueBefore;
@@ -206,17 +280,24 @@ class World {
         resumedAt: resumed * MINUTES_PER_DAY + random.int(480, 1000),
         dueAfter: due,
       };
-      if (supplement.resumedAt > END_STAMP) return undefined;
+      if (supplement.resumedAt > this.endStamp) return undefined;
+    }
+    // Seen open on an earlier day: in progress then (no supplement pending), overdue or not as planned.
+    let notBefore = -Infinity;
+    if (fate.openOn) {
+      const on = day(fate.openOn.day);
+      if (supplement && supplement.resumedAt > endOf(on)) return undefined;
+      if (fate.openOn.overdue ? due >= on : due < on) return undefined;
+      notBefore = on + 1;
     }
     const busyUntil = supplement ? supplement.resumedAt : receivedAt;
 
     let finishedAt: Stamp | undefined;
     let stoppedAt: Stamp | undefined;
     let stopStatus: 3 | 7 | 8 | undefined;
-    const fate = draft.fate;
     if (fate.kind === 'resolved') {
-      const [a, b] = [day(fate.within.from), day(fate.within.to)];
-      const first = Math.max(Math.floor(busyUntil / MINUTES_PER_DAY), a);
+      const [a, b] = [Math.max(day(fate.within.from), notBefore), day(fate.within.to)];
+      const first = Math.max(dayOf(busyUntil), a);
       let f: Day | undefined;
       if (fate.timeliness === 'late') {
         f = skewedEarly(random, workingDaysBetween(Math.max(due + 1, first), b));
@@ -229,7 +310,7 @@ class World {
       if (f === undefined) return undefined;
       finishedAt = this.momentAfter(f, busyUntil);
     } else if (fate.kind === 'stopped') {
-      const [a, b] = [day(fate.within.from), day(fate.within.to)];
+      const [a, b] = [Math.max(day(fate.within.from), notBefore), day(fate.within.to)];
       stopStatus = random.weighted([7, 8, 3] as const, (s) => (s === 7 ? 0.5 : s === 8 ? 0.35 : 0.15));
       if (stopStatus === 3) {
         // Refused at the desk: the day it came, before any supplement.
@@ -240,38 +321,42 @@ class World {
         }
       }
       if (stoppedAt === undefined) {
-        const x = skewedEarly(random, workingDaysBetween(Math.max(Math.floor(busyUntil / MINUTES_PER_DAY), a), b));
+        const x = skewedEarly(random, workingDaysBetween(Math.max(dayOf(busyUntil), a), b));
         if (x === undefined) return undefined;
         stoppedAt = this.momentAfter(x, busyUntil);
       }
-    } else {
-      const endDay = day(DATA_END);
-      if (fate.overdue ? due >= endDay : due < endDay) return undefined;
+    } else if (fate.overdue ? due >= this.endDay : due < this.endDay) {
+      return undefined;
     }
 
-    const unit = this.unitFor(procedure);
+    const reception = this.receive(draft, procedure, r);
+    if (!reception) return undefined;
+    const { unit, handler, home } = reception;
     const online = draft.online;
-    const submittedAt = online ? Math.max(receivedAt - random.int(10, 3 * MINUTES_PER_DAY), day(DATA_START) * MINUTES_PER_DAY) : undefined;
+    // Submitted online to the unit that received it: not before the data, nor before that unit existed.
+    const submittedAt = online ? Math.max(receivedAt - random.int(10, 3 * MINUTES_PER_DAY), Math.max(this.start, unit.firstDay) * MINUTES_PER_DAY) : undefined;
     const returned =
       finishedAt !== undefined && random.chance(RETURNED_SHARE)
-        ? addWorkingDays(Math.floor(finishedAt / MINUTES_PER_DAY), random.int(0, 3))
+        ? addWorkingDays(dayOf(finishedAt), random.int(0, 3))
         : undefined;
     const returnedAt = returned !== undefined ? this.momentAfter(returned, finishedAt!) : undefined;
+    const lastSeen = Math.min(Math.max(returnedAt ?? 0, finishedAt ?? stoppedAt ?? this.endStamp), this.endStamp);
+    const partner = procedure.level === 'city' && random.chance(LIEN_THONG_SHARE) ? this.partnerOf(handler, r) : undefined;
 
     const dossier: Dossier = {
       id: this.newId(unit, r),
-      level: draft.level,
       unit,
-      handlingUnit: draft.level === 'city' && random.chance(LIEN_THONG_SHARE) ? this.otherAgency(unit) : undefined,
+      handlers: this.handovers(handler, receivedAt, lastSeen),
+      partners: partner && this.handovers(partner, receivedAt, lastSeen),
       procedure,
       channel: online ? 2 : random.chance(POSTAL_SHARE) ? 3 : 1,
-      applicant: makeApplicant(random, placeOf(unit, random, this.communes)),
+      applicant: makeApplicant(random, this.units.locality(home)),
       submittedAt,
       receivedAt,
       dueBefore,
       supplement,
       finishedAt,
-      returnedAt: returnedAt !== undefined && returnedAt <= END_STAMP ? returnedAt : undefined,
+      returnedAt: returnedAt !== undefined && returnedAt <= this.endStamp ? returnedAt : undefined,
       stoppedAt,
       hasDigitized: draft.hasDigitized,
       resultDigitized: false,
@@ -279,30 +364,44 @@ class World {
       paidOnline: draft.paidOnline,
       checkpoints: [],
     };
-    dossier.checkpoints = checkpointsOf(dossier, stopStatus, random);
+    dossier.checkpoints = checkpointsOf(dossier, stopStatus, random, this.endStamp);
     return dossier;
   }
 
-  /** An online registration that was never received (status 1). */
-  abandoned(on?: Day): Dossier {
+  /** `unit` from `from`, then, each time the one in charge ends before `until`, the unit valid the next day that takes over its work. */
+  private handovers(unit: Unit, from: Stamp, until: Stamp): Handover[] {
+    const handovers = [{ from, unit }];
+    for (let current = unit; current.lastDay < dayOf(until); ) {
+      const next = this.units.currentOn(current, current.lastDay + 1, this.draw);
+      if (next === current) break;
+      handovers.push({ from: (current.lastDay + 1) * MINUTES_PER_DAY, unit: next });
+      current = next;
+    }
+    return handovers;
+  }
+
+  /** An online registration that was never received (status 1); none on a day no unit receives. */
+  abandoned(on: Day): Dossier[] {
     const random = this.random;
-    const level = random.chance(0.3) ? 'city' : 'commune';
+    const levels = LEVELS.filter((l) => this.plan.procedureLevels[l] !== undefined);
+    const level = levels.length > 1 ? (random.chance(0.3) ? 'city' : 'commune') : levels[0]!;
     const procedure = random.weighted(this.pool(level, true, random.chance(0.4)), (p) => p.popularity);
-    const unit = this.unitFor(procedure);
-    const d = on ?? random.int(day(DATA_START), day(DATA_END) - 1);
-    const submittedAt = d * MINUTES_PER_DAY + random.int(0, MINUTES_PER_DAY - 1);
-    return {
-      id: this.newId(unit, d), level, unit, handlingUnit: undefined, procedure, channel: 2,
-      applicant: makeApplicant(random, placeOf(unit, random, this.communes)),
+    const reception = this.receive({ unit: undefined, deskShare: 0 }, procedure, on);
+    if (!reception) return [];
+    const submittedAt = on * MINUTES_PER_DAY + random.int(0, MINUTES_PER_DAY - 1);
+    return [{
+      id: this.newId(reception.unit, on), unit: reception.unit, handlers: [{ from: submittedAt, unit: reception.handler }], partners: undefined,
+      procedure, channel: 2, applicant: makeApplicant(random, this.units.locality(reception.home)),
       submittedAt, receivedAt: undefined, dueBefore: undefined, supplement: undefined,
       finishedAt: undefined, returnedAt: undefined, stoppedAt: undefined,
       hasDigitized: null, resultDigitized: false, feeVnd: 0, paidOnline: false,
       checkpoints: [{ at: submittedAt, status: 1 }],
-    };
+    }];
   }
 
-  private otherAgency(unit: Unit): Unit {
-    return this.random.pick([...this.agencies.values()].filter((u) => u.code !== unit.code));
+  /** Another unit of the handler's level, receiving that day. */
+  private partnerOf(handler: Unit, d: Day): Unit | undefined {
+    return this.pickOrNone(this.units.receiversOn(d).filter((u) => u.level === handler.level && u !== handler));
   }
 
   /** A time on working day d, after `after` when d is its day. */
@@ -319,22 +418,17 @@ function skewedEarly(random: Random, days: Day[]): Day | undefined {
   return days[Math.floor(random.next() ** 3 * days.length)];
 }
 
-function placeOf(unit: Unit, random: Random, communes: Unit[]): string {
-  const commune = unit.level === 'commune' ? unit : random.pick(communes);
-  return commune.name.replace(/^UBND /, '');
-}
-
-function checkpointsOf(d: Dossier, stopStatus: 3 | 7 | 8 | undefined, random: Random): Dossier['checkpoints'] {
+function checkpointsOf(d: Dossier, stopStatus: 3 | 7 | 8 | undefined, random: Random, endStamp: Stamp): Dossier['checkpoints'] {
   const points: Dossier['checkpoints'] = [];
   if (d.submittedAt !== undefined) points.push({ at: d.submittedAt, status: 1 });
   const received = d.receivedAt!;
   points.push({ at: received, status: 2 });
-  const closedAt = d.finishedAt ?? d.stoppedAt ?? END_STAMP + 1;
+  const closedAt = d.finishedAt ?? d.stoppedAt ?? endStamp + 1;
   // Assigned to a department the next working day, if it is still open then.
-  let next = Math.floor(received / MINUTES_PER_DAY) + 1;
+  let next = dayOf(received) + 1;
   while (!isWorkingDay(next)) next++;
   const processing = next * MINUTES_PER_DAY + random.int(450, 700);
-  if (processing < closedAt && processing <= END_STAMP && (!d.supplement || processing < d.supplement.requestedAt)) {
+  if (processing < closedAt && processing <= endStamp && (!d.supplement || processing < d.supplement.requestedAt)) {
     points.push({ at: processing, status: 4 });
   }
   if (d.supplement) {

@@ -2,16 +2,22 @@
 // dossiers that changed that week (so a dossier reappears as its status changes), in the
 // formats met in practice (CSV with or without BOM, ',' or ';', XLSX; Vietnamese headers in NFC,
 // NFD, without diacritics or as the sync names; codes or words), the procedure catalogue, and
-// the same dossier versions as JSON pages of the sync API.
+// the same dossier versions as JSON pages of the sync API. A dossier keeps the receiving unit it
+// came with in every row, the way the export system keeps old unit codes on old dossiers; the
+// handling unit is whoever does its work on the row's date.
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { day, isoWeek, mondayOf, type Day } from './calendar.js';
-import type { Procedure } from './catalogue.js';
-import type { Dossier, Stamp, Status, Unit } from './dossiers.js';
-import { DATA_END, DATA_START } from './plan.js';
+import type { Level, Procedure } from './catalogue.js';
+import { dayOf, unitAt, type Dossier, type Stamp, type Status } from './dossiers.js';
+import type { SamplePlan } from './plan.js';
+import type { Unit } from './units.js';
+
+/** The first and last day of a sample's data. */
+export type Span = Pick<SamplePlan, 'start' | 'end'>;
 
 const MINUTES_PER_DAY = 1440;
 export const API_PAGE_SIZE = 500;
@@ -57,7 +63,7 @@ export type Version = {
   dossier: Dossier;
   at: Stamp;
   status: Status;
-  /** Set on the extra row that the other agency of a liên thông dossier exports. */
+  /** Set on the extra row that the other agency of a liên thông dossier exports: that agency, on the row's date. */
   copyOf: Unit | undefined;
 };
 
@@ -100,17 +106,18 @@ function weekFormat(w: number): WeekFormat {
 }
 
 /** Each dossier once per week in which its status changed, as it stood at its last change that week. */
-export function weeklyVersions(dossiers: Dossier[]): Map<Day, Version[]> {
+export function weeklyVersions(dossiers: Dossier[], span: Span): Map<Day, Version[]> {
   const weeks = new Map<Day, Version[]>();
-  for (let monday = mondayOf(day(DATA_START)); monday <= day(DATA_END); monday += 7) weeks.set(monday, []);
+  for (let monday = mondayOf(day(span.start)); monday <= day(span.end); monday += 7) weeks.set(monday, []);
   for (const dossier of dossiers) {
     const lastOfWeek = new Map<Day, { at: Stamp; status: Status }>();
-    for (const point of dossier.checkpoints) lastOfWeek.set(mondayOf(Math.floor(point.at / MINUTES_PER_DAY)), point);
+    for (const point of dossier.checkpoints) lastOfWeek.set(mondayOf(dayOf(point.at)), point);
     for (const [monday, point] of lastOfWeek) {
       const rows = weeks.get(monday)!;
-      if (dossier.handlingUnit && point.status >= 2) {
+      if (dossier.partners && point.status >= 2) {
         // The other agency's copy: its own, earlier update; the receiving unit's row wins.
-        rows.push({ dossier, at: point.at - 1 - (point.at % 97), status: point.status === 2 ? 2 : 4, copyOf: dossier.handlingUnit });
+        const at = point.at - 1 - (point.at % 97);
+        rows.push({ dossier, at, status: point.status === 2 ? 2 : 4, copyOf: unitAt(dossier.partners, at) });
       }
       rows.push({ dossier, at: point.at, status: point.status, copyOf: undefined });
     }
@@ -176,7 +183,7 @@ function cellValues(v: Version, f: WeekFormat): Record<Column, string | Date> {
     procedure_name: d.procedure.name,
     field_name: d.procedure.fieldName,
     receiving_unit: unitLabel(d.unit, f.unitAs),
-    handling_unit: v.copyOf ? v.copyOf.name : d.unit.name,
+    handling_unit: (v.copyOf ?? unitAt(d.handlers, v.at)).name,
     channel: f.channelAsCode ? String(d.channel) : CHANNEL_WORDS[d.channel],
     applicant_name: d.applicant.name,
     applicant_id_number: d.applicant.idNumber,
@@ -216,10 +223,10 @@ export function csvField(value: string, delimiter: string): string {
   return /["\r\n]/.test(value) || value.includes(delimiter) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export async function writeWeeklyExports(dir: string, dossiers: Dossier[]): Promise<{ files: number; rows: number }> {
+export async function writeWeeklyExports(dir: string, dossiers: Dossier[], span: Span): Promise<{ files: number; rows: number }> {
   let w = 0;
   let rows = 0;
-  for (const [monday, versions] of weeklyVersions(dossiers)) {
+  for (const [monday, versions] of weeklyVersions(dossiers, span)) {
     const format = weekFormat(w);
     const columns = columnOrder(format, w);
     const name = `ho-so-${isoWeek(monday)}.${format.kind}`;
@@ -228,7 +235,7 @@ export async function writeWeeklyExports(dir: string, dossiers: Dossier[]): Prom
       const values = cellValues(v, format);
       return columns.map((c) => values[c[0]]);
     });
-    if (format.kind === 'xlsx') await writeXlsx(join(dir, name), header, lines, format);
+    if (format.kind === 'xlsx') await writeXlsx(join(dir, name), header, lines, format, monday + 7);
     else await writeCsv(join(dir, name), header, lines as string[][], format);
     rows += versions.length;
     w++;
@@ -247,10 +254,10 @@ async function writeCsv(path: string, header: string[], lines: string[][], f: We
   await once(out, 'finish');
 }
 
-async function writeXlsx(path: string, header: string[], lines: (string | Date)[][], f: WeekFormat): Promise<void> {
+async function writeXlsx(path: string, header: string[], lines: (string | Date)[][], f: WeekFormat, written: Day): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: f.dateCells });
   workbook.creator = 'Hệ thống thông tin một cửa điện tử';
-  workbook.created = workbook.modified = new Date(Date.UTC(2024, 3, 1));
+  workbook.created = workbook.modified = new Date(written * 86_400_000);
   const sheet = workbook.addWorksheet('Danh sách hồ sơ');
   sheet.addRow(header).commit();
   for (const line of lines) {
@@ -268,15 +275,16 @@ async function writeXlsx(path: string, header: string[], lines: (string | Date)[
 
 const ONLINE_LEVEL_WORDS = { 2: 'Cung cấp thông tin', 3: 'Một phần', 4: 'Toàn trình' } as const;
 
-export async function writeCatalogue(path: string, catalogue: Procedure[], agencies: Map<string, Unit>): Promise<void> {
+/** The catalogue, each procedure at the level `levels` writes for its catalogue level, its agency by name where the register has it. */
+export async function writeCatalogue(path: string, catalogue: Procedure[], levels: Partial<Record<Level, string>>, agencies: Map<string, Unit>): Promise<void> {
   const header = ['Mã TTHC', 'Tên thủ tục', 'Cấp thực hiện', 'Mã lĩnh vực', 'Lĩnh vực', 'Cơ quan thực hiện', 'Mức độ DVC', 'Thời hạn giải quyết', 'Phí, lệ phí', 'Trạng thái'];
   const lines = catalogue.map((p) => [
     p.code,
     p.name,
-    p.level === 'city' ? 'Cấp huyện' : 'Cấp xã',
+    levels[p.level] ?? '',
     p.fieldCode,
     p.fieldName,
-    p.agency ? agencies.get(p.agency)!.name : 'UBND cấp xã',
+    p.agency ? (agencies.get(p.agency)?.name ?? '') : 'UBND cấp xã',
     ONLINE_LEVEL_WORDS[p.onlineLevel],
     String(p.days),
     groupThousands(p.feeVnd),
@@ -287,8 +295,8 @@ export async function writeCatalogue(path: string, catalogue: Procedure[], agenc
 }
 
 /** The dossier versions as the sync API returns them: pages of the change feed, oldest first. */
-export async function writeApiPages(dir: string, dossiers: Dossier[]): Promise<{ pages: number; items: number }> {
-  const items = [...weeklyVersions(dossiers).values()]
+export async function writeApiPages(dir: string, dossiers: Dossier[], span: Span): Promise<{ pages: number; items: number }> {
+  const items = [...weeklyVersions(dossiers, span).values()]
     .flat()
     .filter((v) => !v.copyOf)
     .sort((a, b) => a.at - b.at || a.dossier.id.localeCompare(b.dossier.id))
@@ -329,7 +337,7 @@ function syncPayload(v: Version) {
     Email: d.applicant.email || null,
     DiaChi: d.applicant.address,
     DonViTiepNhan: d.unit.code,
-    DonViXuLy: d.unit.code,
+    DonViXuLy: unitAt(d.handlers, v.at).code,
     NgayNopHoSo: syncTime(d.submittedAt),
     NgayTiepNhan: syncTime(x.received),
     NgayHenTra: x.due === undefined ? null : syncTime(x.due * MINUTES_PER_DAY + 17 * 60),
@@ -352,6 +360,9 @@ function syncPayload(v: Version) {
       d.supplement && d.supplement.requestedAt <= v.at
         ? [{ NgayBoSung: syncTime(d.supplement.requestedAt), NgayHenTraTruoc: syncTime(d.dueBefore! * MINUTES_PER_DAY + 17 * 60), NgayHenTraMoi: syncTime(d.supplement.dueAfter * MINUTES_PER_DAY + 17 * 60) }]
         : [],
-    QuaTrinhXuLy: d.checkpoints.filter((c) => c.at <= v.at).map((c) => ({ ThoiDiemXuLy: syncTime(c.at), PhongBanXuLy: d.unit.code, TrangThai: c.status })),
+    // Registered and received by the receiving unit; every later step by whoever handled it then.
+    QuaTrinhXuLy: d.checkpoints
+      .filter((c) => c.at <= v.at)
+      .map((c) => ({ ThoiDiemXuLy: syncTime(c.at), PhongBanXuLy: (c.status <= 2 ? d.unit : unitAt(d.handlers, c.at)).code, TrangThai: c.status })),
   };
 }

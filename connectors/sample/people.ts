@@ -1,6 +1,6 @@
 // Fictitious applicants: Vietnamese names, 12-digit citizen ID numbers of Quảng Bình (044…),
-// mobile numbers, e-mails and addresses in Đồng Hới. They exist so that tests can prove that
-// personal data never leaves `raw`.
+// mobile numbers, e-mails and street addresses in the deployment's communes. They exist so that
+// tests can prove that personal data never leaves `raw`.
 import type { Random } from './random.js';
 
 export type Applicant = { name: string; idNumber: string; phone: string; email: string; address: string };
@@ -17,7 +17,8 @@ function ascii(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
 }
 
-export function makeApplicant(random: Random, placeName: string): Applicant {
+/** `locality`: the commune and the bodies above it, as the address ends ("phường Nam Lý, thành phố Đồng Hới"). */
+export function makeApplicant(random: Random, locality: string): Applicant {
   const sex = random.chance(0.5) ? 'male' : 'female';
   const surname = random.pick(SURNAMES);
   const given = random.pick(GIVEN[sex]);
@@ -28,6 +29,6 @@ export function makeApplicant(random: Random, placeName: string): Applicant {
   const idNumber = `044${centuryDigit}${String(born % 100).padStart(2, '0')}${String(random.int(0, 999_999)).padStart(6, '0')}`;
   const phone = `${random.pick(['09', '03', '08', '07'])}${String(random.int(0, 99_999_999)).padStart(8, '0')}`;
   const email = random.chance(0.4) ? `${ascii(given)}${ascii(surname)}${random.int(10, 99)}@gmail.com` : '';
-  const address = `Số ${random.int(1, 250)}, đường ${random.pick(STREETS)}, ${placeName}, thành phố Đồng Hới, tỉnh Quảng Bình`;
+  const address = `Số ${random.int(1, 250)}, đường ${random.pick(STREETS)}, ${locality}`;
   return { name, idNumber, phone, email, address };
 }

@@ -1,29 +1,16 @@
 // The sample of the public-service portal: fee payments of the sample dossiers, satisfaction
 // ratings, citizen feedback (PAKN) and account registrations, as monthly CSV exports and as
-// pages of its sync API. Built to reproduce P1–P2 (3,506 online dossiers of 2023 with a fee,
-// 894 paid online), F1 (6 PAKN on procedures in 2023) and F2 (8,927 survey forms in 2023).
+// pages of its sync API, in the volumes of the plan (the reference plan's reproduce P1–P2, F1
+// and F2). Each event names a unit valid on its date.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { addWorkingDays, day, isWorkingDay, workingDaysBetween } from './calendar.js';
-import type { Dossier, Stamp, Unit } from './dossiers.js';
+import { addWorkingDays, day, workingDaysBetween } from './calendar.js';
+import { dayOf, endOf, inDays, MINUTES_PER_DAY, type Dossier, type Stamp } from './dossiers.js';
 import { csvField, formatStamp, groupThousands, syncTime, writeJsonPages } from './exports.js';
 import { makeApplicant } from './people.js';
-import { DATA_END, DATA_START, Y2023 } from './plan.js';
+import type { PortalPlan, SamplePlan } from './plan.js';
 import type { Random } from './random.js';
-
-const MINUTES_PER_DAY = 1440;
-const END_STAMP = (day(DATA_END) + 1) * MINUTES_PER_DAY - 1;
-
-/** F2 and F1 of the report, and the other periods' volumes. */
-const RATINGS_2023 = 8927;
-const RATED_SHARE_OTHER_YEARS = 0.55;
-const DESK_FORMS_2023 = 727;
-const FEEDBACK = [
-  { within: { from: '2022-10-01', to: '2022-12-31' }, count: 2 },
-  { within: Y2023, count: 6 },
-  { within: { from: '2024-01-01', to: '2024-03-20' }, count: 1 },
-];
-const ACCOUNTS_PER_WORKING_DAY: [number, number] = [25, 70];
+import type { SampleUnits, Unit } from './units.js';
 
 type Fields = Record<string, string | number | boolean | null>;
 /** A record of the portal, as the versions it went through. */
@@ -31,16 +18,17 @@ type PortalRecord = { id: string; versions: { at: Stamp; fields: Fields }[] };
 
 export type Portal = { payments: PortalRecord[]; ratings: PortalRecord[]; feedback: PortalRecord[]; accounts: PortalRecord[] };
 
-export function simulatePortal(random: Random, dossiers: Dossier[], units: Unit[]): Portal {
+export function simulatePortal(random: Random, dossiers: Dossier[], units: SampleUnits, plan: SamplePlan): Portal {
+  const end = endOf(day(plan.end));
   return {
-    payments: payments(random, dossiers),
-    ratings: ratings(random, dossiers, units),
-    feedback: feedback(random, units),
-    accounts: accounts(random, units),
+    payments: payments(random, dossiers, end),
+    ratings: ratings(random, dossiers, units, plan.portal, end),
+    feedback: feedback(random, units, plan.portal.feedback, end),
+    accounts: accounts(random, units, plan.portal.accounts),
   };
 }
 
-function payments(random: Random, dossiers: Dossier[]): PortalRecord[] {
+function payments(random: Random, dossiers: Dossier[], end: Stamp): PortalRecord[] {
   const records: PortalRecord[] = [];
   for (const d of dossiers) {
     if (d.feeVnd === 0 || d.receivedAt === undefined) continue;
@@ -52,7 +40,7 @@ function payments(random: Random, dossiers: Dossier[]): PortalRecord[] {
     const versions: PortalRecord['versions'] = [];
     if (d.channel === 2) {
       if (d.paidOnline) {
-        const paid = Math.min(d.receivedAt + random.int(10, 600), END_STAMP);
+        const paid = Math.min(d.receivedAt + random.int(10, 600), end);
         versions.push(at(d.receivedAt, 'Chờ thanh toán', 'Trực tuyến'), at(paid, 'Đã thanh toán', 'Trực tuyến', paid));
       } else {
         // Online dossiers not paid online are paid at the desk when the result is collected.
@@ -70,24 +58,27 @@ function payments(random: Random, dossiers: Dossier[]): PortalRecord[] {
   return records;
 }
 
-function ratings(random: Random, dossiers: Dossier[], units: Unit[]): PortalRecord[] {
-  const [from2023, to2023] = [day(Y2023.from), day(Y2023.to)];
+function ratings(random: Random, dossiers: Dossier[], units: SampleUnits, plan: PortalPlan, end: Stamp): PortalRecord[] {
+  const fixed = plan.fixedRatings;
+  const [fixedFrom, fixedTo] = fixed ? [day(fixed.within.from), day(fixed.within.to)] : [Infinity, -Infinity];
   const returned = dossiers.filter((d) => d.returnedAt !== undefined);
-  const in2023 = returned.filter((d) => inDays(d.returnedAt!, from2023, to2023));
+  const inFixed = returned.filter((d) => inDays(d.returnedAt!, fixedFrom, fixedTo));
   const chosen = [
-    ...random.shuffle([...in2023]).slice(0, RATINGS_2023 - DESK_FORMS_2023),
-    ...returned.filter((d) => !inDays(d.returnedAt!, from2023, to2023) && random.chance(RATED_SHARE_OTHER_YEARS)),
+    ...(fixed ? random.shuffle([...inFixed]).slice(0, fixed.count - fixed.deskForms) : []),
+    ...returned.filter((d) => !inDays(d.returnedAt!, fixedFrom, fixedTo) && random.chance(plan.ratedShare)),
   ];
-  const forms: { at: Stamp; unit: Unit; dossier?: string; channel: string }[] = chosen.map((d) => ({
-    at: Math.min(d.returnedAt! + random.int(1, 45), END_STAMP),
-    unit: d.unit,
-    dossier: d.id,
-    channel: random.pick(['Trực tuyến', 'Kiosk đánh giá', 'Tin nhắn SMS']),
-  }));
-  const deskDays = workingDaysBetween(from2023, to2023);
-  const receiving = units.filter((u) => u.level === 'city' || u.level === 'commune');
-  for (let i = 0; i < DESK_FORMS_2023; i++) {
-    forms.push({ at: random.pick(deskDays) * MINUTES_PER_DAY + random.int(450, 990), unit: random.pick(receiving), channel: 'Phiếu khảo sát giấy' });
+  const draw = () => random.next();
+  const forms: { at: Stamp; unit: Unit; dossier?: string; channel: string }[] = chosen.map((d) => {
+    const at = Math.min(d.returnedAt! + random.int(1, 45), end);
+    // The unit that received it, or the one doing its work on the day of the form.
+    return { at, unit: units.currentOn(d.unit, dayOf(at), draw), dossier: d.id, channel: random.pick(['Trực tuyến', 'Kiosk đánh giá', 'Tin nhắn SMS']) };
+  });
+  if (fixed) {
+    const deskDays = workingDaysBetween(fixedFrom, fixedTo);
+    for (let i = 0; i < fixed.deskForms; i++) {
+      const on = random.pick(deskDays);
+      forms.push({ at: on * MINUTES_PER_DAY + random.int(450, 990), unit: random.pick(units.receiversOn(on)), channel: 'Phiếu khảo sát giấy' });
+    }
   }
   forms.sort((a, b) => a.at - b.at);
   return forms.map((f, i) => ({
@@ -107,16 +98,23 @@ function ratings(random: Random, dossiers: Dossier[], units: Unit[]): PortalReco
 
 const SUBJECTS = ['Thời gian giải quyết hồ sơ', 'Thái độ phục vụ của công chức', 'Yêu cầu bổ sung giấy tờ', 'Phí, lệ phí', 'Hướng dẫn thủ tục'];
 
-function feedback(random: Random, units: Unit[]): PortalRecord[] {
+/** A commune of the day for a person dealing with `unit`: the unit itself when it is one. */
+function homeOf(random: Random, units: SampleUnits, unit: Unit, on: number): Unit {
+  if (unit.level === units.lastLevel) return unit;
+  const communes = units.receiversOn(on).filter((u) => u.level === units.lastLevel);
+  return communes.length > 0 ? random.pick(communes) : unit;
+}
+
+function feedback(random: Random, units: SampleUnits, plan: PortalPlan['feedback'], end: Stamp): PortalRecord[] {
   const records: PortalRecord[] = [];
-  const receiving = units.filter((u) => u.level === 'city' || u.level === 'commune');
-  for (const { within, count } of FEEDBACK) {
+  for (const { within, count, unansweredOn } of plan) {
     const days = workingDaysBetween(day(within.from), day(within.to));
     for (let i = 0; i < count; i++) {
-      const received = random.pick(days) * MINUTES_PER_DAY + random.int(450, 990);
-      const due = addWorkingDays(Math.floor(received / MINUTES_PER_DAY), 10);
-      const unit = random.pick(receiving);
-      const sender = makeApplicant(random, unit.name.replace(/^UBND /, ''));
+      const on = random.pick(days);
+      const received = on * MINUTES_PER_DAY + random.int(450, 990);
+      const due = addWorkingDays(on, 10);
+      const unit = random.pick(units.receiversOn(on));
+      const sender = makeApplicant(random, units.locality(homeOf(random, units, unit, on)));
       const subject = random.pick(SUBJECTS);
       const base = {
         NgayTiepNhan: received,
@@ -128,51 +126,47 @@ function feedback(random: Random, units: Unit[]): PortalRecord[] {
         NoiDung: `Tôi là ${sender.name}, ${sender.address}. Phản ánh về ${subject.toLowerCase()} tại ${unit.name}.`,
       };
       const versions: PortalRecord['versions'] = [{ at: received, fields: { ...base, TrangThai: 'Đang xử lý', NgayTraLoi: null } }];
-      // Answered on time as a rule; one in five late; the last of the data still open.
-      const answerDay = addWorkingDays(Math.floor(received / MINUTES_PER_DAY), random.chance(0.8) ? random.int(3, 10) : random.int(11, 16));
+      // Answered on time as a rule; one in five late; those a report saw unanswered, after it.
+      let answerDay = addWorkingDays(on, random.chance(0.8) ? random.int(3, 10) : random.int(11, 16));
+      if (unansweredOn !== undefined) answerDay = Math.max(answerDay, addWorkingDays(day(unansweredOn), random.int(1, 5)));
       const answered = answerDay * MINUTES_PER_DAY + random.int(450, 990);
-      if (answered <= END_STAMP && !(within === FEEDBACK.at(-1)!.within)) {
-        versions.push({ at: answered, fields: { ...base, TrangThai: 'Đã trả lời', NgayTraLoi: answered } });
-      }
+      if (answered <= end) versions.push({ at: answered, fields: { ...base, TrangThai: 'Đã trả lời', NgayTraLoi: answered } });
       records.push({ id: `PAKN-${String(records.length + 1).padStart(4, '0')}`, versions });
     }
   }
   return records;
 }
 
-function accounts(random: Random, units: Unit[]): PortalRecord[] {
-  const communes = units.filter((u) => u.level === 'commune');
+function accounts(random: Random, units: SampleUnits, plan: PortalPlan['accounts']): PortalRecord[] {
   const records: PortalRecord[] = [];
-  for (let d = day(DATA_START); d <= day(DATA_END); d++) {
-    if (!isWorkingDay(d)) continue;
-    const count = random.int(...ACCOUNTS_PER_WORKING_DAY);
-    for (let i = 0; i < count; i++) {
-      const at = d * MINUTES_PER_DAY + random.int(420, 1260);
-      const commune = random.pick(communes);
-      const holder = makeApplicant(random, commune.name.replace(/^UBND /, ''));
-      const organisation = random.chance(0.04);
-      records.push({
-        id: `TK${String(records.length + 1).padStart(8, '0')}`,
-        versions: [{
-          at,
-          fields: {
-            NgayDangKy: at,
-            LoaiTaiKhoan: organisation ? 'Tổ chức' : 'Công dân',
-            DonViHoTro: random.chance(0.7) ? commune.code : null,
-            HoTen: organisation ? `Công ty TNHH ${holder.name.split(' ').at(-1)}` : holder.name,
-            SoDinhDanh: holder.idNumber,
-            SoDienThoai: holder.phone,
-          },
-        }],
-      });
+  for (const { within, perWorkingDay } of plan) {
+    for (const d of workingDaysBetween(day(within.from), day(within.to))) {
+      const communes = units.receiversOn(d).filter((u) => u.level === units.lastLevel);
+      if (communes.length === 0) continue;
+      const count = random.int(...perWorkingDay);
+      for (let i = 0; i < count; i++) {
+        const at = d * MINUTES_PER_DAY + random.int(420, 1260);
+        const commune = random.pick(communes);
+        const holder = makeApplicant(random, units.locality(commune));
+        const organisation = random.chance(0.04);
+        records.push({
+          id: `TK${String(records.length + 1).padStart(8, '0')}`,
+          versions: [{
+            at,
+            fields: {
+              NgayDangKy: at,
+              LoaiTaiKhoan: organisation ? 'Tổ chức' : 'Công dân',
+              DonViHoTro: random.chance(0.7) ? commune.code : null,
+              HoTen: organisation ? `Công ty TNHH ${holder.name.split(' ').at(-1)}` : holder.name,
+              SoDinhDanh: holder.idNumber,
+              SoDienThoai: holder.phone,
+            },
+          }],
+        });
+      }
     }
   }
   return records;
-}
-
-function inDays(stamp: Stamp, from: number, to: number): boolean {
-  const d = Math.floor(stamp / MINUTES_PER_DAY);
-  return d >= from && d <= to;
 }
 
 /** Field names of each resource: sync name, then the header of the CSV export. */

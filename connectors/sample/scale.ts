@@ -13,14 +13,15 @@ import { motcua } from '../motcua.js';
 import { readCsv } from '../formats/csv.js';
 import { INCOMING } from '../formats/incoming.js';
 import { readXlsx } from '../formats/xlsx.js';
-import { generateSample, refuseToReplaceOtherFolders, sampleLayout, SAMPLE_MARKER } from './index.js';
+import { generateSample, refuseToReplaceOtherFolders, sampleLayout, SAMPLE_MARKER, type SampleOptions } from './index.js';
 
 export type ScaledSample = { dir: string; scale: number; files: number; rows: number; bytes: number; ms: number };
 
-export async function writeScaledSample(options: { baseDir: string; out: string; scale: number; seed?: number }): Promise<ScaledSample> {
+/** `sample`: how to write the sample at `baseDir` when it is missing. */
+export async function writeScaledSample(options: { baseDir: string; out: string; scale: number; sample: SampleOptions }): Promise<ScaledSample> {
   const started = performance.now();
   refuseToReplaceOtherFolders(options.out);
-  if (!existsSync(sampleLayout(options.baseDir).motcuaInbox)) await generateSample(options.baseDir, options.seed);
+  if (!existsSync(sampleLayout(options.baseDir).motcuaInbox)) await generateSample(options.baseDir, options.sample);
   const from = sampleLayout(options.baseDir).motcuaInbox;
   const partial = `${options.out}.partial`;
   await rm(partial, { recursive: true, force: true });
