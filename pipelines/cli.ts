@@ -157,6 +157,9 @@ program
   .action(async (options: { config?: string }) => {
     const config = loadConfig({ file: options.config });
     console.log(`config ${config.file}: valid`);
+    const { register } = config;
+    const levels = register.levels.map((l) => `${l.code} "${l.label}"`).join(', ');
+    console.log(`unit register ${register.file}: ${register.name} (${register.code}), ${register.units.length} units, levels ${levels}`);
     for (const [name, source] of Object.entries(config.sources)) {
       const contract = CONNECTORS.find((c) => c.name === name)!;
       for (const note of checkHeaderAliases(name, Object.values(contract.tables), source.header_aliases)) console.log(`note: ${note}`);

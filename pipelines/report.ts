@@ -256,11 +256,22 @@ function readManifest(releaseDir: string): { run_id?: string; data_as_of?: strin
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
 }
 
-/** The mart's rows of the period, units in the order of the unit list (the order the city reports them in). */
+/**
+ * The mart's rows of the period, units in the order of the register, each unit that existed in
+ * part of the period only named with its dates: 2025 lists phường Đồng Sơn twice, the ward of
+ * the city until 30/06 and that of the province from 01/07.
+ */
 function unitRows(db: Warehouse, mart: MartReader, name: FactMart, periodKey: string): Promise<Row[]> {
   return db.all(
-    `SELECT f.* FROM ${mart(name)} f
-     LEFT JOIN (SELECT unit_code, file_row_number AS position FROM ${mart('dim_unit', ', file_row_number = true')}) u
+    `SELECT f.* REPLACE (f.unit_name || CASE
+         WHEN f.scope <> 'unit' THEN ''
+         WHEN u.valid_from > f.period_start AND u.valid_to < f.period_end
+           THEN ' (từ ' || strftime(u.valid_from, '%d/%m/%Y') || ' đến ' || strftime(u.valid_to, '%d/%m/%Y') || ')'
+         WHEN u.valid_from > f.period_start THEN ' (từ ' || strftime(u.valid_from, '%d/%m/%Y') || ')'
+         WHEN u.valid_to < f.period_end THEN ' (đến ' || strftime(u.valid_to, '%d/%m/%Y') || ')'
+         ELSE '' END AS unit_name)
+     FROM ${mart(name)} f
+     LEFT JOIN (SELECT unit_code, valid_from, valid_to, file_row_number AS position FROM ${mart('dim_unit', ', file_row_number = true')}) u
        USING (unit_code)
      WHERE f.period_key = $1 ORDER BY u.position NULLS LAST, f.unit_name`,
     [periodKey],
@@ -345,9 +356,9 @@ const FROM_DATA = 'Tính từ số liệu của kho dữ liệu';
 async function parSheet(db: Warehouse, mart: MartReader, period: Period): Promise<Sheet> {
   const criteria = await db.all<Row>(
     `SELECT * FROM ${mart('fct_par_criteria')}
-     WHERE period_key = (SELECT max_by(period_key, period_start) FROM ${mart('fct_par_criteria')} WHERE year(period_start) <= $1)
+     WHERE period_key = (SELECT max_by(period_key, period_start) FROM ${mart('fct_par_criteria')} WHERE period_end <= $1::DATE)
      ORDER BY string_split(criterion_code, '.')::INTEGER[]`,
-    [period.year],
+    [period.period_end.toISOString().slice(0, 10)],
   );
   const year = criteria[0]?.period_key as string | undefined;
   return {

@@ -57,6 +57,8 @@ final as (
         r.note
     from results as r
     left join units as u using (unit_code)
+    -- The published results are the Đồng Hới deployment's: another deployment keeps only its own.
+    where r.unit_code = deployment_code() or u.unit_code is not null
 )
 
 select * from final

@@ -75,9 +75,10 @@ describe('the cchc command', () => {
     expect(stdout).not.toContain('Published');
   });
 
-  it('checks a config, its sources, seeds and models', async () => {
+  it('checks a config, its unit register, its sources, seeds and models', async () => {
     const { code, stdout } = await cchc(['check', '--config', configFor([])]);
     expect(code).toBe(0);
+    expect(stdout).toContain('dong-hoi.units.yaml: Đồng Hới (DH), 44 units, levels city "Cấp thành phố", province "Cấp tỉnh", commune "Cấp xã, phường"');
     expect(stdout).toMatch(/seeds, \d+ SQL models and \d+ data tests: valid/);
   });
 

@@ -62,8 +62,8 @@ describe('loading exports', () => {
       `SELECT unit_code, level, received_total, in_progress_within, in_progress_overdue FROM read_parquet('${file}')
        WHERE period_key = '2024-03' AND unit_code IN ('DH', 'DH/city', 'DH.MC', 'DH.DONGSON') ORDER BY unit_code`,
     );
-    // "UBND thành phố Đồng Hới" receives at its one-stop-shop desk, DH.MC, counted at the city
-    // level (reporting.entity_desk_level); P has no due date, so it is never overdue.
+    // "UBND thành phố Đồng Hới" receives at its one-stop-shop desk, DH.MC, a unit of the city
+    // level in the register; P has no due date, so it is never overdue.
     expect(march).toEqual([
       { unit_code: 'DH', level: null, received_total: 2, in_progress_within: 2, in_progress_overdue: 0 },
       { unit_code: 'DH.DONGSON', level: 'commune', received_total: 1, in_progress_within: 1, in_progress_overdue: 0 },

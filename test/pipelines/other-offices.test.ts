@@ -10,8 +10,8 @@
 //   - the tracking book as printed, XLSX with merged header cells, and that workbook saved as CSV.
 // The procedure catalogue lists every procedure used but one (CC below), at online level 3/4 or 2.
 // Units as offices write them ("P. Nam Lý" through the config's vocabulary); the city's own
-// one-stop-shop desk, "UBND thành phố Đồng Hới", counts as DH.MC, a unit of the city level
-// (reporting.entity_desk_level: city).
+// one-stop-shop desk, "UBND thành phố Đồng Hới", counts as DH.MC, a unit of the city level in
+// the register (config/deployments/dong-hoi.units.yaml).
 //
 // Each dossier and the cell it lands in. Finished = "Ngày có kết quả", else "Ngày trả kết quả"
 // (trả); dates compared as dates; due as last moved (*: moved by a supplement). Postal counts as
