@@ -125,18 +125,33 @@ function registerProblems(register: Register): string[] {
     if (u.parent !== null && u.level === null) problems.push(`${at}: no level (one of ${[...levels].join(', ')})`);
     if (u.level !== null && !levels.has(u.level)) problems.push(`${at}: level "${u.level}" is not one of the register's levels (${[...levels].join(', ')})`);
     if (u.parent !== null && !byCode.has(u.parent)) problems.push(`${at}: parent ${u.parent} is not a unit of the register`);
-    if (u.successors.length === 0) continue;
+    // A unit that receives dossiers hands its work on when it ends, or the restatement under
+    // today's units would lose its dossiers.
+    if (u.successors.length === 0) {
+      if (u.validTo && u.parent !== null) problems.push(`${at}: ends on ${u.validTo} with no successors: name the units that took its work over`);
+      continue;
+    }
     if (!u.validTo) problems.push(`${at}: has successors but no valid_to (the last day it existed)`);
+    if (new Set(u.successors.map((s) => s.unit)).size < u.successors.length) problems.push(`${at}: a successor is listed twice`);
     for (const s of u.successors) {
       const next = byCode.get(s.unit);
       if (!next) problems.push(`${at}: successor ${s.unit} is not a unit of the register`);
-      else if (u.validTo && next.validTo && next.validTo <= u.validTo) problems.push(`${at}: successor ${s.unit} ends (${next.validTo}) before or when ${u.code} does`);
+      else if (u.parent !== null && next.parent === null) problems.push(`${at}: successor ${s.unit} is an entity at the top, which receives nothing: name the unit that took the work over`);
+      else if (u.validTo && next.validFrom !== dayAfter(u.validTo)) {
+        problems.push(`${at}: successor ${s.unit} starts on ${next.validFrom ?? '(no valid_from)'}, not on ${dayAfter(u.validTo)}, the day after ${u.code} ends`);
+      }
       if (Number.isNaN(s.share)) problems.push(`${at}: successor ${s.unit} needs a share: a unit split between several successors gives each its part`);
     }
     const total = u.successors.reduce((sum, s) => sum + s.share, 0);
     if (!Number.isNaN(total) && Math.abs(total - 1) > 1e-9) problems.push(`${at}: the shares of its successors add up to ${total}, not 1`);
   }
   return problems;
+}
+
+function dayAfter(day: string): string {
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
 }
 
 /** "units[3].level" as "units[3] (DH.TP).level": the code says which entry, the index where it is. */

@@ -10,7 +10,7 @@ export type ColumnType =
   | 'boolean'
   | 'amount'
   | 'integer'
-  /** A code of a code list in sql/seeds/code_lists.csv (or a unit of units.csv), by code, label or alias. */
+  /** A code of a code list in sql/seeds/code_lists.csv (or a unit or level of the unit register), by code, label or alias. */
   | { lookup: string };
 
 export type ColumnContract = {

@@ -48,7 +48,7 @@ type Sheet = {
   rows: TableRow[];
   notes: string[];
 };
-type Heading = { reportingUnit: string; period: string; source: string };
+type Heading = { reportingUnit: string; deployment: string; period: string; source: string };
 
 /** A column of a unit table: a mart column under its Vietnamese header. */
 type Measure = Omit<Column, 'kind'> & { field: string; kind: 'count' | 'rate' };
@@ -192,7 +192,9 @@ async function readReport(releaseDir: string, periodKey: string): Promise<{ head
     );
     const sheets: Sheet[] = [];
     for (const table of UNIT_TABLES) {
-      sheets.push(unitSheet({ ...table, title: `${table.title} CỦA ${heading.reportingUnit.toLocaleUpperCase('vi-VN')}` }, levels, await unitRows(db, mart, table.mart, period.period_key)));
+      // The deployment's name: in 2025 its units are a city's until 30 June and a province's after.
+      const title = `${table.title} – ${heading.deployment.toLocaleUpperCase('vi-VN')}`;
+      sheets.push(unitSheet({ ...table, title }, levels, await unitRows(db, mart, table.mart, period.period_key)));
     }
     sheets.push(budgetSheet(await budgetLines(db, mart, period.period_key)));
     sheets.push(await parSheet(db, mart, period));
@@ -231,19 +233,21 @@ async function findPeriod(db: Warehouse, mart: MartReader, periodKey: string, re
 }
 
 async function headingOf(db: Warehouse, mart: MartReader, period: Period, releaseDir: string): Promise<Heading> {
-  // The deployment's total carries the name of the entity at the top of the register in the
-  // period: Thành phố Đồng Hới for 2023, Tỉnh Quảng Trị for 2026.
-  const [total] = await db.all<{ unit_name: string }>(
-    `SELECT unit_name FROM ${mart('fct_tthc_resolution')} WHERE period_key = $1 AND scope = 'total'`,
-    [period.period_key],
+  // The reporting unit is the entity at the top of the register at the end of the period:
+  // UBND thành phố Đồng Hới for 2023, UBND tỉnh Quảng Trị for 2026.
+  const [entity] = await db.all<{ unit_name: string }>(
+    `SELECT unit_name FROM ${mart('dim_unit')}
+     WHERE parent_code IS NULL AND NOT is_rollup AND $1::DATE BETWEEN coalesce(valid_from, DATE '0001-01-01') AND coalesce(valid_to, DATE '9999-12-31')
+     ORDER BY valid_from DESC NULLS LAST LIMIT 1`,
+    [isoDay(period.period_end)],
   );
   const [deployment] = await db.all<{ unit_name: string }>(`SELECT unit_name FROM ${mart('dim_unit')} WHERE unit_type = 'total'`);
-  const name = total?.unit_name ?? deployment?.unit_name ?? '';
   const manifest = readManifest(releaseDir);
   const asOf = manifest?.data_as_of ? ` (số liệu cập nhật đến ngày ${vietnameseDate(new Date(manifest.data_as_of))})` : '';
   const running = period.is_complete ? '' : '; kỳ báo cáo chưa kết thúc';
   return {
-    reportingUnit: committeeOf(name),
+    reportingUnit: committeeOf(entity?.unit_name ?? deployment?.unit_name ?? ''),
+    deployment: deployment?.unit_name ?? '',
     period:
       `Kỳ báo cáo: ${period.period_label} (từ ngày ${vietnameseDate(period.period_start)} ` +
       `đến ngày ${vietnameseDate(period.period_end)}${running})`,
@@ -358,7 +362,7 @@ async function parSheet(db: Warehouse, mart: MartReader, period: Period): Promis
     `SELECT * FROM ${mart('fct_par_criteria')}
      WHERE period_key = (SELECT max_by(period_key, period_start) FROM ${mart('fct_par_criteria')} WHERE period_end <= $1::DATE)
      ORDER BY string_split(criterion_code, '.')::INTEGER[]`,
-    [period.period_end.toISOString().slice(0, 10)],
+    [isoDay(period.period_end)],
   );
   const year = criteria[0]?.period_key as string | undefined;
   return {
@@ -550,6 +554,10 @@ async function saveWhole(workbook: ExcelJS.Workbook, out: string): Promise<void>
  * dd/mm/yyyy, read in UTC: DATE columns come back as midnight UTC, and the exports' times are
  * Vietnam's local times stored without a zone (shifting them by 7 hours would change the day).
  */
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
 function vietnameseDate(date: Date): string {
   return new Intl.DateTimeFormat('vi-VN', { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' }).format(date);
 }

@@ -46,7 +46,7 @@ export async function headlineTable(releaseDir: string): Promise<string> {
     const mart = (name: (typeof HEADLINE_MARTS)[number]) => `read_parquet(${literal(join(releaseDir, 'marts', `${name}.parquet`))})`;
     const reconciliation = join(releaseDir, 'marts', 'rpt_reconciliation.parquet');
     const reference = existsSync(reconciliation)
-      ? `OR period_key IN (SELECT period_key FROM read_parquet(${literal(reconciliation)}) WHERE status = 'match')`
+      ? `OR period_key IN (SELECT period_key FROM read_parquet(${literal(reconciliation)}))`
       : '';
     const periods = await db.all<{ period_key: string }>(
       `SELECT period_key FROM (

@@ -142,7 +142,7 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
     const clashes = await db.all<{ list: string; alias_key: string; codes: string }>(
       // Two units may share a name at different times (phường Đồng Sơn before and after 1 July
       // 2025): a spelling is ambiguous only where their validity overlaps.
-      `SELECT a.list, a.alias_key, string_agg(DISTINCT a.code, ', ' ORDER BY a.code) AS codes
+      `SELECT a.list, a.alias_key, array_to_string(list_sort(list_distinct(flatten(list([a.code, b.code])))), ', ') AS codes
        FROM seeds.code_aliases AS a JOIN seeds.code_aliases AS b
          ON a.list = b.list AND a.alias_key = b.alias_key AND a.code < b.code AND a.valid_from <= b.valid_to AND b.valid_from <= a.valid_to
        GROUP BY a.list, a.alias_key ORDER BY 1, 2`,

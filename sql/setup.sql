@@ -77,7 +77,7 @@ with labelled as (
            concat_ws('|', u.unit_code, u.unit_name, u.aliases, case when u.unit_type <> 'desk' then u.unit_name || ' ' || e.unit_name end),
            u.valid_from, u.valid_to
     from seeds.units as u
-    left join seeds.units as e on e.unit_code = u.parent_code and e.parent_code is null
+    left join seeds.units as e on e.unit_code = u.parent_code
     where u.parent_code is not null
 ),
 
@@ -98,7 +98,10 @@ configured as (
 select *, true as from_config from configured
 union all
 select *, false as from_config from seeded as s
-where not exists (select 1 from configured as c where c.list = s.list and c.alias_key = s.alias_key);
+where not exists (
+    select 1 from configured as c
+    where c.list = s.list and c.alias_key = s.alias_key and c.valid_from <= s.valid_to and s.valid_from <= c.valid_to
+);
 
 -- The code, or the group of the code, that a spelling names in a code list ('status', 'channel'…).
 create or replace macro code_of(list_name, value) as
@@ -117,11 +120,14 @@ with named as (
     where list = 'unit'
 ),
 
+-- Only where the name passes to one unit whenever it passes on: two units of one name that
+-- ended into two different successors leave the name to its last unit.
 inherited as (
     select n.alias_key, s.successor_code, coalesce(u.valid_from, date '0001-01-01'), coalesce(u.valid_to, date '9999-12-31'), 2
     from named as n
     inner join seeds.unit_successors as s on s.unit_code = n.unit_code and s.share = 1
     inner join seeds.units as u on u.unit_code = s.successor_code
+    qualify min(s.successor_code) over (partition by n.alias_key) = max(s.successor_code) over (partition by n.alias_key)
 )
 
 select
@@ -144,11 +150,5 @@ create or replace macro reporting_setting(setting_name) as
 -- The deployment's code: the unit_code of the totals of every fact mart (the register's `code`).
 create or replace macro deployment_code() as (select any_value(code) from seeds.deployment);
 
--- The name the deployment's totals carry on a day: that of the entity at the top of the register
--- then (Thành phố Đồng Hới until 30 June 2025, Tỉnh Quảng Trị after), else the deployment's own.
-create or replace macro deployment_name(day) as
-    coalesce(
-        (select arg_max(unit_name, coalesce(valid_from, date '0001-01-01')) from seeds.units
-         where parent_code is null and day between coalesce(valid_from, date '0001-01-01') and coalesce(valid_to, date '9999-12-31')),
-        (select any_value(name) from seeds.deployment)
-    );
+-- The deployment's name (the register's `name`): the unit_name of the totals.
+create or replace macro deployment_name() as (select any_value(name) from seeds.deployment);

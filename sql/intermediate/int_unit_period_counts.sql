@@ -180,14 +180,14 @@ final as (
             else r.unit_code
         end as unit_code,
         case r.scope
-            when 'total' then deployment_name(r.period_end)
+            when 'total' then deployment_name()
             when 'level' then n.label
             else r.unit_name
         end as unit_name,
         r.* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name)
     from rolled_up as r
     left join level_names as n on n.level = r.level
-    -- Units outside the seed have no level: they count in the total, not in a level roll-up.
+    -- Units outside the register have no level: they count in the total, not in a level roll-up.
     -- Accounts created without a desk's help have no unit: they count in the total only.
     where not (r.scope = 'level' and r.level is null)
       and not (r.scope = 'unit' and r.unit_code is null)

@@ -86,7 +86,7 @@ final as (
         'total' as scope,
         null::varchar as level,
         deployment_code() as unit_code,
-        deployment_name(p.period_end) as unit_name,
+        deployment_name() as unit_name,
         k.item_key,
         p.item_path, p.item_code, p.item_name, p.item_depth, p.parent_path, p.is_of_which,
         p.estimate_mvnd,

@@ -138,7 +138,7 @@ final as (
         'total' as scope,
         null::varchar as level,
         deployment_code() as unit_code,
-        deployment_name(make_date(c.year, 12, 31)) as unit_name,
+        deployment_name() as unit_name,
         c.criterion_code,
         c.criterion_name,
         c.max_points,

@@ -11,7 +11,7 @@ columns:
   period_key: The year assessed
   period_start: First day of the year
   period_end: Last day of the year
-  scope: total for the deployment (named as the entity at the top of its register that year), unit for a commune or ward
+  scope: total for the deployment, unit for a commune or ward
   level: The unit's level (a level of the register); NULL for the total
   unit_code: The unit
   unit_name: Its name
@@ -34,7 +34,6 @@ units as (
     select unit_code, unit_name, level from staging.stg_seeds__units
 ),
 
-
 final as (
     select
         'year' as period_type,
@@ -44,7 +43,7 @@ final as (
         case when r.unit_code = deployment_code() then 'total' else 'unit' end as scope,
         u.level,
         r.unit_code,
-        coalesce(u.unit_name, deployment_name(make_date(r.year::integer, 12, 31))) as unit_name,
+        coalesce(u.unit_name, deployment_name()) as unit_name,
         r.area_code,
         r.area_name,
         r.score::double as score,

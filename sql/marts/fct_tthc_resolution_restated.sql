@@ -58,8 +58,9 @@ restated as (
     select
         f.period_type, f.period_key, f.period_start, f.period_end,
         x.restated_code as unit_code,
-        -- Rounded: a split in shares of tenths adds up to 15755.000000000002 otherwise.
-        round(sum(columns(f.* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name, on_time_rate)) * x.share), 6)
+        -- Rounded far below the checks' tolerance (1e-6): a split in tenths adds up to
+        -- 15755.000000000002 otherwise.
+        round(sum(columns(f.* exclude (period_type, period_key, period_start, period_end, scope, level, unit_code, unit_name, on_time_rate)) * x.share), 9)
     from counts as f
     inner join crosswalk as x using (unit_code)
     group by all

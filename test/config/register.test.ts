@@ -35,18 +35,28 @@ describe('the unit register', () => {
     expect(register.levels.map((l) => l.code)).toEqual(['city', 'province', 'commune']);
   });
 
-  it('refuses a split without shares, shares that do not add up to 1, and a successor that ends first, naming the unit', () => {
+  it('refuses a split without shares, shares that do not add up to 1, and successors that do not take over the next day, naming the unit', () => {
     const message = problemsOf(
       HEAD +
         '  - { code: W.A, name: Phường A, level: commune, type: ward, parent: QT, valid_to: 2025-06-30, successors: [W.B, W.C] }\n' +
         '  - { code: W.B, name: Phường B, level: commune, type: ward, parent: QT, valid_from: 2025-07-01, valid_to: 2025-05-01 }\n' +
-        '  - { code: W.C, name: Phường C, level: commune, type: ward, parent: QT, valid_from: 2025-07-01, valid_to: 2026-12-31, successors: [{ unit: W.A, share: 0.5 }, { unit: W.B, share: 0.3 }] }\n',
+        '  - { code: W.C, name: Phường C, level: commune, type: ward, parent: QT, valid_from: 2025-07-01, valid_to: 2026-12-31, successors: [{ unit: W.D, share: 0.5 }, { unit: W.D, share: 0.3 }] }\n' +
+        '  - { code: W.D, name: Phường D, level: commune, type: ward, parent: QT, valid_from: 2026-12-01 }\n' +
+        '  - { code: W.E, name: Phường E, level: commune, type: ward, parent: QT, valid_to: 2025-06-30, successors: [QT] }\n',
     );
-    expect(message).toContain('the unit register <file> is not consistent');
-    expect(message).toContain('W.A: successor W.B needs a share: a unit split between several successors gives each its part');
-    expect(message).toContain('W.B: valid_from 2025-07-01 is after valid_to 2025-05-01');
-    expect(message).toContain('W.C: the shares of its successors add up to 0.8, not 1');
-    expect(message).toContain('W.C: successor W.A ends (2025-06-30) before or when W.C does');
+    expect(message.split('\n')).toEqual([
+      'the unit register <file> is not consistent:',
+      '  W.A: successor W.B needs a share: a unit split between several successors gives each its part',
+      '  W.A: successor W.C needs a share: a unit split between several successors gives each its part',
+      '  W.B: valid_from 2025-07-01 is after valid_to 2025-05-01',
+      // A unit that ends hands its work on, or the restatement under today's units loses it.
+      '  W.B: ends on 2025-05-01 with no successors: name the units that took its work over',
+      '  W.C: a successor is listed twice',
+      '  W.C: successor W.D starts on 2026-12-01, not on 2027-01-01, the day after W.C ends',
+      '  W.C: successor W.D starts on 2026-12-01, not on 2027-01-01, the day after W.C ends',
+      '  W.C: the shares of its successors add up to 0.8, not 1',
+      '  W.E: successor QT is an entity at the top, which receives nothing: name the unit that took the work over',
+    ]);
   });
 
   it('refuses a unit whose code is the deployment\'s, and an entry with a misspelt field, by its code', () => {

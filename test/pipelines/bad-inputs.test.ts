@@ -40,8 +40,8 @@ describe('one-stop-shop CSV exports (motcua)', () => {
       config.paths.warehouse,
       `SELECT _file AS file, _row AS row, dossier_id, vn_timestamp(received_at)::VARCHAR AS received_at, vn_timestamp(due_at)::VARCHAR AS due_at,
               vn_timestamp(updated_at)::VARCHAR AS updated_at, code_of('status', status) AS status_code, vn_amount(fee_vnd)::DOUBLE AS fee_vnd,
-              code_of('unit', receiving_unit) AS receiving_unit, procedure_code
-       FROM raw.motcua__dossiers ORDER BY _file, _row`,
+              unit_at(r.receiving_unit, vn_timestamp(r.received_at)::DATE) AS receiving_unit, procedure_code
+       FROM raw.motcua__dossiers AS r ORDER BY _file, _row`,
     );
     staged = new Map((await queryFile<Staged>(config.paths.warehouse, 'SELECT * FROM staging.stg_motcua__dossiers')).map((r) => [String(r.dossier_id), r]));
     warnings = await queryFile(config.paths.warehouse, `SELECT test_name, sample::VARCHAR AS sample FROM ops.test_results WHERE severity = 'warn' AND status <> 'pass'`);

@@ -36,6 +36,12 @@ describe('a deployment of another place, from its own register', () => {
     expect(run.stdout).not.toContain('Figures of the reference report');
   });
 
+  it("publishes none of Đồng Hới's reference data: no PAR-index results or published points, nothing to reconcile", async () => {
+    expect(await query(`SELECT unit_code FROM ${mart('fct_par_index')}`)).toEqual([]);
+    expect(await query(`SELECT unit_code FROM ${mart('rpt_reconciliation')}`)).toEqual([]);
+    expect(await query(`SELECT criterion_code FROM ${mart('fct_par_criteria')} WHERE published_points IS NOT NULL`)).toEqual([]);
+  });
+
   it('rolls its units up to its own levels, with its labels, and lists both sides of its merger in the years it straddles', async () => {
     expect(await query(`SELECT unit_code, unit_name FROM ${mart('dim_unit')} WHERE is_rollup ORDER BY unit_code`)).toEqual([
       { unit_code: 'QTM', unit_name: 'Tỉnh Quảng Trị (mẫu)' },
@@ -74,7 +80,7 @@ describe('a deployment of another place, from its own register', () => {
     await workbook.xlsx.readFile(out);
     const ws = workbook.getWorksheet('Biểu 06')!;
     expect(ws.getCell(1, 1).value).toBe('Đơn vị báo cáo: UBND tỉnh Quảng Trị');
-    expect(String(ws.getCell(2, 1).value)).toContain('CỦA UBND TỈNH QUẢNG TRỊ');
+    expect(ws.getCell(2, 1).value).toBe('TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH – TỈNH QUẢNG TRỊ (MẪU)');
     const labels = [];
     for (let n = 8; n <= ws.rowCount; n++) labels.push([ws.getRow(n).getCell(1).value, ws.getRow(n).getCell(2).value]);
     expect(labels.filter(([stt]) => typeof stt === 'string' && /^[IVX]+$/.test(stt))).toEqual([['I', 'Cấp tỉnh'], ['II', 'Cấp xã']]);
