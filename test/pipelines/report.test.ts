@@ -199,6 +199,24 @@ describe('the report workbook', () => {
     expect(sheet('2023', 'Biểu 06').views[0]).toMatchObject({ xSplit: 2 });
   });
 
+  it('lists the units of both sides of the 2025 reform in the year it happened, each with its dates, under the levels of the register', async () => {
+    const out = join(tempDir('cchc-report-2025-'), 'bao-cao-2025.xlsx');
+    await writeReport({ releaseDir: release, period: '2025', out });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    const ws = workbook.getWorksheet('Biểu 06')!;
+    const rows: [unknown, unknown][] = [];
+    for (let n = NUMBER_ROW + 1; n <= ws.rowCount; n++) rows.push([ws.getRow(n).getCell(1).value, ws.getRow(n).getCell(2).value]);
+    expect(rows.filter(([stt]) => typeof stt === 'string' && /^[IVX]+$/.test(stt))).toEqual([['I', 'Cấp thành phố'], ['II', 'Cấp tỉnh'], ['III', 'Cấp xã, phường']]);
+    const labels = rows.map(([, label]) => label);
+    // Two wards of one name, told apart by their dates; Nam Lý ended on 30 June.
+    expect(labels).toContain('UBND phường Đồng Sơn (đến 30/06/2025)');
+    expect(labels).toContain('UBND phường Đồng Sơn (từ 01/07/2025)');
+    expect(labels).toContain('UBND phường Nam Lý (đến 30/06/2025)');
+    expect(ws.getCell(1, 1).value).toBe('Đơn vị báo cáo: UBND tỉnh Quảng Trị');
+    expect(ws.getCell(2, 1).value).toBe('TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH – ĐỒNG HỚI');
+  });
+
   it('leaves only the finished workbooks in the output folder', () => {
     expect(readdirSync(dir).sort()).toEqual(['bao-cao-2023.xlsx', 'bao-cao-2024-Q1.xlsx']);
   });
