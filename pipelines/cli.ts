@@ -28,6 +28,7 @@ import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './qu
 import { writeReport } from './report.js';
 import { runJob, type RunOptions, type RunSummary } from './run.js';
 import { headlineTable } from './summary.js';
+import { runSupervised } from './supervise.js';
 import { deploymentReference, prepareWarehouse } from './warehouse.js';
 
 const program = new Command('cchc')
@@ -51,8 +52,16 @@ program
   .option('--retry-failed', 'load again the files that failed in earlier runs (see ops.load_failures)')
   .option('--select <models...>', 'build and test only these models: fct_digitization, marts.fct_digitization, a folder (staging.motcua); fct_x+ adds what reads it, +fct_x what it reads')
   .option('--full-refresh', 'rebuild the incremental models (the dossiers of staging) from all of raw, not only from the rows loaded since the last run')
-  .addOption(new Option('--trigger <trigger>', 'what started the run, for the ledger: cron for a crontab line or a systemd timer').choices(['manual', 'cron']).default('manual'))
-  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[]; fullRefresh?: boolean; trigger: 'manual' | 'cron' }) => {
+  .option('--supervised', 'run the job in a child process and watch it: a run that dies of a signal (a crash of the engine, the OOM killer) is recorded as failed and alerted at once (for cron and systemd)')
+  .addOption(new Option('--trigger <trigger>', 'what started the run, for the ledger: cron for a crontab line or a systemd timer (schedule: a run of `cchc schedule`)').choices(['manual', 'cron', 'schedule']).default('manual'))
+  .action(async (options: { config?: string; only?: StageName; sources?: string[]; retryFailed?: boolean; select?: string[]; fullRefresh?: boolean; trigger: 'manual' | 'cron' | 'schedule'; supervised?: boolean }) => {
+    if (options.supervised) {
+      const config = loadConfig({ file: options.config });
+      const log = createLogger({ level: config.log.level });
+      const end = await runSupervised(config, log, options.trigger, stopOnSignals(log).signal, childArguments(process.argv));
+      process.exitCode = end.signal === null && end.code !== null ? end.code : 1;
+      return;
+    }
     await runAndPrint(loadConfig({ file: options.config }), {
       only: options.only,
       sources: options.sources,
@@ -228,6 +237,13 @@ program
   });
 
 /** One run from the command line: stopped cleanly by SIGTERM or Ctrl-C, with progress on a terminal. */
+/** The arguments of `cchc run` for its supervised child: all but those the supervisor sets itself. */
+function childArguments(argv: readonly string[]): string[] {
+  const own = ['--config', '-c', '--trigger'];
+  const args = argv.slice(argv.indexOf('run') + 1);
+  return args.filter((a, i) => a !== '--supervised' && !own.includes(a) && !own.includes(args[i - 1]!) && !own.some((o) => a.startsWith(`${o}=`)));
+}
+
 async function runAndPrint(config: Config, options: RunOptions): Promise<void> {
   const log = createLogger({ level: config.log.level });
   await printRun(await runJob(config, log, { signal: stopOnSignals(log).signal, progress: createProgress(), ...options }));

@@ -107,12 +107,13 @@ export async function readSummaries(dataDir: string, limit: number): Promise<Rec
  * warehouse and in their summary files. A run killed between recording its end in the warehouse
  * and in its file keeps the outcome it recorded. Called under the run lock: none of them is alive.
  */
-export async function closeInterruptedRuns(db: Warehouse, dataDir: string, current: string): Promise<string[]> {
-  const error = {
-    stage: 'unknown',
-    message: 'interrupted: the process ended before the run finished (killed, or the machine stopped)',
-    action: 'nothing to do: what it committed stays, and the next run carries on; `cchc status` shows which release is current',
-  };
+export const INTERRUPTED: RunError = {
+  stage: 'unknown',
+  message: 'interrupted: the process ended before the run finished (killed, or the machine stopped)',
+  action: 'nothing to do: what it committed stays, and the next run carries on; `cchc status` shows which release is current',
+};
+
+export async function closeInterruptedRuns(db: Warehouse, dataDir: string, current: string, error: RunError = INTERRUPTED): Promise<string[]> {
   const recorded = new Map(
     (await db.all<{ run_id: string; outcome: string; summary: string | null }>(`SELECT run_id, outcome, summary::VARCHAR AS summary FROM ops.runs WHERE run_id <> $1`, [current]))
       .map((r) => [r.run_id, r]),

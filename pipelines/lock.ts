@@ -42,7 +42,8 @@ export type RunLock = { release: () => Promise<void> };
 
 export async function acquireLock(dataDir: string, holder: Pick<LockHolder, 'run_id' | 'trigger' | 'started_at'>, log: Logger): Promise<RunLock> {
   const path = join(dataDir, LOCK_FILE);
-  const mine: LockHolder = { pid: process.pid, host: hostname(), ...holder, ...processIdentity(process.pid) };
+  const { boot_id, process_start } = processIdentity(process.pid);
+  const mine: LockHolder = { pid: process.pid, host: hostname(), ...holder, boot_id, process_start };
   // Written whole under a private name, then linked to the lock's name: link fails if the lock
   // exists, so no reader ever sees a half-written lock.
   const draft = `${path}.${process.pid}.tmp`;
@@ -97,6 +98,12 @@ export async function lockHolder(dataDir: string): Promise<LockHolder | undefine
   return holder && isAlive(holder) ? holder : undefined;
 }
 
+/** The holder of a lock left by a process that is gone (killed, crashed): the run it was doing. */
+export async function deadLockHolder(dataDir: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(join(dataDir, LOCK_FILE));
+  return holder && !isAlive(holder) ? holder : undefined;
+}
+
 async function readHolder(path: string): Promise<LockHolder | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
@@ -111,6 +118,8 @@ function isAlive(holder: LockHolder): boolean {
   // This process is not holding it: an earlier life of the same pid (a container's pid 1) was.
   if (holder.pid === process.pid) return false;
   const now = processIdentity(holder.pid);
+  // Killed and not yet reaped by its parent: a zombie runs nothing and holds nothing.
+  if (now.state === 'Z') return false;
   if (now.boot_id !== undefined && holder.boot_id !== undefined) {
     return now.boot_id === holder.boot_id && now.process_start === holder.process_start;
   }
@@ -123,19 +132,23 @@ function isAlive(holder: LockHolder): boolean {
   }
 }
 
-/** On Linux, the boot id and the start time of a process (undefined when it does not exist). */
-function processIdentity(pid: number): Pick<LockHolder, 'boot_id' | 'process_start'> {
+/** On Linux, the boot id, the start time and the state of a process (undefined when it does not exist). */
+function processIdentity(pid: number): Pick<LockHolder, 'boot_id' | 'process_start'> & { state?: string } {
   try {
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     let start: string | undefined;
+    let state: string | undefined;
     try {
-      // Field 22, counted after the command name, which may hold spaces and parentheses.
+      // Fields 3 (state) and 22 (start time), counted after the command name, which may hold
+      // spaces and parentheses.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      state = fields[0];
+      start = fields[19];
     } catch {
       start = 'gone';
     }
-    return { boot_id: bootId, process_start: start };
+    return { boot_id: bootId, process_start: start, state };
   } catch {
     return {};
   }

@@ -1,12 +1,14 @@
 // `cchc schedule`: the job on a cron schedule, in one long-lived process (for a service manager).
-// One run at a time: a tick that comes while a run is still going is skipped and logged. On
-// SIGTERM or SIGINT the current run stops at its next step boundary, and the process exits 0.
+// Each run is a child process it watches (supervise.ts): a run that dies of a signal is recorded
+// and alerted at once, and the schedule goes on. One run at a time: a tick that comes while a run
+// is still going is skipped and logged. On SIGTERM or SIGINT the current run stops at its next
+// step boundary, and the process exits 0.
 import cron from 'node-cron';
 import type { Config } from '../config/load.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
-import { runJob } from './run.js';
 import { stopOnSignals } from './signals.js';
+import { runSupervised } from './supervise.js';
 
 export async function runOnSchedule(config: Config, log: Logger, expression: string): Promise<void> {
   if (!cron.validate(expression)) {
@@ -24,10 +26,10 @@ export async function runOnSchedule(config: Config, log: Logger, expression: str
         log.warn('the previous run is still going: this tick is skipped');
         return;
       }
-      running = runJob(config, log, { trigger: 'schedule', signal: stop.signal })
+      running = runSupervised(config, log, 'schedule', stop.signal)
         .then(
           () => undefined,
-          (error: unknown) => log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'the run crashed; the schedule goes on'),
+          (error: unknown) => log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'the run could not be started; the schedule goes on'),
         )
         .finally(() => {
           running = undefined;

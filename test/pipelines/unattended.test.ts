@@ -1,7 +1,8 @@
 // The job left alone at night: one run at a time, a failing source that does not take the others
 // down, alerts, stale sources, the ledger and `cchc status`, old releases cleaned up. Real
 // processes, real files, a real HTTP server for the webhook.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, rmSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -78,6 +79,29 @@ describe('one run at a time', () => {
     expect(existsSync(join(data, LOCK_FILE))).toBe(false);
   });
 
+  it('takes over a lock whose holder was killed and is a zombie its parent has not reaped yet', async () => {
+    const { config, data } = setUp();
+    mkdirSync(data, { recursive: true });
+    // A parent that never reaps: its child, killed, stays a zombie (state Z) until the parent ends.
+    const parent = spawn('sh', ['-c', 'sleep 60 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+      const pid = Number(line.toString().trim());
+      const stat = () => readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+      // The lock as a run writes it: with the boot and the start time of its process.
+      const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      const lock = { pid, host: hostname(), run_id: 'killed-run', trigger: 'cron', started_at: '2024-04-01T02:00:00Z', boot_id: bootId, process_start: stat()[19] };
+      writeText(join(data, LOCK_FILE), JSON.stringify(lock));
+      process.kill(pid, 'SIGKILL');
+      while (stat()[0] !== 'Z') await new Promise((resolve) => setTimeout(resolve, 20));
+      const run = await runCchc(['run', '--config', config]);
+      expect(run.code).toBe(0);
+      expect(run.lines.find((l) => l.msg.startsWith('the run lock was left by a process that is gone'))).toMatchObject({ holder: { pid, run_id: 'killed-run' } });
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('takes over a lock whose pid now belongs to another process (reused after a restart)', async () => {
     const { config, data } = setUp();
     mkdirSync(data, { recursive: true });
@@ -128,6 +152,34 @@ describe('a source that fails', () => {
     const alert = hook.received.at(-1)!.body;
     expect(alert).toMatchObject({ alert: 'run partial', outcome: 'partial', runId: manifest.run_id });
     expect(JSON.stringify(alert.errors)).toContain('bao-cao-ngan-sach-2024-Q2.xlsx');
+  });
+});
+
+describe('a supervised run, as cron or systemd starts it', () => {
+  const hook = webhook();
+
+  it('records a run whose process dies of a signal as failed, frees its lock, alerts at once and exits 1', async () => {
+    const { config, data } = setUp({ alerts: { webhook_url: hook.url() } });
+    const supervisor = startCchc(['run', '--supervised', '--trigger', 'cron', '--config', config]);
+    const started = await supervisor.waitFor((l) => l.msg === 'run started');
+    expect(started.trigger).toBe('cron');
+    const holder = JSON.parse(readFileSync(join(data, LOCK_FILE), 'utf8')) as { pid: number; run_id: string };
+    expect(holder.pid).not.toBe(supervisor.child.pid);
+    process.kill(holder.pid, 'SIGSEGV');
+    const exit = await supervisor.exited;
+
+    expect(exit.code).toBe(1);
+    expect(exit.lines.find((l) => l.msg === 'the run process died of SIGSEGV: recorded as failed')).toMatchObject({ run_id: holder.run_id });
+    const [ledger] = await queryFile<{ outcome: string; summary: string }>(join(data, 'warehouse.duckdb'), `SELECT outcome, summary::VARCHAR AS summary FROM ops.runs WHERE run_id = '${holder.run_id}'`);
+    expect(ledger!.outcome).toBe('failed');
+    expect(ledger!.summary).toContain(`the run process (pid ${holder.pid}) died of SIGSEGV before the run finished`);
+    expect(hook.received.at(-1)!.body).toMatchObject({ alert: 'run failed', runId: holder.run_id });
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
+
+    // The next run finds nothing left to close, and carries on.
+    const next = await runCchc(['run', '--supervised', '--config', config]);
+    expect(next.code).toBe(0);
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toBeUndefined();
   });
 });
 
