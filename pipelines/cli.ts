@@ -3,7 +3,7 @@
 // 4 the run was skipped because another holds the lock.
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { checkHeaderAliases } from '../connectors/headers.js';
 import { CONNECTORS, configuredSources } from '../connectors/registry.js';
@@ -33,7 +33,9 @@ import { deploymentReference, prepareWarehouse } from './warehouse.js';
 
 const program = new Command('cchc')
   .description('Nightly warehouse of the administrative-reform (CCHC) indicators')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A wrong command line exits 2, as a wrong config does (docs/operations.md), not commander's 1.
+  .exitOverride();
 
 const configOption = () =>
   new Option('-c, --config <file>', 'YAML config file (default: CCHC_CONFIG, else the bundled sample config)');
@@ -339,7 +341,11 @@ function stamp(day: string): string {
 }
 
 function parseDay(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('expected a day as YYYY-MM-DD');
+  // 2024-13-01 is no day (an invalid Date, whose toISOString throws); 2024-02-30 reads as 1 March.
+  const time = Date.parse(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError('expected a day as YYYY-MM-DD');
+  }
   return value;
 }
 
@@ -352,6 +358,8 @@ function parseInteger(value: string): number {
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  // Commander has printed its message (and the help, when asked for it).
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   if (!(error instanceof CchcError)) throw error;
   console.error(error.describe());
   process.exitCode = error.exitCode;

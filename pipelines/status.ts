@@ -25,7 +25,11 @@ export type Status = {
   /** The last finished run succeeded and no source is stale. */
   healthy: boolean;
   running: LockHolder | null;
-  current_release: { run_id: string; dir: string; published_at: string; data_as_of: string | null; marts: number; stale_marts: string[] } | null;
+  current_release:
+    | { run_id: string; dir: string; published_at: string; data_as_of: string | null; marts: number; stale_marts: string[] }
+    /** `current` points at a release whose manifest cannot be read: what dashboards read is in doubt. */
+    | { run_id: string; dir: string; problem: string }
+    | null;
   freshness: (Freshness & { age_hours: number | null })[];
   failing_tests: { name: string; severity: string; failing_rows: number }[];
   /** Each source's quarantine as the last run that loaded it judged it: rows waiting, why, and what fixes them. */
@@ -50,10 +54,13 @@ export async function readStatus(config: Config, limit: number, now = new Date()
     stale: isStaleAt(f, now),
     age_hours: f.last_new_data ? Math.round((now.getTime() - Date.parse(f.last_new_data)) / 360_000) / 10 : null,
   }));
+  const currentRelease = await readCurrent(publishDir);
   return {
-    healthy: lastFinished?.outcome === 'success' && freshness.every((f) => !f.stale) && lastQuarantine(finished).every((q) => !q.over_limit),
+    healthy:
+      lastFinished?.outcome === 'success' && freshness.every((f) => !f.stale) && lastQuarantine(finished).every((q) => !q.over_limit) &&
+      !(currentRelease && 'problem' in currentRelease),
     running,
-    current_release: await readCurrent(publishDir),
+    current_release: currentRelease,
     freshness,
     failing_tests: finished.find((r) => r.tests)?.tests?.failing ?? [],
     quarantine: lastQuarantine(finished),
@@ -84,12 +91,12 @@ async function readCurrent(publishDir: string): Promise<Status['current_release'
   const runId = await currentRelease(publishDir);
   if (!runId) return null;
   const dir = join(publishDir, 'releases', runId);
-  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
-    published_at: string;
-    data_as_of: string | null;
-    marts: unknown[];
-    stale_marts?: string[];
-  };
+  let manifest: { published_at: string; data_as_of: string | null; marts: unknown[]; stale_marts?: string[] };
+  try {
+    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as typeof manifest;
+  } catch (error) {
+    return { run_id: runId, dir, problem: `its manifest.json cannot be read (${(error as Error).message})` };
+  }
   return { run_id: runId, dir, published_at: manifest.published_at, data_as_of: manifest.data_as_of, marts: manifest.marts.length, stale_marts: manifest.stale_marts ?? [] };
 }
 
@@ -100,12 +107,15 @@ export function formatStatus(status: Status): string {
     lines.push(`Running now: ${r.run_id} (${r.trigger}, pid ${r.pid}, since ${r.started_at})`, '');
   }
   const release = status.current_release;
-  lines.push(
-    release
-      ? `Current release: ${release.run_id}, published ${release.published_at}, ${release.marts} marts, data as of ${release.data_as_of ?? 'unknown'}` +
-          (release.stale_marts.length > 0 ? `\n  stale (a source failed; last good data): ${release.stale_marts.join(', ')}` : '')
-      : 'Current release: none published yet',
-  );
+  if (!release) lines.push('Current release: none published yet');
+  else if ('problem' in release) {
+    lines.push(`Current release: ${release.run_id} (${release.dir}): ${release.problem}`, '  → run the job again: it publishes a whole release and points current at it');
+  } else {
+    lines.push(
+      `Current release: ${release.run_id}, published ${release.published_at}, ${release.marts} marts, data as of ${release.data_as_of ?? 'unknown'}` +
+        (release.stale_marts.length > 0 ? `\n  stale (a source failed; last good data): ${release.stale_marts.join(', ')}` : ''),
+    );
+  }
   if (status.freshness.length > 0) {
     lines.push('', 'Sources (new data within their maximum age?):');
     for (const f of status.freshness) {

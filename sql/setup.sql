@@ -47,7 +47,12 @@ create or replace macro vn_amount(s) as
         then try_cast(replace(replace(replace(s, ' ', ''), '.', ''), ',', '.') as decimal(18, 2))
     end;
 
-create or replace macro vn_integer(s) as try_cast(replace(blank_to_null(s), '.', '') as bigint);
+-- Whole numbers, '.' grouping thousands ("1.500"); a '.' that does not group three digits is a
+-- decimal point ("1.5" days), which no whole number has.
+create or replace macro vn_integer(s) as
+    case when regexp_full_match(replace(s, ' ', ''), '[+-]?(\d{1,3}(\.\d{3})+|\d+)')
+        then try_cast(replace(replace(s, ' ', ''), '.', '') as bigint)
+    end;
 
 -- Yes/no as words, marks or digits ("Có", "x", "1" / "Không", "0").
 create or replace macro vn_boolean(s) as

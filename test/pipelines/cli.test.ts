@@ -1,5 +1,6 @@
 // The `cchc` command as an operator runs it: real processes, exit codes, what they print.
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DONG_HOI_YAML, inboxWith, queryFile, sqlCopy, tempDir, writeText } from '../helpers.js';
 import { runCchc } from '../processes.js';
@@ -73,6 +74,23 @@ describe('the cchc command', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/\[transform\] 1 data test failed: no_dossier_ever \(5 rows\)/);
     expect(stdout).not.toContain('Published');
+  });
+
+  it('refuses a wrong command line with exit code 2, as a wrong config: a month 13 is no day', async () => {
+    const wrong = await cchc(['backfill', '--from', '2024-13-01', '--to', '2024-12-31']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("option '--from <date>' argument '2024-13-01' is invalid. expected a day as YYYY-MM-DD");
+    expect(wrong.stderr).not.toContain('RangeError');
+  });
+
+  it('reports a current release whose manifest is gone, and the job as needing attention', async () => {
+    const config = configFor(['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv']);
+    expect((await cchc(['run', '--config', config])).code).toBe(0);
+    rmSync(join(dirname(config), 'data', 'publish', 'current', 'manifest.json'));
+    const status = await cchc(['status', '--config', config]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^Current release: \S+ \(.*\): its manifest\.json cannot be read \(ENOENT/m);
+    expect(status.stdout).toContain('Needs attention');
   });
 
   it('checks a config, its unit register, its sources, seeds and models', async () => {
