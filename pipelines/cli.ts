@@ -196,27 +196,36 @@ program
 
 program
   .command('sample')
-  .description('write the sample exports of the source systems (seeded, deterministic), or serve them as the sync APIs')
-  .option('-o, --out <dir>', 'folder to write (default: the sample folder of the bundled config)')
+  .description('write the sample exports of the source systems (seeded, deterministic) for the units of the config\'s register, or serve them as the sync APIs')
+  .addOption(configOption())
+  .option('-o, --out <dir>', 'folder to write (default: sample.out of the config)')
   .option('--seed <n>', 'random seed', (v) => parseInteger(v), DEFAULT_SEED)
   .option('--serve', 'serve the sample as the sync APIs of the one-stop-shop and the portal (writing it first if missing), until Ctrl-C')
   .option('--port <n>', 'port of --serve, on 127.0.0.1', (v) => parseInteger(v), 8787)
   .option('--token <token>', 'bearer token that --serve expects', 'sample-token')
   .option('--scale <n>', "one-stop-shop exports of n cities like Đồng Hới (67,983 dossier rows each), as CSV, for measuring the job (default --out: data/sample-x<n>)", (v) => parseInteger(v))
-  .action(async (options: { out?: string; seed: number; serve?: boolean; port: number; token: string; scale?: number }) => {
-    const config = loadConfig();
-    const sampleOut = config.paths.sampleOut!;
+  .action(async (options: { config?: string; out?: string; seed: number; serve?: boolean; port: number; token: string; scale?: number }) => {
+    const config = loadConfig({ file: options.config });
+    const sampleOut = options.out ? resolve(options.out) : config.paths.sampleOut;
+    if (!sampleOut) {
+      throw new ConfigError(`${config.file} has no sample.out: no folder to write the sample to`, {
+        action: 'pass --out <dir>, or add sample: { out: <dir> } to the config',
+      });
+    }
     const sample = { seed: options.seed, register: config.register, plan: config.sample?.plan };
     if (options.scale !== undefined) {
       if (options.scale < 1) throw new ConfigError('--scale must be at least 1', { action: 'give the number of cities, e.g. --scale 147 for about 10 million dossier rows' });
-      const scaled = await writeScaledSample({ baseDir: sampleOut, out: resolve(options.out ?? `${sampleOut}-x${options.scale}`), scale: options.scale, sample });
+      // The scaled exports are copies of the sample of sample.out, written there first if missing.
+      const baseDir = config.paths.sampleOut;
+      if (!baseDir) throw new ConfigError(`${config.file} has no sample.out: --scale copies the sample written there`, { action: 'add sample: { out: <dir> } to the config' });
+      const scaled = await writeScaledSample({ baseDir, out: options.out ? resolve(options.out) : `${baseDir}-x${options.scale}`, scale: options.scale, sample });
       console.log(
         `Wrote ${scaled.files} one-stop-shop exports (${scaled.rows.toLocaleString('en-US')} dossier rows, ${(scaled.bytes / 1e9).toFixed(2)} GB) ` +
           `to ${scaled.dir}/motcua/inbox in ${(scaled.ms / 1000).toFixed(1)} s`,
       );
       return;
     }
-    const out = options.out ? resolve(options.out) : sampleOut;
+    const out = sampleOut;
     if (!options.serve || !existsSync(out)) {
       const summary = await generateSample(out, sample);
       console.log(

@@ -1,5 +1,5 @@
 // The `cchc` command as an operator runs it: real processes, exit codes, what they print.
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DONG_HOI_YAML, inboxWith, queryFile, sqlCopy, tempDir, writeText } from '../helpers.js';
@@ -91,6 +91,24 @@ describe('the cchc command', () => {
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/^Current release: \S+ \(.*\): its manifest\.json cannot be read \(ENOENT/m);
     expect(status.stdout).toContain('Needs attention');
+  });
+
+  it('writes the sample of the config it is given, for the units of its register, and asks for a folder when the config names none', async () => {
+    const out = join(tempDir(), 'sample');
+    const province = join(import.meta.dirname, '..', '..', 'config', 'province-sample.yaml');
+    const written = await cchc(['sample', '--config', province, '--out', out]);
+    expect(written.code).toBe(0);
+    expect(written.stdout).toContain(`to ${out}`);
+    // Its own communes, not Đồng Hới's.
+    const exports = readdirSync(join(out, 'motcua', 'inbox')).filter((f) => /^ho-so-.*\.csv$/.test(f));
+    const text = exports.map((f) => readFileSync(join(out, 'motcua', 'inbox', f), 'utf8')).join('');
+    expect(text).toContain('Tân Thành');
+    expect(text).not.toContain('Nam Lý');
+
+    const bare = writeText(join(tempDir(), 'config.yaml'), `${DONG_HOI_YAML}sources:\n  motcua:\n    inbox: ./inbox\n`);
+    const refused = await cchc(['sample'], { CCHC_CONFIG: bare });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${bare} has no sample.out: no folder to write the sample to`);
   });
 
   it('checks a config, its unit register, its sources, seeds and models', async () => {
