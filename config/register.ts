@@ -7,10 +7,11 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../pipelines/errors.js';
 
+// The yaml package reads YAML 1.2, where 2025-06-30 is text, not a timestamp.
 const day = z
-  .union([z.string(), z.date()])
-  .transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v))
-  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD'));
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(d)) && new Date(Date.parse(d)).toISOString().slice(0, 10) === d, 'no such day');
 
 const successor = z.union([
   z.string().min(1).transform((unit) => ({ unit, share: undefined as number | undefined })),

@@ -53,6 +53,14 @@ export type RunSummary = {
   stages: { extract?: ExtractResult; load?: LoadResult; transform?: TransformResult; publish?: PublishResult };
 };
 
+/** A run's summary as it starts: nothing done yet. */
+export function newSummary(start: Pick<RunSummary, 'runId' | 'trigger' | 'pid' | 'startedAt'>): RunSummary {
+  return {
+    ...start, outcome: 'running', finishedAt: '', stoppedBy: null,
+    stageMs: {}, sources: {}, freshness: [], warnings: [], errors: [], stages: {},
+  };
+}
+
 export const RUNS_DIR = 'runs';
 
 /** The summary file of a run, replaced whole (written aside, then renamed). */

@@ -14,7 +14,7 @@ import { newRunId, STAGES, stopIfAsked, type RunContext, type StageName } from '
 import { undoBuild } from './build-journal.js';
 import { Warehouse } from './db.js';
 import { CchcError, RunInterrupted } from './errors.js';
-import { closeInterruptedRuns, freshnessOf, recordRun, writeSummaryFile, type RunError, type RunSummary, type Trigger } from './ledger.js';
+import { closeInterruptedRuns, freshnessOf, newSummary, recordRun, writeSummaryFile, type RunError, type RunSummary, type Trigger } from './ledger.js';
 import { acquireLock, RunLockedError } from './lock.js';
 import type { Logger } from './log.js';
 import { erasePersonalData } from './privacy.js';
@@ -47,21 +47,7 @@ export type RunOptions = {
 export async function runJob(config: Config, log: Logger, options: RunOptions = {}): Promise<RunSummary> {
   const runId = newRunId();
   const runLog = log.child({ run_id: runId });
-  const summary: RunSummary = {
-    runId,
-    trigger: options.trigger ?? 'manual',
-    outcome: 'running',
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    finishedAt: '',
-    stoppedBy: null,
-    stageMs: {},
-    sources: {},
-    freshness: [],
-    warnings: [],
-    errors: [],
-    stages: {},
-  };
+  const summary = newSummary({ runId, trigger: options.trigger ?? 'manual', pid: process.pid, startedAt: new Date().toISOString() });
   const dataDir = config.paths.dataDir;
   await mkdir(dataDir, { recursive: true });
   let lock;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/load.js';
 import { sendAlert } from './alert.js';
 import { Warehouse } from './db.js';
-import { closeInterruptedRuns, type RunError, type RunSummary, type Trigger } from './ledger.js';
+import { closeInterruptedRuns, newSummary, type RunError, type Trigger } from './ledger.js';
 import { acquireLock, deadLockHolder } from './lock.js';
 import type { Logger } from './log.js';
 
@@ -71,9 +71,6 @@ export async function recordAbnormalEnd(config: Config, log: Logger, end: ChildE
   }
   if (!options.alert) return;
   const now = new Date().toISOString();
-  const summary: RunSummary = {
-    runId, trigger, outcome: 'failed', pid: end.pid, startedAt: dead?.started_at ?? now, finishedAt: now, stoppedBy: null,
-    stageMs: {}, sources: {}, freshness: [], warnings: [], errors: [error], stages: {},
-  };
+  const summary = { ...newSummary({ runId, trigger, pid: end.pid, startedAt: dead?.started_at ?? now }), outcome: 'failed' as const, finishedAt: now, errors: [error] };
   await sendAlert(config.alerts, summary, log);
 }

@@ -59,12 +59,15 @@ describe('the unit register', () => {
     ]);
   });
 
-  it('refuses a unit whose code is the deployment\'s, and an entry with a misspelt field, by its code', () => {
+  it('refuses a unit whose code is the deployment\'s, an entry with a misspelt field and a day that does not exist, by its code', () => {
     expect(problemsOf(`${HEAD}  - { code: W, name: Phường Mẫu, level: commune, type: ward, parent: QT }\n`)).toContain(
       "W: the deployment's code (the code of its totals) is also a unit's",
     );
     expect(problemsOf(`${HEAD}  - { code: W.A, name: Phường A, level: commune, type: ward, parent: QT, valid_until: 2025-06-30 }\n`)).toContain(
       'units[1] (W.A): Unrecognized key: "valid_until"',
+    );
+    expect(problemsOf(`${HEAD}  - { code: W.A, name: Phường A, level: commune, type: ward, parent: QT, valid_to: 2025-02-30, successors: [QT] }\n`)).toContain(
+      'units[1] (W.A).valid_to: no such day',
     );
   });
 });

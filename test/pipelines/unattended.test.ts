@@ -87,7 +87,10 @@ describe('one run at a time', () => {
     try {
       const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
       const pid = Number(line.toString().trim());
-      const stat = () => readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+      const stat = () => {
+        const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return text.slice(text.lastIndexOf(')') + 2).split(' ');
+      };
       // The lock as a run writes it: with the boot and the start time of its process.
       const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
       const lock = { pid, host: hostname(), run_id: 'killed-run', trigger: 'cron', started_at: '2024-04-01T02:00:00Z', boot_id: bootId, process_start: stat()[19] };
