@@ -14,16 +14,10 @@ import { keepBuild } from '../pipelines/build-journal.js';
 import { writeSettings } from '../pipelines/settings.js';
 import { deploymentReference, prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
 
-export { sampleConfig, type Inboxes } from './sample-config.js';
+export { DONG_HOI, DONG_HOI_YAML, sampleConfig, type Inboxes } from './sample-config.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
-/** The bundled Đồng Hới deployment (its unit register and targets), for the configs tests write. */
-export const DONG_HOI = {
-  register: join(import.meta.dirname, '..', 'config', 'deployments', 'dong-hoi.units.yaml'),
-  targets: join(import.meta.dirname, '..', 'config', 'deployments', 'dong-hoi.targets.csv'),
-};
-export const DONG_HOI_YAML = `deployment:\n  register: ${DONG_HOI.register}\n  targets: ${DONG_HOI.targets}\n`;
 
 // One hook for the whole file: `afterAll` called inside a test body is never run, so folders
 // made there were left behind (hundreds of MB per test run).

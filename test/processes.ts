@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { Warehouse } from '../pipelines/db.js';
-import { DONG_HOI } from './helpers.js';
+import { DONG_HOI } from './sample-config.js';
 
 export const CCHC = join(import.meta.dirname, '..', 'bin', 'cchc.js');
 
