@@ -26,6 +26,7 @@ import { testsOf } from './model-tests.js';
 import { discoverModels } from './models.js';
 import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './query.js';
 import { writeReport } from './report.js';
+import { isDiskFull, ResourceError } from './resources.js';
 import { runJob, type RunOptions, type RunSummary } from './run.js';
 import { headlineTable } from './summary.js';
 import { runSupervised } from './supervise.js';
@@ -369,6 +370,8 @@ try {
 } catch (error) {
   // Commander has printed its message (and the help, when asked for it).
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  // Before a run could record it (taking the lock, say): still the operator's to fix, not a bug.
+  if (isDiskFull(error)) error = new ResourceError(`the disk is full: ${(error as Error).message}`, { action: 'free space in the data folder (warehouse.data_dir), then run again' });
   if (!(error instanceof CchcError)) throw error;
   console.error(error.describe());
   process.exitCode = error.exitCode;

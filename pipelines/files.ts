@@ -1,6 +1,6 @@
 // Writing files so that a kill or a power cut leaves the old version or the new one, whole:
 // written aside, flushed to disk, renamed over, and the folder flushed so the rename lasts.
-import { open, readdir, rename, writeFile } from 'node:fs/promises';
+import { open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** Flushes a file, or a folder's entries, to disk. */
@@ -16,9 +16,14 @@ export async function syncPath(path: string): Promise<void> {
 /** Replaces `path` with `text` in one step. */
 export async function writeFileDurably(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await syncPath(temporary);
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, text);
+    await syncPath(temporary);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
   await syncPath(dirname(path));
 }
 

@@ -1,12 +1,14 @@
 // The run ledger: what each run did, per stage and per source, and how it ended. Each run writes
 // it to <data>/runs/<run_id>.json when it starts and when it ends (readable while the warehouse
 // is locked by a run, and by any tool), and to ops.runs in the warehouse (for SQL).
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { configuredSources } from '../connectors/registry.js';
 import type { Warehouse } from './db.js';
 import { writeFileDurably } from './files.js';
+import { isDiskFull } from './resources.js';
 import type { ExtractResult } from './stages/extract.js';
 import type { LoadResult } from './stages/load.js';
 import type { PublishResult } from './stages/publish.js';
@@ -63,12 +65,26 @@ export function newSummary(start: Pick<RunSummary, 'runId' | 'trigger' | 'pid' |
 
 export const RUNS_DIR = 'runs';
 
+/** Room kept in the data folder, given back when the disk is full: a run that fails for want of space still records how it ended. */
+const RESERVE = { file: '.space-reserve', bytes: 2 ** 20 };
+
 /** The summary file of a run, replaced whole (written aside, then renamed). */
 export async function writeSummaryFile(dataDir: string, summary: RunSummary): Promise<string> {
   const dir = join(dataDir, RUNS_DIR);
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${summary.runId}.json`);
-  await writeFileDurably(path, `${JSON.stringify(summaryForFile(summary), null, 2)}\n`);
+  const text = `${JSON.stringify(summaryForFile(summary), null, 2)}\n`;
+  const reserve = join(dataDir, RESERVE.file);
+  try {
+    await writeFileDurably(path, text);
+  } catch (error) {
+    if (!isDiskFull(error) || !existsSync(reserve)) throw error;
+    await rm(reserve);
+    await writeFileDurably(path, text);
+    return path;
+  }
+  // Kept while there is room for it (made again by the first run after space was freed).
+  if (!existsSync(reserve)) await writeFile(reserve, Buffer.alloc(RESERVE.bytes)).catch(() => rm(reserve, { force: true }));
   return path;
 }
 

@@ -24,6 +24,7 @@ import { groupFailures, loadSource, type LoadResult } from './stages/load.js';
 import { describeQuarantine, rowsQuarantined } from './stages/quarantine.js';
 import { publish } from './stages/publish.js';
 import { transform } from './stages/transform.js';
+import { explainResourceFailure } from './resources.js';
 import { deploymentReference, prepareWarehouse } from './warehouse.js';
 
 export type { RunSummary } from './ledger.js';
@@ -87,11 +88,11 @@ async function alert(config: Config, summary: RunSummary, log: Logger): Promise<
 
 async function runLocked(config: Config, log: Logger, options: RunOptions, summary: RunSummary): Promise<void> {
   const dataDir = config.paths.dataDir;
-  await writeSummaryFile(dataDir, summary);
   let stage: StageName | 'prepare' = 'prepare';
   let crash: unknown;
   let db: Warehouse | undefined;
   try {
+    await writeSummaryFile(dataDir, summary);
     await generateSampleIfMissing(config, log);
     db = await Warehouse.open(config.paths.warehouse, {
       threads: config.duckdb.threads,
@@ -208,8 +209,10 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
       }
       summary.stageMs[stage] = Math.round(performance.now() - started);
     }
-  } catch (error) {
-    // An unexpected error is recorded as a failure too, then thrown on for its stack trace.
+  } catch (thrown) {
+    // A full disk or DuckDB's memory limit is the operator's to fix; any other unexpected error
+    // is recorded as a failure too, then thrown on for its stack trace.
+    const error = await explainResourceFailure(thrown, config);
     const known = error instanceof CchcError;
     const action = known ? error.action : 'this is a bug of cchc-warehouse: report it with the log of the run';
     summary.errors.push({ stage, message: (error as Error).message, action });
@@ -219,12 +222,14 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
   } finally {
     summary.outcome = outcomeOf(summary);
     summary.finishedAt = new Date().toISOString();
+    if (db) await noteFreshness(db, config, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not read the freshness of the sources'));
+    // The file first: it is small, while DuckDB may grow the warehouse when it records the run and
+    // checkpoints at close. Neither is thrown: on a full disk the run still ends as a failure, with its alert.
+    await writeSummaryFile(dataDir, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not write the run summary file'));
     if (db) {
-      const open = db;
-      await finishInWarehouse(open, config, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not record the run in ops.runs'));
-      open.close();
+      await recordRun(db, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not record the run in ops.runs'));
+      db.close();
     }
-    await writeSummaryFile(dataDir, summary);
   }
   if (crash) throw crash;
   const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
@@ -240,7 +245,7 @@ function outcomeOf(summary: RunSummary): RunSummary['outcome'] {
   return failed === reports.length ? 'failed' : 'partial';
 }
 
-async function finishInWarehouse(db: Warehouse, config: Config, summary: RunSummary): Promise<void> {
+async function noteFreshness(db: Warehouse, config: Config, summary: RunSummary): Promise<void> {
   summary.freshness = await freshnessOf(db, config);
   for (const f of summary.freshness.filter((x) => x.stale)) {
     summary.warnings.push(
@@ -249,7 +254,6 @@ async function finishInWarehouse(db: Warehouse, config: Config, summary: RunSumm
         : `${f.source} is stale: no data has ever arrived from it`,
     );
   }
-  await recordRun(db, summary);
 }
 
 /** Temporary files of a landing killed half-way: only the run holding the lock lands, so they are dead. */

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS ops.build_journal (
   position BIGINT, schema_name VARCHAR, object_name VARCHAR, kind VARCHAR, previous_kind VARCHAR,
   model VARCHAR, previous_fingerprint VARCHAR, previous_max_load_id BIGINT, previous_built_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS ops.personal_data_erased (load_id BIGINT PRIMARY KEY, erased_at TIMESTAMP);
+-- Inbox files whose content was landed before under another name: known by name, size and time, not read again.
+CREATE TABLE IF NOT EXISTS ops.inbox_duplicates (
+  source VARCHAR, original_name VARCHAR, bytes BIGINT, source_mtime_ms BIGINT, sha256 VARCHAR, seen_at TIMESTAMP, run_id VARCHAR,
+  PRIMARY KEY (source, original_name, bytes, source_mtime_ms));
 CREATE TABLE IF NOT EXISTS ops.landed_files_erased (source VARCHAR, sha256 VARCHAR, erased_at TIMESTAMP, PRIMARY KEY (source, sha256));
 CREATE SEQUENCE IF NOT EXISTS ops.change_ids START 1;
 CREATE TABLE IF NOT EXISTS ops.model_changes (model VARCHAR, change_id BIGINT, key VARCHAR);

@@ -3,6 +3,8 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../config/load.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -121,4 +123,19 @@ export async function queryFile<T = Row>(path: string, sql: string): Promise<T[]
   } finally {
     db.close();
   }
+}
+
+/** A webhook that records what it receives, failing the first `failFirst` requests. */
+export function webhook(failFirst = 0) {
+  const received: { body: Record<string, unknown>; status: number }[] = [];
+  const server = createServer(async (req: IncomingMessage, res) => {
+    let text = '';
+    for await (const chunk of req) text += String(chunk);
+    const status = received.length < failFirst ? 503 : 200;
+    received.push({ body: JSON.parse(text) as Record<string, unknown>, status });
+    res.writeHead(status).end();
+  });
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { received, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cchc` };
 }

@@ -87,7 +87,10 @@ export function writeConfig(dir: string, inboxes: Record<string, string>, extra:
   return path;
 }
 
-/** Every mart of a release and every raw and ops table a run fills, as sorted rows: equal when the data are. */
+/**
+ * Every mart of the current release, every raw table and the quarantine as sorted rows (without
+ * their load ids, which a killed run may have used up), and the load ledger: equal when the data are.
+ */
 export async function warehouseContents(dataDir: string): Promise<Record<string, unknown>> {
   const db = await Warehouse.open(':memory:');
   try {
@@ -100,8 +103,8 @@ export async function warehouseContents(dataDir: string): Promise<Record<string,
     const tables = await db.all<{ name: string }>(
       `SELECT schema_name || '.' || table_name AS name FROM duckdb_tables() WHERE database_name = 'w' AND schema_name = 'raw' ORDER BY 1`,
     );
-    for (const { name } of tables) contents[`rows in ${name}`] = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM w.${name}`))!.n;
-    contents['quarantined rows'] = (await db.one<{ n: number }>('SELECT count(*) AS n FROM w.ops.quarantine'))!.n;
+    for (const { name } of tables) contents[`rows of ${name}`] = await db.all(`SELECT * EXCLUDE (_load_id) FROM w.${name} ORDER BY ALL`);
+    contents['quarantined rows'] = await db.all('SELECT * EXCLUDE (load_id) FROM w.ops.quarantine ORDER BY ALL');
     contents['loads by file'] = await db.all('SELECT source, sha256, rows_read, rows_loaded, rows_quarantined FROM w.ops.loads ORDER BY ALL');
     await db.run('DETACH w');
     return contents;

@@ -27,13 +27,16 @@ export const API_PREFIX = '/api/v1/';
  * letting the first `after` of those requests through (default 0).
  */
 export type Fault = { times?: number; after?: number; resource?: ResourcePath; page?: number } & (
-  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  /** With enforceRetryAfter, a request that comes back before Retry-After is refused again, as a rate limiter does. */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; enforceRetryAfter?: boolean }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'truncate' }
   | { kind: 'html' }
   | { kind: 'malformed' }
   /** The first page of the window again, as an API that ignores after_id and updated_since serves it. */
   | { kind: 'stuck' }
+  /** New versions of these records, appended as the request arrives (an edit made during a pull), then the page as usual. */
+  | { kind: 'edit'; items: Record<string, unknown>[] }
 );
 
 export type RequestRecord = { method: string; path: string; query: Record<string, string>; status: number; fault?: Fault['kind'] };
@@ -73,7 +76,15 @@ type Item = Record<string, unknown>;
 type Window = { since?: string; until?: string };
 type Query = Window & { afterId?: string; page: number; pageSize: number };
 type Reply = { status: number; headers: OutgoingHttpHeaders; body: string };
-type State = { token: string; feeds: SampleFeeds; faults: FaultQueue; closing: AbortSignal; maxPageSize: number };
+type State = {
+  token: string;
+  feeds: SampleFeeds;
+  faults: FaultQueue;
+  closing: AbortSignal;
+  maxPageSize: number;
+  /** After a status fault with an enforced Retry-After: a request to the resource before this time is refused again. */
+  retryNotBefore: Map<ResourcePath, number>;
+};
 
 export async function startPortalSimulator(options: PortalSimulatorOptions): Promise<PortalSimulator> {
   if (!options.token) throw new Error('the portal simulator needs a non-empty token');
@@ -85,6 +96,7 @@ export async function startPortalSimulator(options: PortalSimulatorOptions): Pro
     faults: new FaultQueue(),
     closing: closing.signal,
     maxPageSize: options.maxPageSize ?? MAX_PAGE_SIZE,
+    retryNotBefore: new Map(),
   };
   const requests: RequestRecord[] = [];
   let requestCount = 0;
@@ -167,12 +179,24 @@ async function handle(req: IncomingMessage, url: URL, state: State, answer: (rep
   if (!resource) return answer(errorReply(404, `no such endpoint: ${url.pathname}`));
   if (!hasToken(req, state.token)) return answer(errorReply(401, 'invalid or missing bearer token', { 'www-authenticate': 'Bearer' }));
 
+  // A client that comes back before the Retry-After it was given (enforced) is refused again.
+  const notBefore = state.retryNotBefore.get(resource);
+  if (notBefore !== undefined && Date.now() < notBefore) {
+    const seconds = Math.ceil((notBefore - Date.now()) / 1000);
+    return answer(errorReply(429, 'Too Many Requests: retried before Retry-After', { 'retry-after': String(seconds) }), 'status');
+  }
+  state.retryNotBefore.delete(resource);
+
   const fault = state.faults.take(resource, Number(url.searchParams.get('page') ?? 1));
   switch (fault?.kind) {
     case 'status': {
       const retryAfter = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      if (fault.retryAfterSeconds !== undefined && fault.enforceRetryAfter) state.retryNotBefore.set(resource, Date.now() + fault.retryAfterSeconds * 1000);
       return answer(errorReply(fault.status, STATUS_CODES[fault.status] ?? 'error', retryAfter), 'status');
     }
+    case 'edit':
+      await state.feeds.append(resource, fault.items);
+      break;
     case 'html':
       return answer({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: MAINTENANCE_PAGE }, 'html');
     case 'slow':

@@ -46,10 +46,14 @@ async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: st
     const table = match.table;
     const path = join(inbox, name);
     const { size, mtime } = await stat(path);
-    // A file already landed under this name, size and time is not read again every night.
+    // A file already seen under this name, size and time (landed, or a copy of content landed
+    // under another name) is not read again every night.
+    const seen = { source: source.contract.name, name, bytes: size, mtime: mtime.getTime() };
     const unchanged = await ctx.db.one(
-      'SELECT 1 FROM ops.landed_files WHERE source = $1 AND original_name = $2 AND bytes = $3 AND source_mtime_ms = $4',
-      [source.contract.name, name, size, mtime.getTime()],
+      `SELECT 1 FROM ops.landed_files WHERE source = $source AND original_name = $name AND bytes = $bytes AND source_mtime_ms = $mtime
+       UNION ALL
+       SELECT 1 FROM ops.inbox_duplicates WHERE source = $source AND original_name = $name AND bytes = $bytes AND source_mtime_ms = $mtime`,
+      seen,
     );
     if (unchanged) {
       result.skipped++;
@@ -60,7 +64,9 @@ async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: st
       log.warn({ file: name }, 'the file changed while it was being copied (still being written?): it will be landed by the next run');
       continue;
     }
-    if (landed === 'known') {
+    if ('known' in landed) {
+      await ctx.db.run('INSERT OR REPLACE INTO ops.inbox_duplicates VALUES ($source, $name, $bytes, $mtime, $sha, current_timestamp, $run)', { ...seen, sha: landed.known, run: ctx.runId });
+      log.info({ file: name, sha256: landed.known }, 'the content of this file was landed before under another name: skipped, and not read again while it stays as it is');
       result.skipped++;
       continue;
     }
@@ -101,11 +107,12 @@ async function pullApi(ctx: RunContext, source: ConfiguredSource, result: Extrac
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       // A page pulled again (a pull resumed, a backfill) is known by its hash before it is written.
       const landed = (await isLanded(ctx, source, sha256)) ? 'known' : await land(ctx, source, page.endpoint, '.json', (to) => writeFile(to, bytes).then(() => sha256));
-      if (typeof landed === 'string') {
+      if (landed === 'known' || landed === 'changed' || 'known' in landed) {
         result.skipped++;
         continue;
       }
       await recordLanded(ctx, source, table, page.endpoint, sha256, landed.path, bytes.length, null);
+      log.debug({ endpoint: page.endpoint, sha256, items: page.items.length }, 'page landed');
       result.landed++;
     }
     ctx.progress.end();
@@ -158,8 +165,8 @@ type Landed = { path: string; sha256: string };
 
 /**
  * Writes content into the landing zone under its hash: `write` fills a temporary file and
- * returns the hash of what it wrote, or 'changed' when the content is not whole. 'known' when
- * content of that hash was landed before (under any name): the copy is dropped.
+ * returns the hash of what it wrote, or 'changed' when the content is not whole. `{ known }` (the
+ * hash) when content of that hash was landed before (under any name): the copy is dropped.
  */
 async function land(
   ctx: RunContext,
@@ -167,7 +174,7 @@ async function land(
   name: string,
   extension: string,
   write: (temporary: string) => Promise<string | 'changed'>,
-): Promise<Landed | 'changed' | 'known'> {
+): Promise<Landed | 'changed' | { known: string }> {
   const day = new Date().toISOString().slice(0, 10);
   const dir = join(ctx.config.paths.landing, source.contract.name, day);
   await mkdir(dir, { recursive: true });
@@ -178,7 +185,7 @@ async function land(
   });
   if (sha256 === 'changed' || (await isLanded(ctx, source, sha256))) {
     await rm(temporary, { force: true });
-    return sha256 === 'changed' ? 'changed' : 'known';
+    return sha256 === 'changed' ? 'changed' : { known: sha256 };
   }
   const target = join(dir, `${sha256}${extension.toLowerCase()}`);
   // On disk before it is recorded as landed: a power cut must not leave an empty landed file.

@@ -5,9 +5,11 @@ import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from '
 import { basename, join } from 'node:path';
 import { stopIfAsked, type RunContext } from '../context.js';
 import { syncPath, syncTree } from '../files.js';
+import { failpoint } from '../signals.js';
 import { ident, literal } from '../db.js';
 import { ModelError } from '../errors.js';
 import { discoverModels } from '../models.js';
+import { ensureRoom, folderBytes } from '../resources.js';
 import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from '../snapshot.js';
 
 export const METABASE_INIT = 'metabase-init.sql';
@@ -35,20 +37,32 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   const releaseDir = join(releases, ctx.runId);
   const partialDir = join(releases, `.${ctx.runId}.partial`);
   await removeLeftovers(publishDir);
-  await mkdir(join(partialDir, 'marts'), { recursive: true });
-
-  const marts = await writeMarts(ctx, partialDir, options.stale ?? new Map());
-  stopIfAsked(ctx);
   const base = await currentRelease(publishDir);
-  const snapshot = await writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base ? { release: base, releaseDir: join(releases, base) } : undefined);
-  await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
-  await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
-  stopIfAsked(ctx);
+  // A new release is about the size of the one before, and its snapshot, copied from that one's
+  // then brought up to date, takes up to twice its size while DuckDB writes it: refuse before
+  // writing half of it.
+  if (base) await ensureRoom(publishDir, 2 * (await folderBytes(join(releases, base))), 'a new release');
 
-  // On disk before `current` can point at it: a power cut must not leave it at empty files.
-  await syncTree(partialDir);
+  let marts: PublishedMart[];
+  let snapshot: Awaited<ReturnType<typeof writeSnapshot>>;
+  try {
+    await mkdir(join(partialDir, 'marts'), { recursive: true });
+    marts = await writeMarts(ctx, partialDir, options.stale ?? new Map());
+    stopIfAsked(ctx);
+    snapshot = await writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base ? { release: base, releaseDir: join(releases, base) } : undefined);
+    await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
+    await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
+    stopIfAsked(ctx);
+    // On disk before `current` can point at it: a power cut must not leave it at empty files.
+    await syncTree(partialDir);
+  } catch (error) {
+    // Gives the space back at once (on a full disk, the run still has its ledger to write).
+    await rm(partialDir, { recursive: true, force: true });
+    throw error;
+  }
   await rename(partialDir, releaseDir);
   await syncPath(releases);
+  failpoint('release-in-place');
   const currentLink = await switchCurrent(publishDir, ctx.runId);
   await syncPath(publishDir);
   await linkMetabaseInit(publishDir);

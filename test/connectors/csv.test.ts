@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readCsv, readCsvFiles, sniffCsv } from '../../connectors/formats/csv.js';
 import { INCOMING } from '../../connectors/formats/incoming.js';
 import { motcua } from '../../connectors/motcua.js';
+import { Warehouse } from '../../pipelines/db.js';
 import { memoryWarehouse, tempDir, writeText } from '../helpers.js';
 
 const dossiers = motcua.tables.dossiers!;
@@ -90,5 +91,31 @@ describe('reading a CSV export', () => {
       { _load_id: 13, _file: 'w4.csv', _row: 3, dossier_id: 'D2' },
       { _load_id: 13, _file: 'w4.csv', _row: 4, dossier_id: 'D3' },
     ]);
+  });
+
+  it('numbers the rows of a large multi-file scan on eight threads by their lines, whatever order the threads read them in', async () => {
+    // `_row` breaks ties between versions of a dossier: it must be the line, not the order in which
+    // DuckDB's threads happened to read. One file is larger than DuckDB's CSV buffer (32 MB), so it
+    // is split between threads too.
+    const big = tempDir();
+    const sizes = [300_000, 650_000, 10_000, 200_000];
+    const files = sizes.map((lines, f) => {
+      const path = join(big, `f${f}.csv`);
+      const body = Array.from({ length: lines }, (_, i) => `F${f}-${i + 2};1.1;Phòng Tư pháp;2;02/01/2024;05/01/2024;2;02/01/2024 08:00:00`);
+      writeFileSync(path, `${HEADER}\n${body.join('\n')}\n`);
+      return { path, displayName: `f${f}.csv`, loadId: 100 + f };
+    });
+    const wide = await Warehouse.open(':memory:', { threads: 8, memory_limit: '4GB' });
+    try {
+      await wide.run(`CREATE TABLE raw_dossiers (_load_id BIGINT, _file VARCHAR, _row BIGINT, ${dossiers.columns.map((c) => `"${c.name}" VARCHAR`).join(', ')})`);
+      const results = await readCsvFiles(wide, 'raw_dossiers', files, dossiers, {}, { tempDir: tempDir() });
+      expect(results.map((r) => r.rowsRead)).toEqual(sizes);
+      const [check] = await wide.all<{ rows: number; off: number }>(
+        `SELECT count(*) AS rows, count(*) FILTER (WHERE _row <> split_part(dossier_id, '-', 2)::BIGINT OR _file <> 'f' || substr(split_part(dossier_id, '-', 1), 2) || '.csv') AS off FROM raw_dossiers`,
+      );
+      expect(check).toEqual({ rows: sizes.reduce((a, b) => a + b, 0), off: 0 });
+    } finally {
+      wide.close();
+    }
   });
 });

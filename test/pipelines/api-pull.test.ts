@@ -1,6 +1,6 @@
 // The job in API mode against the portal simulator on a real loopback socket: paging, the
 // cursor, retries, and the errors that must stop a pull.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sampleLayout } from '../../connectors/sample/index.js';
@@ -8,6 +8,7 @@ import { startPortalSimulator, type PortalSimulator } from '../../connectors/sam
 import { Warehouse } from '../../pipelines/db.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, queryFile, sampleConfig, tempDir } from '../helpers.js';
+import { runCchc, startCchc, writeConfig } from '../processes.js';
 
 const TOKEN = 'portal-token';
 const ITEMS = 130;
@@ -34,21 +35,22 @@ describe('pulling from the sync API', () => {
   });
   afterAll(() => portal.close());
 
+  /** The motcua source in API mode against the simulator, as environment variables. */
+  const apiEnv = (): Record<string, string> => ({
+    CCHC__SOURCES__MOTCUA__ENABLED: 'true',
+    CCHC__SOURCES__MOTCUA__MODE: 'api',
+    CCHC__SOURCES__MOTCUA__API__BASE_URL: `${portal.url}/api/v1`,
+    CCHC__SOURCES__MOTCUA__API__TOKEN_ENV: 'MOTCUA_TOKEN',
+    CCHC__SOURCES__MOTCUA__API__PAGE_SIZE: String(PAGE_SIZE),
+    CCHC__SOURCES__MOTCUA__API__BACKOFF_MS: '10',
+    CCHC__SOURCES__MOTCUA__API__RETRIES: '2',
+    CCHC__SOURCES__MOTCUA__API__TIMEOUT_MS: '2000',
+    MOTCUA_TOKEN: TOKEN,
+  });
+
   function apiConfig(env: Record<string, string> = {}) {
-    const config = sampleConfig(join(tempDir(), 'data'), {}, {
-      CCHC__SOURCES__MOTCUA__ENABLED: 'true',
-      CCHC__SOURCES__MOTCUA__MODE: 'api',
-      CCHC__SOURCES__MOTCUA__INBOX: tempDir(), // where the catalogue would come from: empty here
-      CCHC__SOURCES__MOTCUA__API__BASE_URL: `${portal.url}/api/v1`,
-      CCHC__SOURCES__MOTCUA__API__TOKEN_ENV: 'MOTCUA_TOKEN',
-      CCHC__SOURCES__MOTCUA__API__PAGE_SIZE: String(PAGE_SIZE),
-      CCHC__SOURCES__MOTCUA__API__BACKOFF_MS: '10',
-      CCHC__SOURCES__MOTCUA__API__RETRIES: '2',
-      CCHC__SOURCES__MOTCUA__API__TIMEOUT_MS: '2000',
-      MOTCUA_TOKEN: TOKEN,
-      ...env,
-    });
-    return config;
+    // The inbox is where the catalogue would come from: empty here.
+    return sampleConfig(join(tempDir(), 'data'), {}, { ...apiEnv(), CCHC__SOURCES__MOTCUA__INBOX: tempDir(), ...env });
   }
 
   const stagedIds = async (warehouse: string) =>
@@ -80,11 +82,14 @@ describe('pulling from the sync API', () => {
   });
 
   it('waits out a 429 for as long as its Retry-After says, then goes on', async () => {
+    // The portal refuses again any request that comes before the second is up.
     const config = apiConfig();
-    portal.inject({ kind: 'status', status: 429, retryAfterSeconds: 1, resource: 'motcua/dossiers', after: 1 });
+    const before = portal.requests.length;
+    portal.inject({ kind: 'status', status: 429, retryAfterSeconds: 1, enforceRetryAfter: true, resource: 'motcua/dossiers', after: 1 });
     const { log, lines } = capturedLog();
     const summary = await runJob(config, log);
     expect(summary.errors).toEqual([]);
+    expect(portal.requests.slice(before).filter((r) => r.status === 429)).toHaveLength(1);
     const retry = lines().find((l) => l.msg === 'API request failed; retrying');
     expect(retry).toMatchObject({ problem: 'HTTP 429', wait_ms: 1000, attempt: 1 });
     expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
@@ -127,11 +132,14 @@ describe('pulling from the sync API', () => {
     const feed = JSON.parse(readFileSync(join(sample.dir, 'motcua', 'api', 'dossiers', 'page-00001.json'), 'utf8')).items;
     const first = feed.find((item: { MaHoSo: string }) => item.MaHoSo === [...sample.ids][0]);
     const edited = { ...first, TrangThaiHoSo: 8, NgayTuChoi: '20240401080000', NgayCapNhat: '20240401080000' };
-    // While the second page is on its way, the first dossier of page 1 is edited.
-    portal.inject({ kind: 'slow', delayMs: 300, resource: 'motcua/dossiers', after: 1 });
-    setTimeout(() => void portal.append('motcua/dossiers', [edited]), 100);
+    // The first dossier of page 1 is edited when the request for page 2 arrives: after page 1 was served.
+    const before = portal.requests.length;
+    portal.inject({ kind: 'edit', items: [edited], resource: 'motcua/dossiers', after: 1 });
     const summary = await runJob(config, capturedLog().log);
     expect(summary.errors).toEqual([]);
+    const pulled = portal.requests.slice(before).filter((r) => r.path.endsWith('motcua/dossiers'));
+    expect(pulled[1]).toMatchObject({ fault: 'edit' });
+    expect(pulled[0]!.query.after_id).toBeUndefined();
     expect(await stagedIds(config.paths.warehouse)).toEqual(sample.ids);
     const [row] = await queryFile(config.paths.warehouse, `SELECT status_code FROM staging.stg_motcua__dossiers WHERE dossier_id = '${edited.MaHoSo}'`);
     expect(row).toEqual({ status_code: 8 });
@@ -231,6 +239,33 @@ describe('pulling from the sync API', () => {
     expect(await queryFile(config.paths.warehouse, `SELECT procedure_code FROM staging.stg_motcua__dossiers WHERE dossier_id = '../../etc/passwd''; DROP TABLE ops.loads; --'`)).toEqual([{ procedure_code: "1.000001'||'" }]);
     const landed = await queryFile<{ landed_path: string }>(config.paths.warehouse, 'SELECT landed_path FROM ops.landed_files');
     for (const { landed_path } of landed) expect(relative(config.paths.landing, landed_path)).toMatch(/^motcua\/\d{4}-\d{2}-\d{2}\/[0-9a-f]{64}\.json$/);
+  });
+
+  it('lands nothing half-written when the run is killed in the middle of a pull, and the next run ends with every record once', async () => {
+    const dir = tempDir();
+    const inbox = join(dir, 'inbox');
+    mkdirSync(inbox);
+    const config = writeConfig(dir, { motcua: inbox });
+    const env = { ...apiEnv(), CCHC__SOURCES__MOTCUA__API__TIMEOUT_MS: '20000', CCHC__LOG__LEVEL: 'debug' };
+    // The third page is held back: the kill surely lands while the pull waits for it.
+    portal.inject({ kind: 'slow', delayMs: 5000, resource: 'motcua/dossiers', after: 2 });
+    const run = startCchc(['run', '--config', config], env);
+    let landed = 0;
+    await run.waitFor((l) => l.msg === 'page landed' && ++landed === 2);
+    run.child.kill('SIGKILL');
+    expect((await run.exited).signal).toBe('SIGKILL');
+    const warehouse = join(dir, 'data', 'warehouse.duckdb');
+    expect(await queryFile(warehouse, 'SELECT * FROM ops.cursors')).toEqual([]);
+
+    const next = await runCchc(['run', '--config', config], env);
+    expect(next.code, next.stderr.slice(-2000)).toBe(0);
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toBeDefined();
+    expect(next.lines.find((l) => l.msg === 'extract done')).toMatchObject({ skipped: 2, landed: Math.ceil(sample.ids.size / PAGE_SIZE) - 2 });
+    expect(await rawCount(warehouse)).toBe(sample.ids.size);
+    expect(await stagedIds(warehouse)).toEqual(sample.ids);
+    const landing = readdirSync(join(dir, 'data', 'landing'), { recursive: true }).map(String);
+    expect(landing.filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(landing.filter((name) => /[0-9a-f]{64}\.json$/.test(name))).toHaveLength(Math.ceil(sample.ids.size / PAGE_SIZE));
   });
 
   it('gives up at once when the API asks to wait longer than a run can', async () => {

@@ -78,9 +78,8 @@ describe('one-stop-shop CSV exports (motcua)', () => {
     expect(cut!.reason).toMatch(/^missing columns: Expected Number of Columns: 8 Found: 3\b/);
   });
 
-  // defect: DuckDB reports a short record once per missing column, and connectors/formats/csv.ts
-  // joins them all ("Found: 3; … Found: 4; … Found: 7"): the reason should say once how many
-  // fields the row has. The fix belongs in csv.ts, where the rejects are read.
+  // DuckDB reports a short record once per missing column ("Found: 3; … Found: 4; … Found: 7"):
+  // connectors/formats/csv.ts says it once, with the number of fields the row has.
   it('says once how many fields a record cut short has', () => {
     const [cut] = of('ho-so-truncated.csv')!.quarantined;
     expect(cut!.reason).toBe('missing columns: Expected Number of Columns: 8 Found: 3');
@@ -203,9 +202,8 @@ describe('one-stop-shop CSV exports (motcua)', () => {
     expect(staged.get('DB-1')).toMatchObject({ received_at: new Date('2024-01-15T08:00:00Z'), due_at: new Date('2024-01-05T00:00:00Z') });
   });
 
-  // defect: nothing flags a due date before the reception: the dossier is counted late, and no
-  // data test lists it as dq_results_before_reception lists results before the reception. The
-  // fix belongs in sql/tests/ (a warn test on int_dossiers_classified where due_date < received_date).
+  // A dossier due before it was received is counted late: a warn test lists it, as
+  // dq_results_before_reception lists results before the reception.
   it('lists a dossier due before it was received in a data-quality warning', () => {
     expect(warnings.filter((w) => w.sample.includes('DB-1'))).toHaveLength(1);
   });
@@ -223,9 +221,8 @@ describe('one-stop-shop CSV exports (motcua)', () => {
     ]);
   });
 
-  // defect: a negative fee loads, and lowers the fees of its unit; the sync API refuses one
-  // (DanhSachLePhi.Gia is nonnegative), the file exports do not. The fix belongs in the contract
-  // (connectors/motcua.ts: fee_vnd not negative) and the checks of pipelines/stages/load.ts.
+  // A negative fee would lower the fees of its unit: the sync API refuses one (DanhSachLePhi.Gia
+  // is nonnegative), and the contract of the file exports does too.
   it('quarantines a negative fee, naming the column and the value', () => {
     expectLoaded(of('ho-so-amounts-negative.csv'), { read: 1, loaded: 0, quarantined: 1 });
     expect(reasons('ho-so-amounts-negative.csv')).toEqual([[2, 'Phí, lệ phí (fee_vnd): negative, an amount of 0 or more is expected "-50.000"']]);
@@ -290,9 +287,9 @@ describe('one-stop-shop CSV exports (motcua)', () => {
     expectEveryLoadAccountedFor(outcomes);
   });
 
-  // defect: a 50 MB field goes beyond DuckDB's maximum line size, and connectors/formats/csv.ts
-  // reports it as "Value with unterminated quote found." with the text of the row before it. The
-  // row should be quarantined with a reason that says it is too long (and where the limit is set).
+  // A 50 MB field goes beyond DuckDB's maximum line size, which DuckDB reports as "Value with
+  // unterminated quote found." with the text of the row before it: the row is quarantined with a
+  // reason that says it is too long, and where the limit is set.
   it('quarantines a row with a 50 MB field, saying it is too long, and loads the rows around it', async () => {
     const big = tempDir();
     const header = 'Mã hồ sơ,Mã TTHC,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái,Ngày cập nhật,Tên thủ tục';

@@ -2,7 +2,7 @@
 // publishing) leaves the previous release current and readable; the next run then ends with the
 // same marts, the same raw rows and the same load ledger as a run that was never interrupted.
 // SIGTERM stops a run at its next step, cleanly.
-import { cpSync, readFileSync, readlinkSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { query, tempDir } from '../helpers.js';
@@ -60,7 +60,20 @@ describe('a run killed at any point', () => {
     await run.waitFor(match);
     run.child.kill('SIGKILL');
     expect((await run.exited).signal).toBe('SIGKILL');
+    await expectPreviousReleaseThenRecovery(config, data);
+  });
 
+  it('between the release put in place and the current switch: the previous release stays current, and the next run gives the same figures', async () => {
+    // A window of two renames, too short to hit from outside: the run kills itself there.
+    const { config, data } = nextNight('release-in-place');
+    const run = await runCchc(['run', '--config', config], { CCHC_FAILPOINT: 'release-in-place' });
+    expect(run.signal).toBe('SIGKILL');
+    const releases = readdirSync(join(data, 'publish', 'releases'));
+    expect(releases).toContain(run.lines.find((l) => l.msg === 'run started')!.run_id);
+    await expectPreviousReleaseThenRecovery(config, data);
+  });
+
+  async function expectPreviousReleaseThenRecovery(config: string, data: string) {
     // What dashboards read is still the release before, whole.
     expect(readlinkSync(join(data, 'publish', 'current'))).toBe(baseRelease);
     const manifest = JSON.parse(readFileSync(join(data, 'publish', 'current', 'manifest.json'), 'utf8')) as { marts: { file: string; rows: number }[] };
@@ -73,7 +86,7 @@ describe('a run killed at any point', () => {
     expect(next.code).toBe(0);
     expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toBeDefined();
     expect(await warehouseContents(data)).toEqual(expected);
-  });
+  }
 
   it('stops at the next step on SIGTERM, exits, and the next run gives the same figures', async () => {
     const { config, data } = nextNight('sigterm');

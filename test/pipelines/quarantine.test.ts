@@ -5,12 +5,10 @@
 // once the spelling is in the config, the next run loads the waiting rows, with no new export,
 // into the figures a run over corrected files gives.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DONG_HOI, query, queryFile, tempDir } from '../helpers.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DONG_HOI, query, queryFile, tempDir, webhook } from '../helpers.js';
 import { runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
@@ -31,20 +29,6 @@ function februaryExport(dongPhu: string): string {
     ].join(',');
   });
   return [header, ...rows].join('\r\n');
-}
-
-/** A webhook that records the alerts it receives. */
-function webhook() {
-  const received: Record<string, unknown>[] = [];
-  const server = createServer(async (req: IncomingMessage, res) => {
-    let text = '';
-    for await (const chunk of req) text += String(chunk);
-    received.push(JSON.parse(text) as Record<string, unknown>);
-    res.writeHead(200).end();
-  });
-  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { received, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cchc` };
 }
 
 /** Every published mart's rows, sorted: equal when two releases publish the same figures. */
@@ -97,7 +81,7 @@ describe('a night with a unit spelled as no code list knows it', () => {
       tables: [{ table: 'dossiers', rows_read: 40, rows_quarantined: 12, rate: 0.3, over_limit: true }],
       reasons: [{ table: 'dossiers', reason: 'Đơn vị tiếp nhận (receiving_unit): unknown unit', rows: 12, examples: [{ value: OFFICE_SPELLING, rows: 12 }], config_key: 'vocabulary.unit' }],
     });
-    expect(hook.received.at(-1)).toMatchObject({ alert: 'run partial', sources: { motcua: { outcome: 'failed', quarantine } } });
+    expect(hook.received.at(-1)!.body).toMatchObject({ alert: 'run partial', sources: { motcua: { outcome: 'failed', quarantine } } });
   });
 
   it('is shown by cchc status as a quarantine over its limit, and the job as needing attention', async () => {

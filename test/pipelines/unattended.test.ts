@@ -4,13 +4,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, rmSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { LOCK_FILE } from '../../pipelines/lock.js';
-import { query, queryFile, tempDir, writeText } from '../helpers.js';
+import { query, queryFile, tempDir, webhook, writeText } from '../helpers.js';
 import { runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
@@ -29,21 +29,6 @@ function martRows(data: string, mart: string, select = '*'): Promise<Record<stri
 
 function manifestOf(data: string): { run_id: string; stale_marts: string[]; marts: { name: string; stale?: string }[] } {
   return JSON.parse(readFileSync(join(data, 'publish', 'current', 'manifest.json'), 'utf8'));
-}
-
-/** A webhook that records what it receives, failing the first `failFirst` requests. */
-function webhook(failFirst = 0) {
-  const received: { body: Record<string, unknown>; status: number }[] = [];
-  const server = createServer(async (req: IncomingMessage, res) => {
-    let text = '';
-    for await (const chunk of req) text += String(chunk);
-    const status = received.length < failFirst ? 503 : 200;
-    received.push({ body: JSON.parse(text) as Record<string, unknown>, status });
-    res.writeHead(status).end();
-  });
-  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { received, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cchc` };
 }
 
 describe('one run at a time', () => {
@@ -186,6 +171,20 @@ describe('a supervised run, as cron or systemd starts it', () => {
   });
 });
 
+describe('a run short of memory', () => {
+  it('fails as the operator can fix it, not as a bug: it names duckdb.memory_limit, and the release stays', async () => {
+    const { dir, inboxes, config, data } = setUp();
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    const current = readlinkSync(join(data, 'publish', 'current'));
+    const run = await runCchc(['run', '--config', writeConfig(dir, inboxes, { duckdb: { memory_limit: '16MB' } }), '--full-refresh']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/DuckDB ran out of memory: Out of Memory Error: .*\n\s+→ raise duckdb\.memory_limit \(now 16MB\) or lower duckdb\.threads \(now 2\)/);
+    expect(run.stderr).not.toContain('this is a bug');
+    expect(run.stderr).not.toContain('triggerUncaughtException');
+    expect(readlinkSync(join(data, 'publish', 'current'))).toBe(current);
+  });
+});
+
 describe('alerts and staleness', () => {
   const hook = webhook(1);
 
@@ -270,15 +269,21 @@ describe('the ledger and the releases', () => {
 
   it('marks a run left unfinished by a dead process as failed, in ops.runs and in its summary file', async () => {
     const { config, data } = setUp();
-    expect((await runCchc(['run', '--config', config])).code).toBe(0);
-    const [first] = readdirSync(join(data, 'runs'));
-    // What a run killed half-way leaves behind: its summary saying `running`.
-    const dead = JSON.parse(readFileSync(join(data, 'runs', first!), 'utf8'));
-    writeText(join(data, 'runs', '20000101T000000Z-dead.json'), JSON.stringify({ ...dead, runId: '20000101T000000Z-dead', outcome: 'running' }));
+    // A run killed half-way: ops.runs and its summary file still say `running`.
+    const killed = startCchc(['run', '--config', config]);
+    const { run_id: dead } = await killed.waitFor((l) => l.msg === 'run started');
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const warehouse = join(data, 'warehouse.duckdb');
+    expect(await queryFile(warehouse, `SELECT outcome FROM ops.runs WHERE run_id = '${dead}'`)).toEqual([{ outcome: 'running' }]);
+
     const next = await runCchc(['run', '--config', config]);
-    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toMatchObject({ runs: ['20000101T000000Z-dead'] });
-    const closed = JSON.parse(readFileSync(join(data, 'runs', '20000101T000000Z-dead.json'), 'utf8'));
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toMatchObject({ runs: [dead] });
+    const closed = JSON.parse(readFileSync(join(data, 'runs', `${dead}.json`), 'utf8'));
     expect(closed.outcome).toBe('failed');
     expect(closed.errors[0].message).toMatch(/^interrupted/);
+    const [row] = await queryFile<{ outcome: string; errors: string }>(warehouse, `SELECT outcome, (summary->'errors')::VARCHAR AS errors FROM ops.runs WHERE run_id = '${dead}'`);
+    expect(row!.outcome).toBe('failed');
+    expect(row!.errors).toMatch(/interrupted/);
   });
 });

@@ -1,0 +1,122 @@
+// A full disk ends a run like any other failure: exit 1, a message that names the folder and the
+// space, the alert sent, the ledger closed, no half-written release left; once space is freed, the
+// next run publishes. On a real small file system: a tmpfs the test mounts (which needs root), filled
+// by the test while the run is paused at a given step.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { queryFile, tempDir, webhook } from '../helpers.js';
+import { runCchc, sampleInboxes, startCchc, writeConfig, type LogLine } from '../processes.js';
+
+const sampleDir = inject('sampleDir');
+const DEBUG = { CCHC__LOG__LEVEL: 'debug' };
+
+const root = tempDir();
+const disk = join(root, 'disk');
+/** Why this machine cannot run these tests, or undefined when it can. */
+const cannotMount = mountSmallDisk(disk, '96m');
+
+function mountSmallDisk(at: string, size: string): string | undefined {
+  if (process.getuid?.() !== 0) return 'mounting a small file system needs root: run the tests as root (as .ci/run does in CI)';
+  mkdirSync(at, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', at], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return `cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}): a container without CAP_SYS_ADMIN`;
+  }
+}
+
+/** Fills the disk with a ballast file until `leave` bytes are free (0: until the file system refuses). */
+function fill(path: string, leave = 0): void {
+  const fd = openSync(path, 'w');
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    const left = () => statfsSync(disk).bavail * statfsSync(disk).bsize - leave;
+    while (left() > 0) {
+      try {
+        writeSync(fd, chunk, 0, Math.min(chunk.length, left()));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
+        throw error;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+if (cannotMount) console.warn(`full-disk tests skipped: ${cannotMount}`);
+
+describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount ? ` (skipped: ${cannotMount})` : ''}`, () => {
+  const hook = webhook();
+  const ballast = join(disk, 'ballast');
+  const data = join(disk, 'data');
+  const releases = join(data, 'publish', 'releases');
+  let config: string;
+  let firstRelease: string;
+
+  beforeAll(async () => {
+    const inboxes = sampleInboxes(sampleDir, root, { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ });
+    config = writeConfig(root, inboxes, { warehouse: { data_dir: data }, alerts: { webhook_url: hook.url() } });
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    firstRelease = readlinkSync(join(data, 'publish', 'current'));
+    // The next night's exports.
+    sampleInboxes(sampleDir, root, { motcua: /^ho-so-2024-W0[78]\./ });
+  });
+
+  afterAll(() => {
+    execFileSync('umount', [disk]);
+  });
+
+  /** The run paused at the step `at`, the disk filled (leaving `leave` bytes), then let go on. */
+  async function runFillingTheDiskAt(at: (line: LogLine) => boolean, leave: number) {
+    const run = startCchc(['run', '--config', config], DEBUG);
+    await run.waitFor(at);
+    run.child.kill('SIGSTOP');
+    fill(ballast, leave);
+    run.child.kill('SIGCONT');
+    return run.exited;
+  }
+
+  async function expectFailureRecorded(runId: string, stage: string) {
+    expect(hook.received.at(-1)!.body).toMatchObject({ alert: 'run failed', runId, outcome: 'failed', errors: [{ stage }] });
+    const file = JSON.parse(readFileSync(join(data, 'runs', `${runId}.json`), 'utf8')) as { outcome: string };
+    expect(file.outcome).toBe('failed');
+    const [row] = await queryFile<{ outcome: string }>(join(data, 'warehouse.duckdb'), `SELECT outcome FROM ops.runs WHERE run_id = '${runId}'`);
+    expect(row?.outcome).toBe('failed');
+    // Nothing half-written is left, and dashboards still read the release before.
+    expect(readdirSync(releases).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    expect(readdirSync(join(data, 'runs')).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(readlinkSync(join(data, 'publish', 'current'))).toBe(firstRelease);
+  }
+
+  it('refuses to start a release that would not fit, naming the folder and the space it needs', async () => {
+    const run = await runFillingTheDiskAt((l) => l.msg === 'transform done', 2 * 2 ** 20);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`not enough space for a new release in ${join(data, 'publish')}: [\\d.]+ MB free, about [\\d.]+ MB needed`));
+    expect(run.stderr).not.toContain('this is a bug');
+    await expectFailureRecorded(run.lines.find((l) => l.msg === 'run started')!.run_id as string, 'publish');
+    rmSync(ballast);
+  });
+
+  it('fails cleanly when the disk fills up while the release is written, and gives the space back', async () => {
+    const run = await runFillingTheDiskAt((l) => l.msg === 'parquet written', 0);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the disk is full');
+    expect(run.stderr).toContain(`${data}: `);
+    expect(run.stderr).not.toContain('this is a bug');
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    await expectFailureRecorded(run.lines.find((l) => l.msg === 'run started')!.run_id as string, 'publish');
+    rmSync(ballast);
+  });
+
+  it('publishes at the next run once space was freed', async () => {
+    const run = await runCchc(['run', '--config', config]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readlinkSync(join(data, 'publish', 'current'))).not.toBe(firstRelease);
+    const [night] = await queryFile<{ n: number }>(join(data, 'warehouse.duckdb'), "SELECT count(*) AS n FROM ops.loads WHERE file_name LIKE '%ho-so-2024-W08%'");
+    expect(night!.n).toBe(1);
+  });
+});
