@@ -371,7 +371,7 @@ try {
   // Commander has printed its message (and the help, when asked for it).
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   // Before a run could record it (taking the lock, say): still the operator's to fix, not a bug.
-  if (isDiskFull(error)) error = new ResourceError(`the disk is full: ${(error as Error).message}`, { action: 'free space in the data folder (warehouse.data_dir), then run again' });
+  if (isDiskFull(error)) error = new ResourceError(`the disk is full: ${(error as Error).message}`, { action: 'free space in the data folder (warehouse.data_dir), then run again', cause: error });
   if (!(error instanceof CchcError)) throw error;
   console.error(error.describe());
   process.exitCode = error.exitCode;

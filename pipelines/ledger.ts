@@ -1,6 +1,7 @@
 // The run ledger: what each run did, per stage and per source, and how it ended. Each run writes
 // it to <data>/runs/<run_id>.json when it starts and when it ends (readable while the warehouse
 // is locked by a run, and by any tool), and to ops.runs in the warehouse (for SQL).
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,7 +85,8 @@ export async function writeSummaryFile(dataDir: string, summary: RunSummary): Pr
     return path;
   }
   // Kept while there is room for it (made again by the first run after space was freed).
-  if (!existsSync(reserve)) await writeFile(reserve, Buffer.alloc(RESERVE.bytes)).catch(() => rm(reserve, { force: true }));
+  // Random bytes: zeros take no room on a file system that compresses.
+  if (!existsSync(reserve)) await writeFile(reserve, randomBytes(RESERVE.bytes)).catch(() => rm(reserve, { force: true }));
   return path;
 }
 
@@ -128,8 +130,9 @@ export async function readSummaries(dataDir: string, limit: number): Promise<Rec
 
 /**
  * Runs left `running` by a process that died (a kill, a power cut) are closed as failed, in the
- * warehouse and in their summary files. A run killed between recording its end in the warehouse
- * and in its file keeps the outcome it recorded. Called under the run lock: none of them is alive.
+ * warehouse and in their summary files. A run records its end in its file first, then in the
+ * warehouse: one killed in between (or whose warehouse was full) keeps the outcome its file
+ * recorded. Called under the run lock: none of them is alive.
  */
 export const INTERRUPTED: RunError = {
   stage: 'unknown',
@@ -142,14 +145,21 @@ export async function closeInterruptedRuns(db: Warehouse, dataDir: string, curre
     (await db.all<{ run_id: string; outcome: string; summary: string | null }>(`SELECT run_id, outcome, summary::VARCHAR AS summary FROM ops.runs WHERE run_id <> $1`, [current]))
       .map((r) => [r.run_id, r]),
   );
+  const files = new Map((await readSummaries(dataDir, 1000)).map((f) => [String(f.runId), f]));
   const closed = new Set<string>();
   for (const [runId, row] of recorded) {
     if (row.outcome !== 'running') continue;
+    const file = files.get(runId);
+    if (file && file.outcome !== 'running') {
+      await db.run(`UPDATE ops.runs SET outcome = $1, finished_at = $2::TIMESTAMPTZ::TIMESTAMP, summary = $3 WHERE run_id = $4`, [
+        String(file.outcome), String(file.finishedAt), JSON.stringify(file), runId,
+      ]);
+      continue;
+    }
     await db.run(`UPDATE ops.runs SET outcome = 'failed', summary = $1 WHERE run_id = $2`, [JSON.stringify({ errors: [error] }), runId]);
     closed.add(runId);
   }
-  for (const file of await readSummaries(dataDir, 1000)) {
-    const runId = String(file.runId);
+  for (const [runId, file] of files) {
     if (file.outcome !== 'running' || runId === current) continue;
     const row = recorded.get(runId);
     const finished = row && row.outcome !== 'running' && row.summary ? (JSON.parse(row.summary) as Record<string, unknown>) : undefined;

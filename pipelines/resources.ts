@@ -34,7 +34,7 @@ export async function ensureRoom(dir: string, needed: number, what: string): Pro
   const free = await freeBytes(dir);
   if (free >= needed) return;
   throw new ResourceError(`not enough space for ${what} in ${dir}: ${megabytes(free)} free, about ${megabytes(needed)} needed`, {
-    action: `free ${megabytes(needed - free)} or more on the file system of ${dir} (old releases beyond warehouse.keep_releases, spill files in the temp folder), or move it to a larger disk; then run again`,
+    action: `free ${megabytes(needed - free)} or more on the file system of ${dir} (lower warehouse.keep_releases to keep fewer releases), or move it to a larger disk; then run again`,
   });
 }
 
@@ -42,8 +42,10 @@ export async function ensureRoom(dir: string, needed: number, what: string): Pro
  * A failure that means the disk is full or DuckDB ran out of memory, told as such: where, how much
  * is free, what to change. Anything else is returned as it is.
  */
-export async function explainResourceFailure(error: unknown, config: Config): Promise<unknown> {
-  if (!(error instanceof Error) || error instanceof CchcError) return error;
+export async function explainResourceFailure(thrown: unknown, config: Config): Promise<unknown> {
+  // A reader or a model wraps what DuckDB threw (as a bad file, a bad model): look inside.
+  const error = resourceFailureIn(thrown);
+  if (!error || error instanceof ResourceError) return error ?? thrown;
   if (isDiskFull(error)) {
     const { dataDir, publishDir, tempDir } = config.paths;
     const free: string[] = [];
@@ -55,21 +57,26 @@ export async function explainResourceFailure(error: unknown, config: Config): Pr
       free.push(`${dir}: ${megabytes(await freeBytes(dir).catch(() => 0))} free`);
     }
     return new ResourceError(`the disk is full: ${error.message}`, {
-      action: `free space (${free.join('; ')}) or point warehouse.data_dir, warehouse.publish_dir or duckdb.temp_directory at a larger disk; then run again: what was committed stays, and the published release was not changed`,
+      action: `free space (${free.join('; ')}) or point warehouse.data_dir, warehouse.publish_dir or duckdb.temp_directory at a larger disk; then run again: what was committed stays, and \`current\` points at a whole release`,
       cause: error,
     });
   }
-  if (error.message.startsWith('Out of Memory Error')) {
-    return new ResourceError(`DuckDB ran out of memory: ${error.message.split('\n')[0]}`, {
-      action: `raise duckdb.memory_limit (now ${config.duckdb.memory_limit}) or lower duckdb.threads (now ${config.duckdb.threads}), and check that duckdb.temp_directory has room to spill; then run again`,
-      cause: error,
-    });
+  return new ResourceError(`DuckDB ran out of memory: ${error.message.split('\n')[0]}`, {
+    action: `raise duckdb.memory_limit (now ${config.duckdb.memory_limit}) or lower duckdb.threads (now ${config.duckdb.threads}), and check that duckdb.temp_directory has room to spill; then run again`,
+    cause: error,
+  });
+}
+
+/** The error, or one of its causes, that says a disk is full or DuckDB ran out of memory. */
+export function resourceFailureIn(error: unknown): Error | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof ResourceError || isDiskFull(e) || e.message.startsWith('Out of Memory Error')) return e;
   }
-  return error;
+  return undefined;
 }
 
 export function isDiskFull(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOSPC' || /No space left on device|ENOSPC/i.test((error as Error).message ?? '');
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' || /No space left on device|ENOSPC/i.test((error as Error | undefined)?.message ?? '');
 }
 
 function megabytes(bytes: number): string {

@@ -25,6 +25,7 @@ import { describeQuarantine, rowsQuarantined } from './stages/quarantine.js';
 import { publish } from './stages/publish.js';
 import { transform } from './stages/transform.js';
 import { explainResourceFailure } from './resources.js';
+import { failpoint } from './signals.js';
 import { deploymentReference, prepareWarehouse } from './warehouse.js';
 
 export type { RunSummary } from './ledger.js';
@@ -224,8 +225,10 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
     summary.finishedAt = new Date().toISOString();
     if (db) await noteFreshness(db, config, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not read the freshness of the sources'));
     // The file first: it is small, while DuckDB may grow the warehouse when it records the run and
-    // checkpoints at close. Neither is thrown: on a full disk the run still ends as a failure, with its alert.
+    // checkpoints at close (a run that dies in between keeps the outcome of its file: see
+    // closeInterruptedRuns). Neither is thrown: on a full disk the run still ends as a failure, with its alert.
     await writeSummaryFile(dataDir, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not write the run summary file'));
+    failpoint('summary-written');
     if (db) {
       await recordRun(db, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not record the run in ops.runs'));
       db.close();

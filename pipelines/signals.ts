@@ -19,10 +19,12 @@ export function stopOnSignals(log: Logger): AbortController {
 }
 
 /**
- * A kill at an exact point, for the crash tests: where CCHC_FAILPOINT names this point, the process
- * kills itself there with SIGKILL, as a power cut or the OOM killer would. Some windows (between
- * two renames) are too short for a test to hit with a signal from outside.
+ * A kill or a pause at an exact point, for the tests: where CCHC_FAILPOINT names this point, the
+ * process kills itself there with SIGKILL, as a power cut or the OOM killer would, or stops itself
+ * with SIGSTOP (`<point>:stop`) until the test, having filled the disk, say, sends SIGCONT. Some
+ * windows (between two renames) are too short for a test to hit with a signal from outside.
  */
 export function failpoint(name: string): void {
-  if (process.env.CCHC_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
+  const [point, action] = (process.env.CCHC_FAILPOINT ?? '').split(':');
+  if (point === name) process.kill(process.pid, action === 'stop' ? 'SIGSTOP' : 'SIGKILL');
 }

@@ -14,7 +14,7 @@
 //                     [--bindings-rounds 20] [--keep] [--out <report.json>]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -58,6 +58,9 @@ try {
     .sort();
   for (let i = 0; i < BURNERS; i++) burners.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   log(`${RUNS} runs, ${BURNERS} CPU burners, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; work folder ${work}`);
+  // The kernel writes a crash's core into the run's folder only when core_pattern is a plain name.
+  const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8').trim();
+  if (corePattern.startsWith('|') || corePattern.includes('/')) log(`core_pattern is "${corePattern}": a crash's core file goes there, and no backtrace will be read here`);
 
   let warehouse = -1;
   let dir = '';

@@ -106,8 +106,8 @@ async function pullApi(ctx: RunContext, source: ConfiguredSource, result: Extrac
       const bytes = Buffer.from(page.text, 'utf8');
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       // A page pulled again (a pull resumed, a backfill) is known by its hash before it is written.
-      const landed = (await isLanded(ctx, source, sha256)) ? 'known' : await land(ctx, source, page.endpoint, '.json', (to) => writeFile(to, bytes).then(() => sha256));
-      if (landed === 'known' || landed === 'changed' || 'known' in landed) {
+      const landed = (await isLanded(ctx, source, sha256)) ? { known: sha256 } : await land(ctx, source, page.endpoint, '.json', (to) => writeFile(to, bytes).then(() => sha256));
+      if (landed === 'changed' || 'known' in landed) {
         result.skipped++;
         continue;
       }

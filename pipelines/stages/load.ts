@@ -16,6 +16,7 @@ import type { ConfiguredSource } from '../../connectors/registry.js';
 import { stopIfAsked, type RunContext } from '../context.js';
 import { ident } from '../db.js';
 import { CchcError, RunInterrupted, SourceFileError } from '../errors.js';
+import { resourceFailureIn } from '../resources.js';
 import type { Logger } from '../log.js';
 import { judgeQuarantine, quarantineBadRows, releaseHeldRows, type Problem, type QuarantineReport, type Release } from './quarantine.js';
 
@@ -72,14 +73,15 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
     try {
       loads = await ctx.db.transaction(() => loadFiles(ctx, source, batch, onRead));
     } catch (error) {
-      if (!(error instanceof CchcError) || error instanceof RunInterrupted) throw error;
+      if (!(error instanceof CchcError) || error instanceof RunInterrupted || resourceFailureIn(error)) throw error;
       // One of the files cannot be read: each goes alone, so that the others load.
       loads = [];
       for (const file of batch) {
         try {
           loads.push(...(await ctx.db.transaction(() => loadFiles(ctx, source, [file], () => {}))));
         } catch (fileError) {
-          if (!(fileError instanceof CchcError) || fileError instanceof RunInterrupted) throw fileError;
+          // A full disk or DuckDB's memory limit is not the file's fault: the run fails, the file stays pending.
+          if (!(fileError instanceof CchcError) || fileError instanceof RunInterrupted || resourceFailureIn(fileError)) throw fileError;
           result.failures.push(await recordFailure(ctx, source, file, fileError, log));
         }
       }

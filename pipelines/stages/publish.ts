@@ -37,6 +37,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   const releaseDir = join(releases, ctx.runId);
   const partialDir = join(releases, `.${ctx.runId}.partial`);
   await removeLeftovers(publishDir);
+  failpoint('publish');
   const base = await currentRelease(publishDir);
   // A new release is about the size of the one before, and its snapshot, copied from that one's
   // then brought up to date, takes up to twice its size while DuckDB writes it: refuse before
@@ -49,6 +50,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     await mkdir(join(partialDir, 'marts'), { recursive: true });
     marts = await writeMarts(ctx, partialDir, options.stale ?? new Map());
     stopIfAsked(ctx);
+    failpoint('snapshot');
     snapshot = await writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base ? { release: base, releaseDir: join(releases, base) } : undefined);
     await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
     await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));

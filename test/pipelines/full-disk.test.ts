@@ -3,29 +3,40 @@
 // next run publishes. On a real small file system: a tmpfs the test mounts (which needs root), filled
 // by the test while the run is paused at a given step.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newSummary, writeSummaryFile } from '../../pipelines/ledger.js';
 import { queryFile, tempDir, webhook } from '../helpers.js';
-import { runCchc, sampleInboxes, startCchc, writeConfig, type LogLine } from '../processes.js';
+import { runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
-const DEBUG = { CCHC__LOG__LEVEL: 'debug' };
 
 const root = tempDir();
 const disk = join(root, 'disk');
 /** Why this machine cannot run these tests, or undefined when it can. */
-const cannotMount = mountSmallDisk(disk, '96m');
+const cannotMount = probeMount(join(root, 'probe'));
 
-function mountSmallDisk(at: string, size: string): string | undefined {
-  if (process.getuid?.() !== 0) return 'mounting a small file system needs root: run the tests as root (as .ci/run does in CI)';
+/** Mounting a tmpfs is tried once, on a folder of its own, and undone at once. */
+function probeMount(at: string): string | undefined {
+  if (process.getuid?.() !== 0) return 'mounting a small file system needs root: run the tests as root (CI does)';
   mkdirSync(at, { recursive: true });
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', at], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', at], { stdio: 'pipe' });
+    execFileSync('umount', [at]);
     return undefined;
   } catch (error) {
     return `cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}): a container without CAP_SYS_ADMIN`;
   }
+}
+
+/** Resolves once the process is stopped (state T in /proc/<pid>/stat). */
+async function stopped(pid: number): Promise<void> {
+  const state = () => {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2)[0];
+  };
+  while (state() !== 'T') await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** Fills the disk with a ballast file until `leave` bytes are free (0: until the file system refuses). */
@@ -58,6 +69,8 @@ describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount
   let firstRelease: string;
 
   beforeAll(async () => {
+    mkdirSync(disk, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', disk], { stdio: 'pipe' });
     const inboxes = sampleInboxes(sampleDir, root, { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ });
     config = writeConfig(root, inboxes, { warehouse: { data_dir: data }, alerts: { webhook_url: hook.url() } });
     expect((await runCchc(['run', '--config', config])).code).toBe(0);
@@ -67,16 +80,18 @@ describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount
   });
 
   afterAll(() => {
-    execFileSync('umount', [disk]);
+    execFileSync('umount', ['--lazy', disk]);
   });
 
-  /** The run paused at the step `at`, the disk filled (leaving `leave` bytes), then let go on. */
-  async function runFillingTheDiskAt(at: (line: LogLine) => boolean, leave: number) {
-    const run = startCchc(['run', '--config', config], DEBUG);
-    await run.waitFor(at);
-    run.child.kill('SIGSTOP');
-    fill(ballast, leave);
-    run.child.kill('SIGCONT');
+  /** The run stopped by itself at the failpoint `at`, the disk filled (leaving `leave` bytes), then let go on. */
+  async function runFillingTheDiskAt(at: string, leave: number) {
+    const run = startCchc(['run', '--config', config], { CCHC_FAILPOINT: `${at}:stop` });
+    try {
+      await stopped(run.child.pid!);
+      fill(ballast, leave);
+    } finally {
+      run.child.kill('SIGCONT');
+    }
     return run.exited;
   }
 
@@ -93,7 +108,7 @@ describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount
   }
 
   it('refuses to start a release that would not fit, naming the folder and the space it needs', async () => {
-    const run = await runFillingTheDiskAt((l) => l.msg === 'transform done', 2 * 2 ** 20);
+    const run = await runFillingTheDiskAt('publish', 2 * 2 ** 20);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`not enough space for a new release in ${join(data, 'publish')}: [\\d.]+ MB free, about [\\d.]+ MB needed`));
     expect(run.stderr).not.toContain('this is a bug');
@@ -102,7 +117,7 @@ describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount
   });
 
   it('fails cleanly when the disk fills up while the release is written, and gives the space back', async () => {
-    const run = await runFillingTheDiskAt((l) => l.msg === 'parquet written', 0);
+    const run = await runFillingTheDiskAt('snapshot', 0);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the disk is full');
     expect(run.stderr).toContain(`${data}: `);
@@ -110,6 +125,21 @@ describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
     await expectFailureRecorded(run.lines.find((l) => l.msg === 'run started')!.run_id as string, 'publish');
     rmSync(ballast);
+  });
+
+  it('keeps a reserve beside the ledger, and gives it up to write a run summary on a full disk', async () => {
+    const reserve = join(data, '.space-reserve');
+    expect(existsSync(reserve)).toBe(true);
+    fill(ballast);
+    try {
+      const summary = { ...newSummary({ runId: '20991231T000000Z-full', trigger: 'manual', pid: process.pid, startedAt: new Date().toISOString() }), outcome: 'failed' as const };
+      await writeSummaryFile(data, summary);
+      expect(JSON.parse(readFileSync(join(data, 'runs', '20991231T000000Z-full.json'), 'utf8'))).toMatchObject({ outcome: 'failed' });
+      expect(existsSync(reserve)).toBe(false);
+    } finally {
+      rmSync(ballast);
+      rmSync(join(data, 'runs', '20991231T000000Z-full.json'), { force: true });
+    }
   });
 
   it('publishes at the next run once space was freed', async () => {

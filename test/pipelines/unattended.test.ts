@@ -176,9 +176,12 @@ describe('a run short of memory', () => {
     const { dir, inboxes, config, data } = setUp();
     expect((await runCchc(['run', '--config', config])).code).toBe(0);
     const current = readlinkSync(join(data, 'publish', 'current'));
-    const run = await runCchc(['run', '--config', writeConfig(dir, inboxes, { duckdb: { memory_limit: '16MB' } }), '--full-refresh']);
+    const run = await runCchc(['run', '--config', writeConfig(dir, inboxes, { duckdb: { memory_limit: '40MB' } }), '--full-refresh']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/DuckDB ran out of memory: Out of Memory Error: .*\n\s+→ raise duckdb\.memory_limit \(now 16MB\) or lower duckdb\.threads \(now 2\)/);
+    expect(run.stderr).toMatch(/DuckDB ran out of memory: Out of Memory Error: .*\n\s+→ raise duckdb\.memory_limit \(now 40MB\) or lower duckdb\.threads \(now 2\)/);
+    // In a model: the model's own error ("fix the model SQL") is not the one to show.
+    expect(run.stderr).toContain('- [transform] DuckDB ran out of memory');
+    expect(run.stderr).not.toContain('fix the model SQL');
     expect(run.stderr).not.toContain('this is a bug');
     expect(run.stderr).not.toContain('triggerUncaughtException');
     expect(readlinkSync(join(data, 'publish', 'current'))).toBe(current);
@@ -265,6 +268,21 @@ describe('the ledger and the releases', () => {
     expect(status.stdout.match(/^ {2}\S+ {2}success/gm)).toHaveLength(4);
     expect(status.stdout).toMatch(/motcua {5}fresh/);
     expect(status.stdout).toContain('Healthy.');
+  });
+
+  it('keeps the outcome a run wrote in its summary file when it died before recording it in ops.runs', async () => {
+    const { config, data } = setUp();
+    const killed = await runCchc(['run', '--config', config], { CCHC_FAILPOINT: 'summary-written' });
+    expect(killed.signal).toBe('SIGKILL');
+    const runId = killed.lines.find((l) => l.msg === 'run started')!.run_id as string;
+    expect(JSON.parse(readFileSync(join(data, 'runs', `${runId}.json`), 'utf8')).outcome).toBe('success');
+    const warehouse = join(data, 'warehouse.duckdb');
+    expect(await queryFile(warehouse, `SELECT outcome FROM ops.runs WHERE run_id = '${runId}'`)).toEqual([{ outcome: 'running' }]);
+
+    const next = await runCchc(['run', '--config', config]);
+    expect(next.code).toBe(0);
+    expect(next.lines.find((l) => l.msg.startsWith('runs left unfinished'))).toBeUndefined();
+    expect(await queryFile(warehouse, `SELECT outcome, finished_at IS NOT NULL AS finished FROM ops.runs WHERE run_id = '${runId}'`)).toEqual([{ outcome: 'success', finished: true }]);
   });
 
   it('marks a run left unfinished by a dead process as failed, in ops.runs and in its summary file', async () => {
