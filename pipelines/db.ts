@@ -91,7 +91,9 @@ export class Warehouse {
       await this.run('COMMIT');
       return result;
     } catch (error) {
-      await this.run('ROLLBACK');
+      // DuckDB may have ended the transaction itself (a write that failed on a full disk): the
+      // error to report is the one that ended it, not that there is nothing left to roll back.
+      await this.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }

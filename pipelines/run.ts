@@ -128,6 +128,7 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
 
     for (stage of options.only ? [options.only] : STAGES) {
       stopIfAsked(ctx);
+      failpoint(stage);
       const started = performance.now();
       if (stage === 'extract') {
         summary.stages.extract = { landed: 0, skipped: 0, ignored: [] };

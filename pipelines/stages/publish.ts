@@ -37,7 +37,6 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   const releaseDir = join(releases, ctx.runId);
   const partialDir = join(releases, `.${ctx.runId}.partial`);
   await removeLeftovers(publishDir);
-  failpoint('publish');
   const base = await currentRelease(publishDir);
   // A new release is about the size of the one before, and its snapshot, copied from that one's
   // then brought up to date, takes up to twice its size while DuckDB writes it: refuse before

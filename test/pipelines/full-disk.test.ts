@@ -142,11 +142,22 @@ describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount
     }
   });
 
+  it('fails a load that fills the disk as a full disk, not as a bad file, and loads the file once space is freed', async () => {
+    sampleInboxes(sampleDir, root, { motcua: /^ho-so-2024-W09\./ });
+    const run = await runFillingTheDiskAt('load', 0);
+    rmSync(ballast);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the disk is full');
+    expect(run.stderr).not.toContain('export it again');
+    await expectFailureRecorded(run.lines.find((l) => l.msg === 'run started')!.run_id as string, 'load');
+    expect(await queryFile(join(data, 'warehouse.duckdb'), 'SELECT file_name FROM ops.load_failures')).toEqual([]);
+  });
+
   it('publishes at the next run once space was freed', async () => {
     const run = await runCchc(['run', '--config', config]);
     expect(run.code, run.stderr).toBe(0);
     expect(readlinkSync(join(data, 'publish', 'current'))).not.toBe(firstRelease);
-    const [night] = await queryFile<{ n: number }>(join(data, 'warehouse.duckdb'), "SELECT count(*) AS n FROM ops.loads WHERE file_name LIKE '%ho-so-2024-W08%'");
-    expect(night!.n).toBe(1);
+    const nights = await queryFile<{ file_name: string }>(join(data, 'warehouse.duckdb'), "SELECT file_name FROM ops.loads WHERE file_name SIMILAR TO 'ho-so-2024-W0[89].*' ORDER BY 1");
+    expect(nights.map((n) => n.file_name)).toEqual(['ho-so-2024-W08.csv', 'ho-so-2024-W09.csv']);
   });
 });
