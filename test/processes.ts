@@ -61,6 +61,14 @@ export function runCchc(args: string[], env: Record<string, string> = {}): Promi
   return startCchc(args, env).exited;
 }
 
+/** The first night of a small warehouse: the catalogue, six weeks of dossiers, a month of the portal, a quarter of budget. */
+export const FIRST_NIGHT = { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ };
+
+/** The inboxes `sampleInboxes` fills under `dir`. */
+export function inboxesOf(dir: string): Record<string, string> {
+  return { motcua: join(dir, 'motcua', 'inbox'), dvc: join(dir, 'dvc', 'inbox'), ngansach: join(dir, 'ngansach', 'inbox') };
+}
+
 /** Sample files whose names match, copied to `<dir>/<source>/inbox`. */
 export function sampleInboxes(sampleDir: string, dir: string, pick: Record<string, RegExp>): Record<string, string> {
   return Object.fromEntries(

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { generateSample, sampleLayout } from '../connectors/sample/index.js';
 import { loadConfig } from '../config/load.js';
 import { Warehouse } from '../pipelines/db.js';
-import { CCHC, sampleInboxes, writeConfig } from './processes.js';
+import { CCHC, FIRST_NIGHT, inboxesOf, sampleInboxes, writeConfig } from './processes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,7 +71,7 @@ try {
       // A new warehouse: the catalogue, six weeks of dossiers, a month of the portal, a quarter of budget.
       warehouse++;
       dir = join(work, `warehouse-${warehouse}`);
-      sampleInboxes(sampleDir, dir, { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ });
+      sampleInboxes(sampleDir, dir, FIRST_NIGHT);
       week = weeks.findIndex((name) => name.startsWith('ho-so-2024-W07'));
     }
     const memoryLimit = warehouse % 2 === 1 ? LOW_MEMORY : '2GB';
@@ -194,10 +194,6 @@ async function bindingsRound(dir: string, round: number): Promise<void> {
   );
   for (const c of connections) c.closeSync();
   instance.closeSync();
-}
-
-function inboxesOf(dir: string): Record<string, string> {
-  return { motcua: join(dir, 'motcua', 'inbox'), dvc: join(dir, 'dvc', 'inbox'), ngansach: join(dir, 'ngansach', 'inbox') };
 }
 
 function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {

@@ -6,7 +6,7 @@ import { cpSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { query, tempDir } from '../helpers.js';
-import { runCchc, sampleInboxes, startCchc, warehouseContents, writeConfig, type Exit, type LogLine } from '../processes.js';
+import { FIRST_NIGHT, inboxesOf, runCchc, sampleInboxes, startCchc, warehouseContents, writeConfig, type Exit, type LogLine } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
 const DEBUG = { CCHC__LOG__LEVEL: 'debug' };
@@ -42,7 +42,7 @@ describe('a run killed at any point', () => {
   }
 
   beforeAll(async () => {
-    const inboxes = sampleInboxes(sampleDir, base, { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ });
+    const inboxes = sampleInboxes(sampleDir, base, FIRST_NIGHT);
     // Paths relative to the config, so that a copy of the folder is a warehouse of its own.
     expect(Object.keys(inboxes)).toEqual(['motcua', 'dvc', 'ngansach']);
     expect((await nextRun(writeConfig(base, inboxesOf(base)))).code).toBe(0);
@@ -111,8 +111,4 @@ async function nextRun(config: string): Promise<Exit> {
   const exit = await runCchc(['run', '--config', config]);
   expect(exit.signal, exit.stderr.slice(-2000)).toBeNull();
   return exit;
-}
-
-function inboxesOf(dir: string): Record<string, string> {
-  return { motcua: join(dir, 'motcua', 'inbox'), dvc: join(dir, 'dvc', 'inbox'), ngansach: join(dir, 'ngansach', 'inbox') };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newSummary, writeSummaryFile } from '../../pipelines/ledger.js';
 import { queryFile, tempDir, webhook } from '../helpers.js';
-import { runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
+import { FIRST_NIGHT, runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
 
@@ -71,7 +71,7 @@ describe.skipIf(cannotMount)(`a data folder on a disk that fills up${cannotMount
   beforeAll(async () => {
     mkdirSync(disk, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', disk], { stdio: 'pipe' });
-    const inboxes = sampleInboxes(sampleDir, root, { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ });
+    const inboxes = sampleInboxes(sampleDir, root, FIRST_NIGHT);
     config = writeConfig(root, inboxes, { warehouse: { data_dir: data }, alerts: { webhook_url: hook.url() } });
     expect((await runCchc(['run', '--config', config])).code).toBe(0);
     firstRelease = readlinkSync(join(data, 'publish', 'current'));

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DONG_HOI, query, queryFile, tempDir, webhook } from '../helpers.js';
-import { runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
+import { FIRST_NIGHT, runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
-const FIRST = { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ };
+const FIRST = FIRST_NIGHT;
 const UNITS = ['Phòng Tư pháp', 'UBND phường Nam Lý', 'UBND xã Bảo Ninh', 'UBND phường Đồng Phú'];
 const OFFICE_SPELLING = 'P. Đồng Phú';
 

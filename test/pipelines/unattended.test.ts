@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { LOCK_FILE } from '../../pipelines/lock.js';
 import { query, queryFile, tempDir, webhook, writeText } from '../helpers.js';
-import { runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
+import { FIRST_NIGHT, runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
-const FIRST = { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ };
+const FIRST = FIRST_NIGHT;
 
 function setUp(extra: Record<string, unknown> = {}) {
   const dir = tempDir();
