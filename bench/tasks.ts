@@ -12,13 +12,13 @@ import { motcua } from '../connectors/motcua.js';
 import { sniffCsv } from '../connectors/formats/csv.js';
 import { readXlsx } from '../connectors/formats/xlsx.js';
 import { CONNECTORS } from '../connectors/registry.js';
-import { ident, literal, Warehouse } from '../pipelines/db.js';
-import { createLogger } from '../pipelines/log.js';
-import { buildModels, discoverModels } from '../pipelines/models.js';
-import { keepBuild } from '../pipelines/build-journal.js';
+import { ident, literal, Warehouse } from '../core/warehouse.js';
+import { createLogger } from '../core/log.js';
+import { buildModels, discoverModels } from '../pipelines/models/graph.js';
+import { keepBuild } from '../pipelines/models/swap.js';
 import { runJob } from '../pipelines/run.js';
-import { writeSettings } from '../pipelines/settings.js';
-import { deploymentReference, prepareWarehouse } from '../pipelines/warehouse.js';
+import { writeSettings } from '../pipelines/models/settings.js';
+import { deploymentReference, prepareWarehouse } from '../pipelines/setup/layout.js';
 
 type Options = { config?: string; inbox?: string; dataDir?: string; out?: string; rows?: number; files?: string[]; memoryLimit?: string };
 

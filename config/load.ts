@@ -6,12 +6,13 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../pipelines/errors.js';
-import { SQL_DIR } from '../pipelines/warehouse.js';
+import { ConfigError, messageOf } from '../core/errors.js';
 import { loadRegister, type Register } from './register.js';
 import { configSchema, type ParsedConfig, type SourceName } from './schema.js';
 
 export const SAMPLE_CONFIG = fileURLToPath(new URL('./sample.yaml', import.meta.url));
+/** The project's SQL models, seeds and macros: the default of warehouse.sql_dir. */
+export const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 
 /** The name of the keyed hashes' key in Config.secrets (no source can have it: sources are lowercase). */
 export const HASH_KEY = 'HASH_KEY';
@@ -119,7 +120,7 @@ function readYaml(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the config file ${file}: ${(error as Error).message}`, {
+    throw new ConfigError(`cannot read the config file ${file}: ${messageOf(error)}`, {
       action: 'pass an existing YAML file with --config, or omit --config to use the bundled sample config',
     });
   }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../pipelines/errors.js';
+import { ConfigError, messageOf } from '../core/errors.js';
 
 // The yaml package reads YAML 1.2, where 2025-06-30 is text, not a timestamp.
 const day = z
@@ -71,7 +71,7 @@ export function loadRegister(file: string): Register {
   try {
     document = parseYaml(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`cannot read the unit register ${file}: ${(error as Error).message}`, {
+    throw new ConfigError(`cannot read the unit register ${file}: ${messageOf(error)}`, {
       action: 'set deployment.register to an existing YAML file (config/deployments/ has examples)',
     });
   }

@@ -6,7 +6,7 @@
 // error naming the endpoint and the field.
 import { z } from 'zod';
 import type { ApiSettings } from '../config/schema.js';
-import type { Logger } from '../pipelines/log.js';
+import type { Logger } from '../core/log.js';
 import type { ApiResource } from './contract.js';
 import { ApiError, getJson, type HttpSettings } from './http.js';
 

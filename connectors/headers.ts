@@ -1,7 +1,7 @@
 // Maps the header row of an export to the canonical column names of its table contract.
 // Exports spell the same column many ways ("Mã hồ sơ", "MÃ HỒ SƠ", "Ma ho so", "MaHoSo", NFD
 // text from old tools); all reduce to one key here.
-import { ConfigError, SourceFileError } from '../pipelines/errors.js';
+import { ConfigError, SourceFileError } from '../core/errors.js';
 import type { TableContract } from './contract.js';
 
 /** "Ngày tiếp nhận", "NGAY TIEP NHAN", "NgayTiepNhan" → "ngay_tiep_nhan". */

@@ -3,8 +3,8 @@
 // connections (a Retry-After header says how long to wait), and at once a clear error on
 // 401/403 (the token), 404 (the address) and other refusals. The token never reaches a log.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CchcError, RunInterrupted } from '../pipelines/errors.js';
-import type { Logger } from '../pipelines/log.js';
+import { CchcError, RunInterrupted } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 
 export type HttpSettings = {
   /** The source, for messages: "the motcua API". */
@@ -39,13 +39,11 @@ export async function getJson(url: URL, settings: HttpSettings, log: Logger): Pr
       const tries = attempt + 1;
       throw new ApiError(`${endpoint}: ${result.problem}${result.transient ? ` (after ${tries} attempts)` : ''}`, {
         action: result.action,
-        transient: result.transient,
       });
     }
     if (result.waitMs !== undefined && result.waitMs > LONGEST_WAIT_MS) {
       throw new ApiError(`${endpoint}: ${result.problem}, with Retry-After ${Math.round(result.waitMs / 1000)} s`, {
         action: 'the API asks to wait longer than a nightly run can; the next run tries again',
-        transient: true,
       });
     }
     const waitMs = Math.min(result.waitMs ?? settings.backoffMs * 2 ** attempt, LONGEST_WAIT_MS);

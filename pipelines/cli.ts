@@ -9,28 +9,28 @@ import { checkHeaderAliases } from '../connectors/headers.js';
 import { CONNECTORS, configuredSources } from '../connectors/registry.js';
 import { resourceUrl } from '../connectors/api.js';
 import { getJson } from '../connectors/http.js';
-import { DEFAULT_SEED, generateSample } from '../connectors/sample/index.js';
-import { writeScaledSample } from '../connectors/sample/scale.js';
-import { serveUntilStopped } from '../connectors/sample/server.js';
+import { DEFAULT_SEED, generateSample } from '../sample/index.js';
+import { writeScaledSample } from '../sample/scale.js';
+import { serveUntilStopped } from '../sample/server.js';
 import { STAGES, type StageName } from './context.js';
-import { Warehouse } from './db.js';
-import { CchcError, ConfigError } from './errors.js';
-import { formatUnknownValues, readUnknownValues } from './codes.js';
-import { createLogger } from './log.js';
-import { createProgress } from './progress.js';
-import { runOnSchedule } from './schedule.js';
-import { stopOnSignals } from './signals.js';
-import { formatStatus, readStatus } from './status.js';
-import { DOCS_DIR, writeDocs } from './docs.js';
-import { testsOf } from './model-tests.js';
-import { discoverModels } from './models.js';
-import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './query.js';
-import { writeReport } from './report.js';
-import { isDiskFull, ResourceError } from './resources.js';
+import { Warehouse } from '../core/warehouse.js';
+import { CchcError, ConfigError, messageOf } from '../core/errors.js';
+import { formatUnknownValues, readUnknownValues } from './outputs/codes.js';
+import { createLogger } from '../core/log.js';
+import { createProgress } from '../core/progress.js';
+import { runOnSchedule } from './ops/schedule.js';
+import { stopOnSignals } from './ops/signals.js';
+import { formatStatus, readStatus } from './ops/status.js';
+import { DOCS_DIR, writeDocs } from './outputs/docs.js';
+import { testsOf } from './models/data-tests.js';
+import { discoverModels } from './models/graph.js';
+import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './outputs/query.js';
+import { writeReport } from './outputs/report.js';
+import { isDiskFull, ResourceError } from './ops/resources.js';
 import { runJob, type RunOptions, type RunSummary } from './run.js';
-import { headlineTable } from './summary.js';
-import { runSupervised } from './supervise.js';
-import { deploymentReference, prepareWarehouse } from './warehouse.js';
+import { headlineTable } from './outputs/headline.js';
+import { runSupervised } from './ops/supervise.js';
+import { deploymentReference, prepareWarehouse } from './setup/layout.js';
 
 const program = new Command('cchc')
   .description('Nightly warehouse of the administrative-reform (CCHC) indicators')
@@ -341,7 +341,7 @@ function checkWritable(dir: string, key: string): string[] {
     console.log(`${key} ${dir}: writable`);
     return [];
   } catch (error) {
-    return [`${key} ${dir} is not writable: ${(error as Error).message}\n  → choose a folder the job's user can write`];
+    return [`${key} ${dir} is not writable: ${messageOf(error)}\n  → choose a folder the job's user can write`];
   }
 }
 
@@ -371,7 +371,7 @@ try {
   // Commander has printed its message (and the help, when asked for it).
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   // Before a run could record it (taking the lock, say): still the operator's to fix, not a bug.
-  if (isDiskFull(error)) error = new ResourceError(`the disk is full: ${(error as Error).message}`, { action: 'free space in the data folder (warehouse.data_dir), then run again', cause: error });
+  if (isDiskFull(error)) error = new ResourceError(`the disk is full: ${messageOf(error)}`, { action: 'free space in the data folder (warehouse.data_dir), then run again', cause: error });
   if (!(error instanceof CchcError)) throw error;
   console.error(error.describe());
   process.exitCode = error.exitCode;

@@ -8,27 +8,27 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HASH_KEY, type Config } from '../config/load.js';
 import { CONNECTORS, configuredSources, type ConfiguredSource } from '../connectors/registry.js';
-import { generateSample } from '../connectors/sample/index.js';
-import { sendAlert } from './alert.js';
+import { generateSample } from '../sample/index.js';
+import { sendAlert } from './ops/alert.js';
 import { newRunId, STAGES, stopIfAsked, type RunContext, type StageName } from './context.js';
-import { undoBuild } from './build-journal.js';
-import { Warehouse } from './db.js';
-import { CchcError, RunInterrupted } from './errors.js';
-import { closeInterruptedRuns, freshnessOf, newSummary, recordRun, writeSummaryFile, type RunError, type RunSummary, type Trigger } from './ledger.js';
-import { acquireLock, RunLockedError } from './lock.js';
-import type { Logger } from './log.js';
-import { erasePersonalData } from './privacy.js';
-import { NO_PROGRESS, type Progress } from './progress.js';
+import { undoBuild } from './models/swap.js';
+import { Warehouse } from '../core/warehouse.js';
+import { CchcError, messageOf, RunInterrupted } from '../core/errors.js';
+import { closeInterruptedRuns, freshnessOf, newSummary, recordRun, writeSummaryFile, type RunError, type RunSummary, type Trigger } from './ops/ledger.js';
+import { acquireLock, RunLockedError } from './ops/lock.js';
+import type { Logger } from '../core/log.js';
+import { erasePersonalData } from './setup/privacy.js';
+import { NO_PROGRESS, type Progress } from '../core/progress.js';
 import { extractSource, type PullWindow } from './stages/extract.js';
 import { groupFailures, loadSource, type LoadResult } from './stages/load.js';
 import { describeQuarantine, rowsQuarantined } from './stages/quarantine.js';
 import { publish } from './stages/publish.js';
 import { transform } from './stages/transform.js';
-import { explainResourceFailure } from './resources.js';
-import { failpoint } from './signals.js';
-import { deploymentReference, prepareWarehouse } from './warehouse.js';
+import { explainResourceFailure } from './ops/resources.js';
+import { failpoint } from './ops/signals.js';
+import { deploymentReference, prepareWarehouse } from './setup/layout.js';
 
-export type { RunSummary } from './ledger.js';
+export type { RunSummary } from './ops/ledger.js';
 
 export type RunOptions = {
   only?: StageName | undefined;
@@ -83,7 +83,7 @@ async function alert(config: Config, summary: RunSummary, log: Logger): Promise<
       await writeSummaryFile(config.paths.dataDir, summary);
     }
   } catch (error) {
-    log.error({ err: (error as Error).message }, 'the alert failed');
+    log.error({ err: messageOf(error) }, 'the alert failed');
   }
 }
 
@@ -217,21 +217,21 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
     const error = await explainResourceFailure(thrown, config);
     const known = error instanceof CchcError;
     const action = known ? error.action : 'this is a bug of cchc-warehouse: report it with the log of the run';
-    summary.errors.push({ stage, message: (error as Error).message, action });
+    summary.errors.push({ stage, message: messageOf(error), action });
     if (error instanceof RunInterrupted) summary.stoppedBy = error.signal;
-    log.error({ stage, err: (error as Error).message, action }, error instanceof RunInterrupted ? 'run stopped' : 'run failed');
+    log.error({ stage, err: messageOf(error), action }, error instanceof RunInterrupted ? 'run stopped' : 'run failed');
     if (!known) crash = error;
   } finally {
     summary.outcome = outcomeOf(summary);
     summary.finishedAt = new Date().toISOString();
-    if (db) await noteFreshness(db, config, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not read the freshness of the sources'));
+    if (db) await noteFreshness(db, config, summary).catch((error) => log.error({ err: messageOf(error) }, 'could not read the freshness of the sources'));
     // The file first: it is small, while DuckDB may grow the warehouse when it records the run and
     // checkpoints at close (a run that dies in between keeps the outcome of its file: see
     // closeInterruptedRuns). Neither is thrown: on a full disk the run still ends as a failure, with its alert.
-    await writeSummaryFile(dataDir, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not write the run summary file'));
+    await writeSummaryFile(dataDir, summary).catch((error) => log.error({ err: messageOf(error) }, 'could not write the run summary file'));
     failpoint('summary-written');
     if (db) {
-      await recordRun(db, summary).catch((error) => log.error({ err: (error as Error).message }, 'could not record the run in ops.runs'));
+      await recordRun(db, summary).catch((error) => log.error({ err: messageOf(error) }, 'could not record the run in ops.runs'));
       db.close();
     }
   }

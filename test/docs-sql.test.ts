@@ -4,10 +4,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { literal, Warehouse, type Row } from '../pipelines/db.js';
-import { DOCS_DIR } from '../pipelines/docs.js';
-import { SNAPSHOT_FILE } from '../pipelines/snapshot.js';
+import { literal, Warehouse, type Row } from '../core/warehouse.js';
+import { DOCS_DIR } from '../pipelines/outputs/docs.js';
+import { SNAPSHOT_FILE } from '../pipelines/stages/snapshot.js';
 import { METABASE_INIT } from '../pipelines/stages/publish.js';
+import { messageOf } from '../core/errors.js';
 
 /** The release folder the documents write as a relative path, run from the project's root. */
 const PLACEHOLDER_RELEASE = 'data/publish/current/';
@@ -85,7 +86,7 @@ async function runExample(block: SqlBlock, prepare: (db: Warehouse) => Promise<v
     const sql = block.sql.replaceAll(PLACEHOLDER_RELEASE, `${releaseDir()}/`);
     return await db.all(sql);
   } catch (error) {
-    throw new Error(`${block.doc}:${block.line}: ${(error as Error).message}\n\n${block.sql}`, { cause: error });
+    throw new Error(`${block.doc}:${block.line}: ${messageOf(error)}\n\n${block.sql}`, { cause: error });
   } finally {
     db.close();
   }

@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, SQL_DIR } from '../config/load.js';
 import { afterAll, beforeAll } from 'vitest';
-import { Warehouse, type Row } from '../pipelines/db.js';
-import { createLogger, type Logger } from '../pipelines/log.js';
+import { Warehouse, type Row } from '../core/warehouse.js';
+import { createLogger, type Logger } from '../core/log.js';
 import { CONNECTORS } from '../connectors/registry.js';
-import { buildModels, discoverModels, selectModels } from '../pipelines/models.js';
-import { keepBuild } from '../pipelines/build-journal.js';
-import { writeSettings } from '../pipelines/settings.js';
-import { deploymentReference, prepareWarehouse, SQL_DIR } from '../pipelines/warehouse.js';
+import { buildModels, discoverModels, selectModels } from '../pipelines/models/graph.js';
+import { keepBuild } from '../pipelines/models/swap.js';
+import { writeSettings } from '../pipelines/models/settings.js';
+import { deploymentReference, prepareWarehouse } from '../pipelines/setup/layout.js';
 
 export { DONG_HOI, DONG_HOI_YAML, sampleConfig, type Inboxes } from './sample-config.js';
 

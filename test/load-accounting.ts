@@ -2,7 +2,7 @@
 // ops.loads records it, the rows raw and ops.quarantine hold under that load, and the error of a
 // file that was not loaded; and the checks that every load accounts for every row it read.
 import { expect } from 'vitest';
-import { Warehouse } from '../pipelines/db.js';
+import { Warehouse } from '../core/warehouse.js';
 
 export type Counts = { read: number; loaded: number; quarantined: number };
 

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { Warehouse } from '../pipelines/db.js';
+import { Warehouse } from '../core/warehouse.js';
 import { DONG_HOI } from './sample-config.js';
 
 export const CCHC = join(import.meta.dirname, '..', 'bin', 'cchc.js');

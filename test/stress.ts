@@ -18,9 +18,9 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateSample, sampleLayout } from '../connectors/sample/index.js';
+import { generateSample, sampleLayout } from '../sample/index.js';
 import { loadConfig } from '../config/load.js';
-import { Warehouse } from '../pipelines/db.js';
+import { Warehouse } from '../core/warehouse.js';
 import { CCHC, FIRST_NIGHT, inboxesOf, sampleInboxes, writeConfig } from './processes.js';
 
 const { values: args } = parseArgs({

@@ -7,7 +7,7 @@
 // `incoming`, with its place in the hierarchy as item_path. "-" and blank amounts stay empty,
 // never zero.
 import ExcelJS from 'exceljs';
-import { SourceFileError } from '../../pipelines/errors.js';
+import { messageOf, SourceFileError } from '../../core/errors.js';
 import type { TableContract } from '../contract.js';
 import { headerKey, isColumnNumberRow, type HeaderMapping } from '../headers.js';
 import { createIncoming, INCOMING, type FileReader } from './incoming.js';
@@ -93,7 +93,7 @@ async function sheetRows(path: string, displayName: string): Promise<string[][]>
     await refuseZipBombs(path);
     await workbook.xlsx.readFile(path);
   } catch (error) {
-    throw new SourceFileError(displayName, `cannot be read as an XLSX workbook: ${(error as Error).message}`, {
+    throw new SourceFileError(displayName, `cannot be read as an XLSX workbook: ${messageOf(error)}`, {
       action: 'open it in a spreadsheet program to check it, and export it again as .xlsx',
       cause: error,
     });

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
-import { ident, literal, type Warehouse } from '../../pipelines/db.js';
-import { SourceFileError } from '../../pipelines/errors.js';
+import { ident, literal, type Warehouse } from '../../core/warehouse.js';
+import { messageOf, SourceFileError } from '../../core/errors.js';
 import type { TableContract } from '../contract.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
 import { convertToUtf8, decodedText, detectEncoding, type Encoding } from './encoding.js';
@@ -79,7 +79,7 @@ export const readCsvForm: FileReader = async (db, path, displayName, table, extr
     return await appendRows(db, csvRows(path, shape, limits.maxRecordBytes), displayName, table, extraAliases);
   } catch (error) {
     if (error instanceof SourceFileError) throw error;
-    throw new SourceFileError(displayName, `cannot be read as CSV: ${(error as Error).message}`, {
+    throw new SourceFileError(displayName, `cannot be read as CSV: ${messageOf(error)}`, {
       action: 'open it in a text editor at the place named and export it again (a record longer than limits.max_row_kb is refused too)',
       cause: error,
     });
@@ -237,9 +237,9 @@ async function scan(
     );
   } catch (error) {
     // What the file holds, not a mistake in this SQL: that stays a crash, to be fixed here.
-    if (!/^(Invalid Input|Conversion|IO) Error/.test((error as Error).message)) throw error;
+    if (!/^(Invalid Input|Conversion|IO) Error/.test(messageOf(error))) throw error;
     const names = into.files.map((f) => f.displayName).join(', ');
-    throw new SourceFileError(names, `DuckDB cannot read it as CSV: ${(error as Error).message}`, {
+    throw new SourceFileError(names, `DuckDB cannot read it as CSV: ${messageOf(error)}`, {
       action: 'open it in a text editor at the place named and export it again',
       cause: error,
     });

@@ -3,7 +3,7 @@
 // aliases as the files (MaHoSo is "Mã hồ sơ"), as the text a flat export would hold; the whole
 // item goes to record_json when the table keeps it, for its nested lists. A field left out of
 // an item is empty: the API's declared shape, checked at extract, says which must be there.
-import { ident, literal } from '../../pipelines/db.js';
+import { ident, literal } from '../../core/warehouse.js';
 import { mapHeaders } from '../headers.js';
 import { createIncoming, INCOMING, type FileReader } from './incoming.js';
 

@@ -2,8 +2,8 @@
 // header found where the form puts it (headers.ts: locateHeader), each record appended to
 // `incoming` through DuckDB's appender, and the notes and signatures printed under a form's table
 // told from records.
-import type { Warehouse } from '../../pipelines/db.js';
-import { SourceFileError } from '../../pipelines/errors.js';
+import type { Warehouse } from '../../core/warehouse.js';
+import { SourceFileError } from '../../core/errors.js';
 import type { TableContract } from '../contract.js';
 import { findHeader, locateHeader, type HeaderLayout } from '../headers.js';
 import { createIncoming, INCOMING, type ReadResult, type Reject } from './incoming.js';

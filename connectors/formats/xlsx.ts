@@ -2,8 +2,8 @@
 // the export, laid out as an export or as a printed form (rows.ts finds its header). Cells become
 // the text the CSV exports would carry. The sheet is scanned as it inflates, so memory stays
 // flat as the file grows; only the shared strings are held, since cells refer to them by number.
-import { ident, type Warehouse } from '../../pipelines/db.js';
-import { SourceFileError } from '../../pipelines/errors.js';
+import { ident, type Warehouse } from '../../core/warehouse.js';
+import { messageOf, SourceFileError } from '../../core/errors.js';
 import type { HeaderMapping } from '../headers.js';
 import { INCOMING, type FileReader } from './incoming.js';
 import { appendRows } from './rows.js';
@@ -17,7 +17,7 @@ export const readXlsx: FileReader = async (db, path, displayName, table, extraAl
     read = await appendRows(db, firstSheetRows(path, mergedCells), displayName, table, extraAliases, { gapsAreBlank: true });
   } catch (error) {
     if (error instanceof SourceFileError) throw error;
-    throw new SourceFileError(displayName, `cannot be read as an XLSX workbook: ${(error as Error).message}`, {
+    throw new SourceFileError(displayName, `cannot be read as an XLSX workbook: ${messageOf(error)}`, {
       action: 'open it in a spreadsheet program to check it, and export it again as .xlsx',
       cause: error,
     });

@@ -12,9 +12,9 @@ import { pullPages } from '../../connectors/api.js';
 import type { TableContract } from '../../connectors/contract.js';
 import { tableForFile, type ConfiguredSource } from '../../connectors/registry.js';
 import { stopIfAsked, type RunContext } from '../context.js';
-import { SourceFileError } from '../errors.js';
-import { syncPath, writeFileDurably } from '../files.js';
-import type { Logger } from '../log.js';
+import { SourceFileError } from '../../core/errors.js';
+import { syncPath, writeFileDurably } from '../../core/files.js';
+import type { Logger } from '../../core/log.js';
 
 export type ExtractResult = { landed: number; skipped: number; ignored: string[] };
 

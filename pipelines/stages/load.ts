@@ -14,10 +14,10 @@ import { readJsonPage } from '../../connectors/formats/json-page.js';
 import { readXlsx } from '../../connectors/formats/xlsx.js';
 import type { ConfiguredSource } from '../../connectors/registry.js';
 import { stopIfAsked, type RunContext } from '../context.js';
-import { ident } from '../db.js';
-import { CchcError, RunInterrupted, SourceFileError } from '../errors.js';
-import { resourceFailureIn } from '../resources.js';
-import type { Logger } from '../log.js';
+import { ident } from '../../core/warehouse.js';
+import { CchcError, RunInterrupted, SourceFileError } from '../../core/errors.js';
+import { resourceFailureIn } from '../ops/resources.js';
+import type { Logger } from '../../core/log.js';
 import { judgeQuarantine, quarantineBadRows, releaseHeldRows, type Problem, type QuarantineReport, type Release } from './quarantine.js';
 
 export type FileLoad = { file: string; loadId: number; rowsRead: number; rowsLoaded: number; rowsQuarantined: number };

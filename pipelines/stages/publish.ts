@@ -4,13 +4,13 @@
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { stopIfAsked, type RunContext } from '../context.js';
-import { syncPath, syncTree } from '../files.js';
-import { failpoint } from '../signals.js';
-import { ident, literal } from '../db.js';
-import { ModelError } from '../errors.js';
-import { discoverModels } from '../models.js';
-import { ensureRoom, folderBytes } from '../resources.js';
-import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from '../snapshot.js';
+import { syncPath, syncTree } from '../../core/files.js';
+import { failpoint } from '../ops/signals.js';
+import { ident, literal } from '../../core/warehouse.js';
+import { ModelError } from '../../core/errors.js';
+import { discoverModels } from '../models/graph.js';
+import { ensureRoom, folderBytes } from '../ops/resources.js';
+import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from './snapshot.js';
 
 export const METABASE_INIT = 'metabase-init.sql';
 

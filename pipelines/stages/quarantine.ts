@@ -9,7 +9,7 @@ import { rawTableName, type ColumnContract, type TableContract } from '../../con
 import { headerResolver } from '../../connectors/headers.js';
 import type { ConfiguredSource } from '../../connectors/registry.js';
 import type { RunContext } from '../context.js';
-import { ident, literal } from '../db.js';
+import { ident, literal } from '../../core/warehouse.js';
 
 /** One thing wrong with a row, as ops.quarantine.problems lists them. */
 export type Problem = {

@@ -2,11 +2,12 @@
 // config written as `settings` tables, then runs their data tests. When a test of severity
 // `error` fails, the build is undone (build-journal.ts): the warehouse keeps the models of the
 // last good run, and the run stops before publishing.
-import { keepBuild, undoBuild } from '../build-journal.js';
+import { keepBuild, undoBuild } from '../models/swap.js';
 import type { RunContext } from '../context.js';
-import { recordTestResults, runDataTests, testsOf, type TestResult } from '../model-tests.js';
-import { buildModels, discoverModels, modelsReadingSources, selectModels, type Build } from '../models.js';
-import { writeSettings } from '../settings.js';
+import { recordTestResults, runDataTests, testsOf, type TestResult } from '../models/data-tests.js';
+import { buildModels, discoverModels, modelsReadingSources, selectModels, type Build } from '../models/graph.js';
+import { writeSettings } from '../models/settings.js';
+import { messageOf } from '../../core/errors.js';
 
 export type TransformResult = {
   models: number;
@@ -56,7 +57,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   } catch (error) {
     // The build's own error is what the operator needs; an undo that fails too is logged, and
     // the next run undoes the build again.
-    await undoBuild(ctx.db).catch((undoError: unknown) => log.error({ err: (undoError as Error).message }, 'the failed build could not be undone: the next run undoes it'));
+    await undoBuild(ctx.db).catch((undoError: unknown) => log.error({ err: messageOf(undoError) }, 'the failed build could not be undone: the next run undoes it'));
     throw error;
   }
   if (results.some(isBlocking)) await undoBuild(ctx.db);

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, SAMPLE_CONFIG } from '../../config/load.js';
-import { ConfigError } from '../../pipelines/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { DONG_HOI_YAML, tempDir, writeText } from '../helpers.js';
 
 function configError(text: string, env: Record<string, string> = {}): string {

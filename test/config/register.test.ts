@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegister } from '../../config/register.js';
-import { ConfigError } from '../../pipelines/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { DONG_HOI, tempDir, writeText } from '../helpers.js';
 
 function problemsOf(yaml: string): string {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readCsv, readCsvFiles, sniffCsv } from '../../connectors/formats/csv.js';
 import { INCOMING } from '../../connectors/formats/incoming.js';
 import { motcua } from '../../connectors/motcua.js';
-import { Warehouse } from '../../pipelines/db.js';
+import { Warehouse } from '../../core/warehouse.js';
 import { memoryWarehouse, tempDir, writeText } from '../helpers.js';
 
 const dossiers = motcua.tables.dossiers!;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHeaderAliases, headerKey, isColumnNumberRow, locateHeader, mapHeaders } from '../../connectors/headers.js';
 import { motcua } from '../../connectors/motcua.js';
-import { SourceFileError } from '../../pipelines/errors.js';
+import { SourceFileError } from '../../core/errors.js';
 
 const dossiers = motcua.tables.dossiers!;
 const required = ['Mã hồ sơ', 'Mã TTHC', 'Đơn vị tiếp nhận', 'Kênh nộp', 'Ngày tiếp nhận', 'Ngày hẹn trả', 'Trạng thái', 'Ngày cập nhật'];

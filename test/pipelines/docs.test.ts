@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dataDictionary, DOCS_DIR, sourcesReference } from '../../pipelines/docs.js';
+import { dataDictionary, DOCS_DIR, sourcesReference } from '../../pipelines/outputs/docs.js';
 
 describe('the generated documents', () => {
   it('docs/sources.md is what `cchc docs` writes from the connectors: run it after changing a contract', () => {

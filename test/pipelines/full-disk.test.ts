@@ -6,9 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { newSummary, writeSummaryFile } from '../../pipelines/ledger.js';
+import { newSummary, writeSummaryFile } from '../../pipelines/ops/ledger.js';
 import { queryFile, tempDir, webhook } from '../helpers.js';
 import { FIRST_NIGHT, runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
+import { messageOf } from '../../core/errors.js';
 
 const sampleDir = inject('sampleDir');
 
@@ -26,7 +27,7 @@ function probeMount(at: string): string | undefined {
     execFileSync('umount', [at]);
     return undefined;
   } catch (error) {
-    return `cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}): a container without CAP_SYS_ADMIN`;
+    return `cannot mount a tmpfs here (${messageOf(error).split('\n')[0]}): a container without CAP_SYS_ADMIN`;
   }
 }
 

@@ -3,7 +3,7 @@
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { Warehouse } from '../../pipelines/db.js';
+import { Warehouse } from '../../core/warehouse.js';
 import { queryFile, tempDir } from '../helpers.js';
 import { runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
 

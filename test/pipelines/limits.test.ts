@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { sampleLayout } from '../../connectors/sample/index.js';
+import { sampleLayout } from '../../sample/index.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, tempDir } from '../helpers.js';
 

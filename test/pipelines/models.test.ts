@@ -2,9 +2,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelError } from '../../pipelines/errors.js';
-import { testsOf } from '../../pipelines/model-tests.js';
-import { discoverModels, referencesIn, rewriteReferences, selectModels } from '../../pipelines/models.js';
+import { ModelError } from '../../core/errors.js';
+import { testsOf } from '../../pipelines/models/data-tests.js';
+import { discoverModels, referencesIn, rewriteReferences, selectModels } from '../../pipelines/models/graph.js';
 import { sqlCopy } from '../helpers.js';
 
 function modelError(f: () => unknown): string {

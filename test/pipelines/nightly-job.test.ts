@@ -3,13 +3,12 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import type { Config } from '../../config/load.js';
+import { SQL_DIR, type Config } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
-import { sampleLayout } from '../../connectors/sample/index.js';
-import { literal } from '../../pipelines/db.js';
+import { sampleLayout } from '../../sample/index.js';
+import { literal } from '../../core/warehouse.js';
 import { runJob, type RunSummary } from '../../pipelines/run.js';
-import { headlineTable } from '../../pipelines/summary.js';
-import { SQL_DIR } from '../../pipelines/warehouse.js';
+import { headlineTable } from '../../pipelines/outputs/headline.js';
 import { capturedLog, query, queryFile, sampleConfig, tempDir } from '../helpers.js';
 
 type Figure = {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { literal } from '../../pipelines/db.js';
+import { literal } from '../../core/warehouse.js';
 import { query, tempDir } from '../helpers.js';
 import { runCchc, type Exit } from '../processes.js';
 

@@ -5,9 +5,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, inject, it } from 'vitest';
-import { sampleLayout } from '../../connectors/sample/index.js';
-import { literal, Warehouse } from '../../pipelines/db.js';
-import { writeReport } from '../../pipelines/report.js';
+import { sampleLayout } from '../../sample/index.js';
+import { literal, Warehouse } from '../../core/warehouse.js';
+import { writeReport } from '../../pipelines/outputs/report.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, tempDir } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 // The progress line: drawn on a terminal, absent under cron.
 import { describe, expect, it } from 'vitest';
-import { createProgress, NO_PROGRESS } from '../../pipelines/progress.js';
+import { createProgress, NO_PROGRESS } from '../../core/progress.js';
 
 function terminal(isTTY: boolean) {
   const written: string[] = [];

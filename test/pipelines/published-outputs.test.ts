@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { describe, expect, inject, it } from 'vitest';
-import { Warehouse } from '../../pipelines/db.js';
+import { Warehouse } from '../../core/warehouse.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, inboxWith, query, sampleConfig, sqlCopy, tempDir } from '../helpers.js';
 import { runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';

@@ -4,9 +4,9 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { literal } from '../../pipelines/db.js';
-import { CchcError } from '../../pipelines/errors.js';
-import { writeReport } from '../../pipelines/report.js';
+import { literal } from '../../core/warehouse.js';
+import { CchcError } from '../../core/errors.js';
+import { writeReport } from '../../pipelines/outputs/report.js';
 import { query, tempDir } from '../helpers.js';
 import { runCchc, writeConfig } from '../processes.js';
 

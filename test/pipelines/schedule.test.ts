@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { LOCK_FILE } from '../../pipelines/lock.js';
+import { LOCK_FILE } from '../../pipelines/ops/lock.js';
 import { queryFile, tempDir, webhook } from '../helpers.js';
 import { runCchc, sampleInboxes, startCchc, writeConfig, type LogLine } from '../processes.js';
 

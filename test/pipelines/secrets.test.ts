@@ -6,8 +6,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { sampleLayout } from '../../connectors/sample/index.js';
-import { startPortalSimulator, type PortalSimulator } from '../../connectors/sample/server.js';
+import { sampleLayout } from '../../sample/index.js';
+import { startPortalSimulator, type PortalSimulator } from '../../sample/server.js';
 import { DONG_HOI, tempDir } from '../helpers.js';
 import { runCchc, type Exit } from '../processes.js';
 

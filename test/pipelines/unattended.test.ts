@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { LOCK_FILE } from '../../pipelines/lock.js';
+import { LOCK_FILE } from '../../pipelines/ops/lock.js';
 import { query, queryFile, tempDir, webhook, writeText } from '../helpers.js';
 import { FIRST_NIGHT, runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
 

@@ -2,7 +2,7 @@
 // (test/fixtures/motcua: three weekly exports and a catalogue), through the real job.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { literal } from '../../pipelines/db.js';
+import { literal } from '../../core/warehouse.js';
 import { runJob, type RunSummary } from '../../pipelines/run.js';
 import { capturedLog, inboxWith, query, sampleConfig, tempDir } from '../helpers.js';
 

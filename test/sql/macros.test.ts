@@ -1,6 +1,6 @@
 // The macros that read the text of exports (sql/setup.sql), on the spellings offices write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Warehouse } from '../../pipelines/db.js';
+import type { Warehouse } from '../../core/warehouse.js';
 import { modelsOn } from '../helpers.js';
 
 describe('vn_integer', () => {

@@ -2,7 +2,7 @@
 // in-memory DuckDB. The tricky logic: versions, period boundaries, moved due dates, stopped
 // and liên thông dossiers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Warehouse } from '../../pipelines/db.js';
+import type { Warehouse } from '../../core/warehouse.js';
 import { modelsOn } from '../helpers.js';
 
 /** A dossier row as an export carries it; every field overridable. */

@@ -1,0 +1,143 @@
+// Data tests of the models: those declared in each model's header (unique, not_null,
+// accepted_values, relationships, row expressions, and unique + not_null on its primary key),
+// and the SQL tests of sql/tests/, each a SELECT of the rows that break a rule. A test fails
+// when it returns rows; with severity `error` it blocks publication, with `warn` it is reported.
+import { readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { z } from 'zod';
+import { ident, literal, type Warehouse } from '../../core/warehouse.js';
+import { messageOf, ModelError } from '../../core/errors.js';
+import { parseHeader, referencesIn, splitHeader, sqlFiles, type DeclaredTest, type Model } from './graph.js';
+import { SQL_DIR } from '../../config/load.js';
+import { LAYERS } from '../setup/layout.js';
+
+export type DataTest = {
+  name: string;
+  /** The model it is declared on, or the first model a SQL test reads. */
+  model: string | undefined;
+  severity: 'error' | 'warn';
+  description: string;
+  /** A SELECT of the rows that break the rule. */
+  sql: string;
+  /** The models it reads, to run it when any of them is built. */
+  reads: string[];
+};
+
+export type TestResult = {
+  name: string;
+  model: string | undefined;
+  severity: 'error' | 'warn';
+  status: 'pass' | 'fail';
+  failingRows: number;
+  /** Up to five failing rows. */
+  sample: Record<string, unknown>[];
+  description: string;
+};
+
+const SAMPLE_ROWS = 5;
+
+const sqlTestHeader = z.strictObject({
+  description: z.string().min(1),
+  severity: z.enum(['error', 'warn']).default('error'),
+});
+
+/** The tests of these models: declared in their headers, and the SQL tests that read any of them. */
+export function testsOf(models: readonly Model[], sqlDir = SQL_DIR, all: readonly Model[] = models): DataTest[] {
+  const ids = new Set(models.map((m) => m.id));
+  const declared = models.flatMap(declaredTests);
+  const written = sqlTests(sqlDir);
+  checkTestReferences([...declared, ...written], new Set(all.map((m) => m.id)));
+  return [...declared, ...written.filter((t) => t.reads.some((id) => ids.has(id)))];
+}
+
+/** A test that reads a model that does not exist fails the check, not the nightly run. */
+function checkTestReferences(tests: readonly DataTest[], ids: Set<string>): void {
+  const missing = tests.flatMap((t) => t.reads.filter((id) => LAYERS.some((layer) => id.startsWith(`${layer}.`)) && !ids.has(id)).map((id) => `${t.name} reads ${id}`));
+  if (missing.length > 0) {
+    throw new ModelError(`data tests read tables that are not models: ${missing.join('; ')}`, {
+      action: 'correct the test (sql/tests/, or relationships in a model header), or create the model',
+    });
+  }
+}
+
+function declaredTests(model: Model): DataTest[] {
+  const key = model.header.test_primary_key ? model.header.primary_key : undefined;
+  const implied: DeclaredTest[] = key ? [{ unique: key, severity: 'error' }, { not_null: key, severity: 'error' }] : [];
+  return [...implied, ...model.header.tests].map((test) => compile(model, test));
+}
+
+function compile(model: Model, test: DeclaredTest): DataTest {
+  const from = model.id;
+  const base = { model: model.id, severity: test.severity, reads: [model.id] };
+  if ('unique' in test) {
+    const columns = test.unique.map(ident).join(', ');
+    return { ...base, name: `${model.name}: unique(${test.unique.join(', ')})`, description: `no two rows share ${test.unique.join(', ')}`,
+      sql: `SELECT ${columns}, count(*) AS rows FROM ${from} GROUP BY ALL HAVING count(*) > 1` };
+  }
+  if ('not_null' in test) {
+    return { ...base, name: `${model.name}: not_null(${test.not_null.join(', ')})`, description: `${test.not_null.join(', ')} always set`,
+      sql: `SELECT * FROM ${from} WHERE ${test.not_null.map((c) => `${ident(c)} IS NULL`).join(' OR ')}` };
+  }
+  if ('accepted_values' in test) {
+    const { column, values } = test.accepted_values;
+    // Compared as text, so that a list of numbers and a text column (or the reverse) never fail to cast.
+    const list = values.map((v) => literal(String(v))).join(', ');
+    return { ...base, name: `${model.name}: accepted_values(${column})`, description: `${column} is one of ${values.join(', ')}`,
+      sql: `SELECT ${ident(column)} AS value, count(*) AS rows FROM ${from} WHERE ${ident(column)}::VARCHAR NOT IN (${list}) GROUP BY ALL` };
+  }
+  if ('relationships' in test) {
+    const { column, to, field } = test.relationships;
+    return { ...base, reads: [model.id, to], name: `${model.name}: relationships(${column} → ${to}.${field})`,
+      description: `every ${column} is a ${field} of ${to}`,
+      sql: `SELECT m.${ident(column)} AS value, count(*) AS rows FROM ${from} AS m
+            WHERE m.${ident(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${to} AS t WHERE t.${ident(field)} = m.${ident(column)})
+            GROUP BY ALL` };
+  }
+  return { ...base, name: `${model.name}: ${test.name ?? test.expression}`, description: `every row has ${test.expression}`,
+    sql: `SELECT * FROM ${from} WHERE NOT coalesce((${test.expression}), false)` };
+}
+
+/** sql/tests/*.sql: a header (description, severity) and a SELECT of the failing rows. */
+function sqlTests(sqlDir: string): DataTest[] {
+  return sqlFiles(join(sqlDir, 'tests')).map((path) => {
+    const file = relative(join(sqlDir, '..'), path);
+    const { header, sql, headerLines } = splitHeader(readFileSync(path, 'utf8'), file);
+    const { description, severity } = parseHeader(sqlTestHeader, header, file);
+    const reads = [...new Set(referencesIn(sql, headerLines).map((r) => r.table))];
+    return { name: basename(path, '.sql'), model: reads[0], severity, description, sql, reads };
+  });
+}
+
+/** Runs every test; a test whose SQL does not run is a model error, named with its test. */
+export async function runDataTests(db: Warehouse, tests: readonly DataTest[]): Promise<TestResult[]> {
+  const results: TestResult[] = [];
+  for (const test of tests) {
+    try {
+      // One pass: the count of all failing rows rides on each of the first few.
+      const rows = await db.all(`SELECT *, count(*) OVER () AS _failing_rows FROM (${test.sql}) LIMIT ${SAMPLE_ROWS}`);
+      const failingRows = Number(rows[0]?._failing_rows ?? 0);
+      const sample = rows.map(({ _failing_rows, ...row }) => plain(row));
+      const { name, model, severity, description } = test;
+      results.push({ name, model, severity, description, status: failingRows > 0 ? 'fail' : 'pass', failingRows, sample });
+    } catch (error) {
+      throw new ModelError(`data test ${test.name}: its SQL does not run: ${messageOf(error)}`, {
+        action: 'fix the test in the model header or in sql/tests/',
+        cause: error,
+      });
+    }
+  }
+  return results;
+}
+
+export async function recordTestResults(db: Warehouse, runId: string, results: readonly TestResult[]): Promise<void> {
+  for (const r of results) {
+    await db.run('INSERT INTO ops.test_results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, current_timestamp)', [
+      runId, r.name, r.model ?? null, r.severity, r.status, r.failingRows, JSON.stringify(r.sample), r.description,
+    ]);
+  }
+}
+
+/** A row as JSON would carry it: dates as ISO text. */
+function plain(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? String(v) : v]));
+}

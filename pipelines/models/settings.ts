@@ -1,0 +1,26 @@
+// Settings of the config that the SQL models read, written as small tables of the `settings`
+// schema before each build, so that models join them like any reference data.
+import type { Config } from '../../config/load.js';
+import { swapIn } from './swap.js';
+import type { Warehouse } from '../../core/warehouse.js';
+
+/** The reporting settings the models read: reporting_setting('period_window') (sql/setup.sql). */
+export function reportingVariables(config: Config): Record<string, string> {
+  const { period_window, finished_date, reconcile_published_figures } = config.reporting;
+  return { period_window, finished_date, reconcile_published_figures: String(reconcile_published_figures) };
+}
+
+/** Written like models (build-journal.ts): a build that is undone takes its settings back too. */
+export async function writeSettings(db: Warehouse, config: Config): Promise<void> {
+  const table = (name: string, columns: string, rows: readonly (string | number)[][]) =>
+    swapIn(db, { schema: 'settings', name, kind: 'TABLE' }, async (target) => {
+      await db.run(`CREATE TABLE ${target} (${columns})`);
+      const marks = columns.split(',').map((_, i) => `$${i + 1}`).join(', ');
+      for (const row of rows) await db.run(`INSERT INTO ${target} VALUES (${marks})`, [...row]);
+    });
+  await table('reporting', 'name VARCHAR NOT NULL, value VARCHAR NOT NULL', Object.entries(reportingVariables(config)));
+  const criteria = Object.entries(config.par_criteria);
+  await table('par_criteria', 'criterion_code VARCHAR NOT NULL, measure VARCHAR NOT NULL', criteria.map(([code, c]) => [code, c.measure]));
+  await table('par_thresholds', 'criterion_code VARCHAR, at_least DOUBLE, points DOUBLE', criteria.flatMap(([code, c]) => c.thresholds.map((t) => [code, t.at_least, t.points])));
+  await table('budget_items', 'item_key VARCHAR NOT NULL, item_path VARCHAR NOT NULL', Object.entries(config.sources.ngansach?.items ?? {}));
+}
