@@ -117,3 +117,8 @@ export function literal(value: string): string {
 export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** A schema-qualified name (raw.motcua__dossiers), each part quoted. */
+export function qualified(name: string): string {
+  return name.split('.').map(ident).join('.');
+}

@@ -1,36 +1,27 @@
 // The `cchc` command line. Exit codes (README): 0 success, 1 the run failed, 2 the config or the
 // command line is wrong, 3 the run was partial (a source failed; the others were published),
 // 4 the run was skipped because another holds the lock.
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
-import { checkHeaderAliases } from '../connectors/headers.js';
-import { CONNECTORS, configuredSources } from '../connectors/registry.js';
-import { resourceUrl } from '../connectors/api.js';
-import { getJson } from '../connectors/http.js';
-import { DEFAULT_SEED, generateSample } from '../sample/index.js';
-import { writeScaledSample } from '../sample/scale.js';
-import { serveUntilStopped } from '../sample/server.js';
-import { STAGES, type StageName } from './context.js';
-import { Warehouse } from '../core/warehouse.js';
+import { configuredSources } from '../connectors/registry.js';
 import { CchcError, ConfigError, messageOf } from '../core/errors.js';
-import { formatUnknownValues, readUnknownValues } from './outputs/codes.js';
-import { createLogger } from '../core/log.js';
+import { createLogger, type Logger } from '../core/log.js';
 import { createProgress } from '../core/progress.js';
+import type { SampleCommandOptions } from '../sample/command.js';
+import { STAGES, type StageName } from './context.js';
+import { checkDeployment } from './ops/check.js';
+import { isDiskFull, ResourceError } from './ops/resources.js';
 import { runOnSchedule } from './ops/schedule.js';
 import { stopOnSignals } from './ops/signals.js';
 import { formatStatus, readStatus } from './ops/status.js';
-import { DOCS_DIR, writeDocs } from './outputs/docs.js';
-import { testsOf } from './models/data-tests.js';
-import { discoverModels } from './models/graph.js';
-import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './outputs/query.js';
-import { writeReport } from './outputs/report.js';
-import { isDiskFull, ResourceError } from './ops/resources.js';
-import { runJob, type RunOptions, type RunSummary } from './run.js';
-import { headlineTable } from './outputs/headline.js';
 import { runSupervised } from './ops/supervise.js';
-import { deploymentReference, prepareWarehouse } from './setup/layout.js';
+import { formatUnknownValues, readUnknownValues } from './outputs/codes.js';
+import { DOCS_DIR, writeDocs } from './outputs/docs.js';
+import { formatRows, QUERY_FORMATS, querySnapshot, type QueryFormat } from './outputs/query.js';
+import { writeReport } from './outputs/report/workbook.js';
+import { printRun } from './outputs/run-report.js';
+import { runJob, type RunOptions } from './run.js';
 
 const program = new Command('cchc')
   .description('Nightly warehouse of the administrative-reform (CCHC) indicators')
@@ -40,8 +31,6 @@ const program = new Command('cchc')
 
 const configOption = () =>
   new Option('-c, --config <file>', 'YAML config file (default: CCHC_CONFIG, else the bundled sample config)');
-
-const EXIT_CODES: Record<RunSummary['outcome'], number> = { success: 0, running: 1, failed: 1, partial: 3, skipped: 4 };
 
 const sourcesOption = () =>
   new Option('--sources <names>', 'comma-separated sources (default: all enabled)').argParser((v) => v.split(',').map((s) => s.trim()));
@@ -167,30 +156,7 @@ program
   .description('validate the config, the sources, the seeds and the SQL models')
   .addOption(configOption())
   .action(async (options: { config?: string }) => {
-    const config = loadConfig({ file: options.config });
-    console.log(`config ${config.file}: valid`);
-    const { register } = config;
-    const levels = register.levels.map((l) => `${l.code} "${l.label}"`).join(', ');
-    console.log(`unit register ${register.file}: ${register.name} (${register.code}), ${register.units.length} units, levels ${levels}`);
-    for (const [name, source] of Object.entries(config.sources)) {
-      const contract = CONNECTORS.find((c) => c.name === name)!;
-      for (const note of checkHeaderAliases(name, Object.values(contract.tables), source.header_aliases)) console.log(`note: ${note}`);
-    }
-    const problems = [...(await checkSources(config)), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
-    const db = await Warehouse.open(':memory:');
-    try {
-      await prepareWarehouse(db, CONNECTORS, { sqlDir: config.paths.sqlDir, reference: deploymentReference(config) });
-      const spellings = await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM seeds.vocabulary');
-      if (spellings!.n > 0) console.log(`vocabulary: ${spellings!.n} spelling${spellings!.n > 1 ? 's' : ''} placed in their code lists`);
-      const models = discoverModels(config.paths.sqlDir);
-      const tests = testsOf(models, config.paths.sqlDir);
-      console.log(`seeds, ${models.length} SQL models and ${tests.length} data tests: valid, dependencies resolved`);
-    } catch (error) {
-      if (!(error instanceof CchcError)) throw error;
-      problems.push(error.describe());
-    } finally {
-      db.close();
-    }
+    const problems = await checkDeployment(loadConfig({ file: options.config }));
     for (const problem of problems) console.error(`problem: ${problem}`);
     if (problems.length > 0) process.exitCode = 2;
   });
@@ -200,42 +166,14 @@ program
   .description('write the sample exports of the source systems (seeded, deterministic) for the units of the config\'s register, or serve them as the sync APIs')
   .addOption(configOption())
   .option('-o, --out <dir>', 'folder to write (default: sample.out of the config)')
-  .option('--seed <n>', 'random seed', (v) => parseInteger(v), DEFAULT_SEED)
+  .option('--seed <n>', 'random seed (default: the generator\'s own, the same every time)', (v) => parseInteger(v))
   .option('--serve', 'serve the sample as the sync APIs of the one-stop-shop and the portal (writing it first if missing), until Ctrl-C')
   .option('--port <n>', 'port of --serve, on 127.0.0.1', (v) => parseInteger(v), 8787)
   .option('--token <token>', 'bearer token that --serve expects', 'sample-token')
   .option('--scale <n>', "one-stop-shop exports of n cities like Đồng Hới (67,983 dossier rows each), as CSV, for measuring the job (default --out: data/sample-x<n>)", (v) => parseInteger(v))
-  .action(async (options: { config?: string; out?: string; seed: number; serve?: boolean; port: number; token: string; scale?: number }) => {
-    const config = loadConfig({ file: options.config });
-    const sampleOut = options.out ? resolve(options.out) : config.paths.sampleOut;
-    if (!sampleOut) {
-      throw new ConfigError(`${config.file} has no sample.out: no folder to write the sample to`, {
-        action: 'pass --out <dir>, or add sample: { out: <dir> } to the config',
-      });
-    }
-    const sample = { seed: options.seed, register: config.register, plan: config.sample?.plan };
-    if (options.scale !== undefined) {
-      if (options.scale < 1) throw new ConfigError('--scale must be at least 1', { action: 'give the number of cities, e.g. --scale 147 for about 10 million dossier rows' });
-      // The scaled exports are copies of the sample of sample.out, written there first if missing.
-      const baseDir = config.paths.sampleOut;
-      if (!baseDir) throw new ConfigError(`${config.file} has no sample.out: --scale copies the sample written there`, { action: 'add sample: { out: <dir> } to the config' });
-      const scaled = await writeScaledSample({ baseDir, out: options.out ? resolve(options.out) : `${baseDir}-x${options.scale}`, scale: options.scale, sample });
-      console.log(
-        `Wrote ${scaled.files} one-stop-shop exports (${scaled.rows.toLocaleString('en-US')} dossier rows, ${(scaled.bytes / 1e9).toFixed(2)} GB) ` +
-          `to ${scaled.dir}/motcua/inbox in ${(scaled.ms / 1000).toFixed(1)} s`,
-      );
-      return;
-    }
-    const out = sampleOut;
-    if (!options.serve || !existsSync(out)) {
-      const summary = await generateSample(out, sample);
-      console.log(
-        `Wrote ${summary.exportFiles} one-stop-shop exports (${summary.exportRows.toLocaleString('en-US')} dossier rows, ` +
-          `${summary.procedures} procedures), ${summary.portalFiles} portal exports, ${summary.budgetFiles} budget workbooks ` +
-          `and ${summary.apiPages} API pages to ${summary.dir}`,
-      );
-    }
-    if (options.serve) await serveUntilStopped({ sampleDir: out, token: options.token, port: options.port, log: (line) => console.log(line) });
+  .action(async (options: { config?: string } & SampleCommandOptions) => {
+    const { sampleCommand } = await import('../sample/command.js');
+    await sampleCommand(loadConfig({ file: options.config }), options);
   });
 
 program
@@ -248,7 +186,6 @@ program
     for (const path of await writeDocs(resolve(options.out), config.paths.sqlDir)) console.log(`wrote ${path}`);
   });
 
-/** One run from the command line: stopped cleanly by SIGTERM or Ctrl-C, with progress on a terminal. */
 /** The arguments of `cchc run` for its supervised child: all but those the supervisor sets itself. */
 function childArguments(argv: readonly string[]): string[] {
   const own = ['--config', '-c', '--trigger'];
@@ -256,93 +193,13 @@ function childArguments(argv: readonly string[]): string[] {
   return args.filter((a, i) => a !== '--supervised' && !own.includes(a) && !own.includes(args[i - 1]!) && !own.some((o) => a.startsWith(`${o}=`)));
 }
 
+/** One run from the command line: stopped cleanly by SIGTERM or Ctrl-C, with progress on a terminal. */
 async function runAndPrint(config: Config, options: RunOptions): Promise<void> {
   const log = createLogger({ level: config.log.level });
-  await printRun(await runJob(config, log, { signal: stopOnSignals(log).signal, progress: createProgress(), ...options }));
-}
-
-/** What a person reads after a run: the headline figures, where they are, the tests, what failed. */
-async function printRun(summary: RunSummary): Promise<void> {
-  const published = summary.stages.publish;
-  if (published) {
-    console.log(`\n${await headlineTable(published.releaseDir)}\n`);
-    console.log(`Published ${published.marts.length} marts as Parquet, the DuckDB snapshot and manifest.json in`);
-    console.log(`  ${published.releaseDir}`);
-    console.log(`  (current release: ${published.currentLink})`);
-  }
-  const released = summary.stages.load?.released ?? [];
-  if (released.length > 0) {
-    const rows = released.reduce((n, r) => n + r.rows, 0);
-    const files = new Set(released.map((r) => r.file)).size;
-    console.log(`\n${rows.toLocaleString('en-US')} quarantined rows of ${files} file${files > 1 ? 's' : ''} now pass their checks and were loaded (ops.quarantine_releases).`);
-  }
-  const tests = summary.stages.transform?.tests ?? [];
-  const warned = tests.filter((t) => t.status === 'fail' && t.severity === 'warn');
-  if (tests.length > 0) {
-    console.log(`\nData tests: ${tests.filter((t) => t.status === 'pass').length} of ${tests.length} pass${warned.length > 0 ? '; to look at (warn):' : ''}`);
-    for (const t of warned) console.log(`  ${t.name}: ${t.failingRows.toLocaleString('en-US')} row${t.failingRows === 1 ? '' : 's'} (see ops.test_results)\n    ${firstSentence(t.description)}`);
-  }
-  const reconciled = summary.stages.transform?.reconciliation;
-  if (reconciled) {
-    console.log(
-      `Figures of the reference report: ${reconciled.match} of ${reconciled.match + reconciled.mismatch} match` +
-        (reconciled.inconsistent_in_source > 0 ? `; ${reconciled.inconsistent_in_source} contradict the report itself (see rpt_reconciliation)` : ''),
-    );
-  }
-  for (const warning of summary.warnings) console.error(`\nwarning: ${warning}`);
-  if (summary.outcome === 'skipped') {
-    console.error(`\nThe run was skipped: ${summary.errors[0]?.message}\n  → ${summary.errors[0]?.action}`);
-  } else if (summary.outcome === 'partial') {
-    console.error(`\nThe run was partial (${summary.runId}): these sources failed; the others were published, and the marts that read a failed source keep their last good data (stale_marts in manifest.json):`);
-  } else if (summary.outcome === 'failed') {
-    console.error(`\nThe run failed (${summary.runId}); the published release was not changed.`);
-  }
-  if (summary.outcome === 'partial' || summary.outcome === 'failed') {
-    for (const error of summary.errors) console.error(`- [${error.stage}${error.source ? ` ${error.source}` : ''}] ${error.message}\n  → ${error.action}`);
-  }
-  process.exitCode = EXIT_CODES[summary.outcome];
-}
-
-/** "Data quality: dossiers received for …." of a test's description, without its advice. */
-function firstSentence(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().split(/(?<=\.) /)[0]!;
-}
-
-/** Each source's inbox exists, and each API answers page 1 with the configured token. */
-async function checkSources(config: Config): Promise<string[]> {
-  const problems: string[] = [];
-  for (const source of configuredSources(config)) {
-    const name = source.contract.name;
-    if (source.inbox && existsSync(source.inbox)) {
-      console.log(`source ${name}: inbox ${source.inbox} is readable`);
-    } else if (source.inbox && config.sample?.generate_if_missing) {
-      console.log(`source ${name}: the sample exports will be generated in ${source.inbox} on the first run`);
-    } else if (source.inbox) {
-      problems.push(`source ${name}: the inbox ${source.inbox} does not exist\n  → create it, or set sources.${name}.inbox`);
-    }
-    for (const { resource } of source.api?.resources ?? []) {
-      const url = resourceUrl(source.api!.settings, resource, { page_size: '1' });
-      try {
-        await getJson(url, { ...source.api!.http, retries: 0 }, createLogger({ level: 'silent' }));
-        console.log(`source ${name}: ${url.origin}${url.pathname} answers`);
-      } catch (error) {
-        if (!(error instanceof CchcError)) throw error;
-        problems.push(error.describe());
-      }
-    }
-  }
-  return problems;
-}
-
-function checkWritable(dir: string, key: string): string[] {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    console.log(`${key} ${dir}: writable`);
-    return [];
-  } catch (error) {
-    return [`${key} ${dir} is not writable: ${messageOf(error)}\n  → choose a folder the job's user can write`];
-  }
+  const prepareInboxes = config.sample?.generate_if_missing
+    ? async (runLog: Logger) => (await import('../sample/command.js')).generateSampleIfMissing(config, runLog)
+    : undefined;
+  process.exitCode = await printRun(await runJob(config, log, { signal: stopOnSignals(log).signal, progress: createProgress(), prepareInboxes, ...options }));
 }
 
 /** 2024-01-31 as the APIs' yyyyMMddHHmmss, at the start of the day. */

@@ -101,7 +101,7 @@ function plan_(line: Line, path: string, estimates: Record<string, number>, actu
     const cumulative = QUARTER_SHARE.map(([lo, hi], q) => (undrawn && q < 2 ? null : Math.round(a * (lo + random.next() * (hi - lo)))));
     out.set(path, { estimate: e, cumulative });
   } else {
-    const childPaths = line.children.map((c) => `${path}.${c.code.split('.').at(-1)}`);
+    const childPaths = line.children.map((c) => childPath(path, c.code));
     const eParts = split(e, childPaths.map((p) => estimates[p]), random, 100);
     const aParts = split(a, childPaths.map((p) => actuals[p]), random, 1);
     line.children.forEach((child, i) => plan_(child, childPaths[i]!, estimates, actuals, out, random, eParts[i], aParts[i]));
@@ -130,15 +130,36 @@ function split(total: number, fixed: (number | undefined)[], random: Random, ste
   return parts;
 }
 
+/** A line of the table, with its path in the figures; an "of which" line comes right after its line, coded "-". */
+type TableLine = { path: string; line: Line; code: string; name: string };
+
+/** Rows 1 to 9 are the heading. */
+const FIRST_LINE_ROW = 10;
+
 async function writeWorkbook(path: string, year: number, quarter: number, figures: Map<string, Figures>, inDong: boolean): Promise<void> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'Phòng Tài chính – Kế hoạch';
   workbook.created = workbook.modified = new Date(Date.UTC(year, quarter * 3, 10));
   const sheet = workbook.addWorksheet(`Q${quarter}-${year}`);
   sheet.columns = [{ width: 6 }, { width: 62 }, { width: 16 }, { width: 16 }, { width: 18 }, { width: 14 }];
-  const scale = inDong ? 1_000_000 : 1;
-  const periodTitle = quarter === 1 ? `QUÝ I NĂM ${year}` : quarter === 2 ? `6 THÁNG ĐẦU NĂM ${year}` : quarter === 3 ? `9 THÁNG NĂM ${year}` : `NĂM ${year}`;
+  writeHeading(sheet, year, quarter, inDong);
 
+  const lines = tableLines(TREE, '');
+  const rows = new Map(lines.map((entry, i) => [entry.path, FIRST_LINE_ROW + i]));
+  const scale = inDong ? 1_000_000 : 1;
+  for (const entry of lines) writeLine(sheet.getRow(rows.get(entry.path)!), entry, figures.get(entry.path)!, quarter, scale, rows);
+  const end = FIRST_LINE_ROW + lines.length;
+  sheet.getCell(`B${end + 1}`).value = 'NGƯỜI LẬP BIỂU';
+  sheet.getCell(`E${end + 1}`).value = 'TRƯỞNG PHÒNG';
+  for (let r = 7; r < end; r++) {
+    for (let c = 1; c <= 6; c++) sheet.getCell(r, c).border = { top: { style: 'thin' }, left: { style: 'thin' }, bottom: { style: 'thin' }, right: { style: 'thin' } };
+  }
+  await workbook.xlsx.writeFile(path);
+}
+
+/** The letterhead, the title of the period and the column headings, as the budget system prints them. */
+function writeHeading(sheet: ExcelJS.Worksheet, year: number, quarter: number, inDong: boolean): void {
+  const periodTitle = quarter === 1 ? `QUÝ I NĂM ${year}` : quarter === 2 ? `6 THÁNG ĐẦU NĂM ${year}` : quarter === 3 ? `9 THÁNG NĂM ${year}` : `NĂM ${year}`;
   const merged = (range: string, value: string, bold = true) => {
     sheet.mergeCells(range);
     const cell = sheet.getCell(range.split(':')[0]!);
@@ -162,50 +183,44 @@ async function writeWorkbook(path: string, year: number, quarter: number, figure
   sheet.getCell('D8').value = `Quý ${ROMAN[quarter - 1]}`;
   sheet.getCell('E8').value = 'Lũy kế từ đầu năm';
   sheet.getRow(9).values = ['(1)', '(2)', '(3)', '(4)', '(5)', '(6)=(5)/(3)'];
+}
 
-  const rows = new Map<string, number>();
-  let rowNumber = 10;
-  const numbered: { path: string; line: Line; code: string; name: string }[] = [];
-  const walk = (lines: Line[], parent: string) => {
-    for (const line of lines) {
-      const path = parent ? `${parent}.${line.code.split('.').at(-1)}` : line.code;
-      numbered.push({ path, line, code: line.code, name: line.name });
-      if (line.ofWhich) numbered.push({ path: `${path}.-1`, line, code: '-', name: line.ofWhich.name });
-      if (line.children) walk(line.children, path);
-    }
+/** The lines of the tree in print order. */
+function tableLines(lines: Line[], parent: string, out: TableLine[] = []): TableLine[] {
+  for (const line of lines) {
+    const path = parent ? childPath(parent, line.code) : line.code;
+    out.push({ path, line, code: line.code, name: line.name });
+    if (line.ofWhich) out.push({ path: `${path}.-1`, line, code: '-', name: line.ofWhich.name });
+    if (line.children) tableLines(line.children, path, out);
+  }
+  return out;
+}
+
+/** A line's figures: a parent's are formulas over its children's rows, so that the workbook adds up when opened. */
+function writeLine(row: ExcelJS.Row, { path, line, code, name }: TableLine, f: Figures, quarter: number, scale: number, rows: Map<string, number>): void {
+  const r = row.number;
+  const cumulative = f.cumulative[quarter - 1] ?? null;
+  const before = quarter > 1 ? (f.cumulative[quarter - 2] ?? 0) : 0;
+  const ofQuarter = cumulative === null ? null : cumulative - before;
+  row.getCell(1).value = code;
+  row.getCell(2).value = name;
+  const childRows = code !== '-' && line.children ? line.children.map((c) => rows.get(childPath(path, c.code))!) : undefined;
+  const put = (column: string, value: number | null) => {
+    const cell = row.getCell(column);
+    if (value === null) cell.value = '-';
+    else if (childRows) cell.value = { formula: childRows.map((cr) => `${column}${cr}`).join('+'), result: value * scale };
+    else cell.value = value * scale;
+    cell.numFmt = '#,##0';
+    cell.alignment = { horizontal: 'right' };
   };
-  walk(TREE, '');
-  for (const entry of numbered) rows.set(entry.path, rowNumber++);
+  put('C', f.estimate);
+  put('D', ofQuarter);
+  put('E', cumulative);
+  row.getCell('F').value = cumulative === null || !f.estimate ? '' : { formula: `E${r}/C${r}*100`, result: Math.round((cumulative / f.estimate) * 1000) / 10 };
+  if (code.length === 1 && /[A-Z]/.test(code)) row.font = { bold: true };
+}
 
-  for (const { path, line, code, name } of numbered) {
-    const f = figures.get(path)!;
-    const r = rows.get(path)!;
-    const cumulative = f.cumulative[quarter - 1] ?? null;
-    const before = quarter > 1 ? (f.cumulative[quarter - 2] ?? 0) : 0;
-    const ofQuarter = cumulative === null ? null : cumulative - before;
-    const row = sheet.getRow(r);
-    row.getCell(1).value = code;
-    row.getCell(2).value = name;
-    const childRows = code !== '-' && line.children ? line.children.map((c) => rows.get(`${path}.${c.code.split('.').at(-1)}`)!) : undefined;
-    const put = (column: string, value: number | null) => {
-      const cell = row.getCell(column);
-      if (value === null) cell.value = '-';
-      else if (childRows) cell.value = { formula: childRows.map((cr) => `${column}${cr}`).join('+'), result: value * scale };
-      else cell.value = value * scale;
-      cell.numFmt = '#,##0';
-      cell.alignment = { horizontal: 'right' };
-    };
-    put('C', f.estimate);
-    put('D', ofQuarter);
-    put('E', cumulative);
-    row.getCell('F').value = cumulative === null || !f.estimate ? '' : { formula: `E${r}/C${r}*100`, result: Math.round((cumulative / f.estimate) * 1000) / 10 };
-    if (code.length === 1 && /[A-Z]/.test(code)) row.font = { bold: true };
-  }
-  const footer = rowNumber + 1;
-  sheet.getCell(`B${footer}`).value = 'NGƯỜI LẬP BIỂU';
-  sheet.getCell(`E${footer}`).value = 'TRƯỞNG PHÒNG';
-  for (let r = 7; r < rowNumber; r++) {
-    for (let c = 1; c <= 6; c++) sheet.getCell(r, c).border = { top: { style: 'thin' }, left: { style: 'thin' }, bottom: { style: 'thin' }, right: { style: 'thin' } };
-  }
-  await workbook.xlsx.writeFile(path);
+/** Line "1.2" under path "B.II" is "B.II.2". */
+function childPath(parent: string, code: string): string {
+  return `${parent}.${code.split('.').at(-1)}`;
 }

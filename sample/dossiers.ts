@@ -1,19 +1,14 @@
-// Simulates the dossiers of the sample: who applied for what, where, by which channel, and
-// the moments at which each dossier changed status. Counts follow the plan exactly; dates are
-// drawn at random within the constraints of each dossier's fate (a dossier "resolved late in
-// 2023" gets a due date and a finishing date that make it so). Units are those of the register
+// Simulates the dossiers of the sample: who applied for what, where, by which channel. Counts
+// follow the plan exactly; the dates come from timeline.ts. Units are those of the register
 // valid on the day: a dossier keeps the unit that received it, while the unit handling it
 // changes when that one ends (its successor takes its work over).
-import { addWorkingDays, day, isoDay, isWorkingDay, workingDaysBetween, type Day } from './calendar.js';
+import { day, isoDay, workingDaysBetween, type Day } from './calendar.js';
 import type { Level, Procedure } from './catalogue.js';
 import { makeApplicant, type Applicant } from './people.js';
 import type { Fate, LevelPlan, SamplePlan, Window } from './plan.js';
 import type { Random } from './random.js';
+import { checkpointsOf, dayOf, drawReturn, drawTimeline, endOf, inDays, MINUTES_PER_DAY, type Checkpoint, type Stamp, type Supplement } from './timeline.js';
 import type { SampleUnits, Unit } from './units.js';
-
-/** Minutes since 1970-01-01 00:00, Vietnam local time. */
-export type Stamp = number;
-export type Status = 1 | 2 | 3 | 4 | 5 | 7 | 8 | 9 | 10;
 
 /** From `from` on, `unit` does the dossier's work. */
 export type Handover = { from: Stamp; unit: Unit };
@@ -32,8 +27,7 @@ export type Dossier = {
   submittedAt: Stamp | undefined;
   receivedAt: Stamp | undefined;
   dueBefore: Day | undefined;
-  /** Supplement request (status 5) that moved the due date. */
-  supplement: { requestedAt: Stamp; resumedAt: Stamp; dueAfter: Day } | undefined;
+  supplement: Supplement | undefined;
   finishedAt: Stamp | undefined;
   returnedAt: Stamp | undefined;
   stoppedAt: Stamp | undefined;
@@ -42,18 +36,13 @@ export type Dossier = {
   feeVnd: number;
   paidOnline: boolean;
   /** Status changes in time order. */
-  checkpoints: { at: Stamp; status: Status }[];
+  checkpoints: Checkpoint[];
 };
 
-export const MINUTES_PER_DAY = 1440;
 const LEVELS: Level[] = ['city', 'commune'];
 const LIEN_THONG_SHARE = 0.04;
-const SUPPLEMENT_SHARE = 0.07;
-const RETURNED_SHARE = 0.85;
 const POSTAL_SHARE = 0.03;
 const DIRECT_FEE_SHARE = 0.45;
-/** Dossiers still open at the end of a window within their deadline were received in its last working days. */
-const RECENT_DAYS = 45;
 
 type Draft = {
   level: Level;
@@ -72,15 +61,6 @@ export function unitAt(handovers: Handover[], at: Stamp): Unit {
   let unit = handovers[0]!.unit;
   for (const h of handovers) if (h.from <= at) unit = h.unit;
   return unit;
-}
-
-export function dayOf(stamp: Stamp): Day {
-  return Math.floor(stamp / MINUTES_PER_DAY);
-}
-
-/** The last minute of a day. */
-export function endOf(d: Day): Stamp {
-  return (d + 1) * MINUTES_PER_DAY - 1;
 }
 
 export function simulateDossiers(random: Random, catalogue: Procedure[], units: SampleUnits, plan: SamplePlan): Dossier[] {
@@ -142,11 +122,6 @@ function markResultsDigitized(random: Random, dossiers: Dossier[], rules: Sample
     const count = rule.count ?? Math.round(resolvedIn.length * (rule.share ?? 0));
     random.exactly(resolvedIn, count, (d) => (d.resultDigitized = true));
   }
-}
-
-export function inDays(stamp: Stamp, from: Day, to: Day): boolean {
-  const d = dayOf(stamp);
-  return d >= from && d <= to;
 }
 
 /** Who receives a dossier, who handles it, and where its applicant lives. */
@@ -262,89 +237,21 @@ class World {
 
   private tryPlace(draft: Draft, window: Window, procedure: Procedure): Dossier | undefined {
     const random = this.random;
-    const fate = draft.fate;
-    const receptionDays = this.days(window);
-    const recent = (fate.kind === 'open' && !fate.overdue) || fate.openOn?.overdue === false;
-    const r = random.pick(recent ? receptionDays.slice(-RECENT_DAYS) : receptionDays);
-    const receivedAt = r * MINUTES_PER_DAY + random.int(450, 990);
-    const dueBefore = addWorkingDays(r, procedure.days);
-    let due = dueBefore;
-    let supplement: Dossier['supplement'];
-    if (procedure.days >= 3 && random.chance(SUPPLEMENT_SHARE)) {
-      const extension = random.int(3, 10);
-      const requested = addWorkingDays(r, random.int(1, 2));
-      const resumed = addWorkingDays(requested, random.int(1, extension));
-      due = addWorkingDays(dueBefore, extension);
-      supplement = {
-        requestedAt: requested * MINUTES_PER_DAY + random.int(480, 1000),
-        resumedAt: resumed * MINUTES_PER_DAY + random.int(480, 1000),
-        dueAfter: due,
-      };
-      if (supplement.resumedAt > this.endStamp) return undefined;
-    }
-    // Seen open on an earlier day: in progress then (no supplement pending), overdue or not as planned.
-    let notBefore = -Infinity;
-    if (fate.openOn) {
-      const on = day(fate.openOn.day);
-      if (supplement && supplement.resumedAt > endOf(on)) return undefined;
-      if (fate.openOn.overdue ? due >= on : due < on) return undefined;
-      notBefore = on + 1;
-    }
-    const busyUntil = supplement ? supplement.resumedAt : receivedAt;
-
-    let finishedAt: Stamp | undefined;
-    let stoppedAt: Stamp | undefined;
-    let stopStatus: 3 | 7 | 8 | undefined;
-    if (fate.kind === 'resolved') {
-      const [a, b] = [Math.max(day(fate.within.from), notBefore), day(fate.within.to)];
-      const first = Math.max(dayOf(busyUntil), a);
-      let f: Day | undefined;
-      if (fate.timeliness === 'late') {
-        f = skewedEarly(random, workingDaysBetween(Math.max(due + 1, first), b));
-      } else {
-        const earlyDays = workingDaysBetween(first, Math.min(due - 1, b));
-        const early = earlyDays.length > 0 ? random.pick(earlyDays) : undefined;
-        const onTime = due >= first && due <= b ? due : undefined;
-        f = random.chance(0.85) ? (early ?? onTime) : (onTime ?? early);
-      }
-      if (f === undefined) return undefined;
-      finishedAt = this.momentAfter(f, busyUntil);
-    } else if (fate.kind === 'stopped') {
-      const [a, b] = [Math.max(day(fate.within.from), notBefore), day(fate.within.to)];
-      stopStatus = random.weighted([7, 8, 3] as const, (s) => (s === 7 ? 0.5 : s === 8 ? 0.35 : 0.15));
-      if (stopStatus === 3) {
-        // Refused at the desk: the day it came, before any supplement.
-        if (r < a || r > b) stopStatus = 7;
-        else {
-          supplement = undefined;
-          stoppedAt = receivedAt + random.int(5, 60);
-        }
-      }
-      if (stoppedAt === undefined) {
-        const x = skewedEarly(random, workingDaysBetween(Math.max(dayOf(busyUntil), a), b));
-        if (x === undefined) return undefined;
-        stoppedAt = this.momentAfter(x, busyUntil);
-      }
-    } else if (fate.overdue ? due >= this.endDay : due < this.endDay) {
-      return undefined;
-    }
-
-    const reception = this.receive(draft, procedure, r);
+    const timeline = drawTimeline(random, draft.fate, procedure.days, this.days(window), this.endDay);
+    if (!timeline) return undefined;
+    const { received, receivedAt, finishedAt, stoppedAt } = timeline;
+    const reception = this.receive(draft, procedure, received);
     if (!reception) return undefined;
     const { unit, handler, home } = reception;
     const online = draft.online;
     // Submitted online to the unit that received it: not before the data, nor before that unit existed.
     const submittedAt = online ? Math.max(receivedAt - random.int(10, 3 * MINUTES_PER_DAY), Math.max(this.start, unit.firstDay) * MINUTES_PER_DAY) : undefined;
-    const returned =
-      finishedAt !== undefined && random.chance(RETURNED_SHARE)
-        ? addWorkingDays(dayOf(finishedAt), random.int(0, 3))
-        : undefined;
-    const returnedAt = returned !== undefined ? this.momentAfter(returned, finishedAt!) : undefined;
+    const returnedAt = drawReturn(random, finishedAt);
     const lastSeen = Math.min(Math.max(returnedAt ?? 0, finishedAt ?? stoppedAt ?? this.endStamp), this.endStamp);
-    const partner = procedure.level === 'city' && random.chance(LIEN_THONG_SHARE) ? this.partnerOf(handler, r) : undefined;
+    const partner = procedure.level === 'city' && random.chance(LIEN_THONG_SHARE) ? this.partnerOf(handler, received) : undefined;
 
     const dossier: Dossier = {
-      id: this.newId(unit, r),
+      id: this.newId(unit, received),
       unit,
       handlers: this.handovers(handler, receivedAt, lastSeen),
       partners: partner && this.handovers(partner, receivedAt, lastSeen),
@@ -353,8 +260,8 @@ class World {
       applicant: makeApplicant(random, this.units.locality(home)),
       submittedAt,
       receivedAt,
-      dueBefore,
-      supplement,
+      dueBefore: timeline.dueBefore,
+      supplement: timeline.supplement,
       finishedAt,
       returnedAt: returnedAt !== undefined && returnedAt <= this.endStamp ? returnedAt : undefined,
       stoppedAt,
@@ -364,7 +271,7 @@ class World {
       paidOnline: draft.paidOnline,
       checkpoints: [],
     };
-    dossier.checkpoints = checkpointsOf(dossier, stopStatus, random, this.endStamp);
+    dossier.checkpoints = checkpointsOf({ ...timeline, submittedAt, returnedAt: dossier.returnedAt }, random, this.endStamp);
     return dossier;
   }
 
@@ -403,39 +310,4 @@ class World {
   private partnerOf(handler: Unit, d: Day): Unit | undefined {
     return this.pickOrNone(this.units.receiversOn(d).filter((u) => u.level === handler.level && u !== handler));
   }
-
-  /** A time on working day d, after `after` when d is its day. */
-  private momentAfter(d: Day, after: Stamp): Stamp {
-    const start = d * MINUTES_PER_DAY;
-    const earliest = Math.max(start + 450, after + 5);
-    return Math.min(earliest + this.random.int(0, 480), Math.max(earliest, start + 1050));
-  }
-}
-
-/** A day from the list, more often one of the first ones (lateness and stops come soon rather than late). */
-function skewedEarly(random: Random, days: Day[]): Day | undefined {
-  if (days.length === 0) return undefined;
-  return days[Math.floor(random.next() ** 3 * days.length)];
-}
-
-function checkpointsOf(d: Dossier, stopStatus: 3 | 7 | 8 | undefined, random: Random, endStamp: Stamp): Dossier['checkpoints'] {
-  const points: Dossier['checkpoints'] = [];
-  if (d.submittedAt !== undefined) points.push({ at: d.submittedAt, status: 1 });
-  const received = d.receivedAt!;
-  points.push({ at: received, status: 2 });
-  const closedAt = d.finishedAt ?? d.stoppedAt ?? endStamp + 1;
-  // Assigned to a department the next working day, if it is still open then.
-  let next = dayOf(received) + 1;
-  while (!isWorkingDay(next)) next++;
-  const processing = next * MINUTES_PER_DAY + random.int(450, 700);
-  if (processing < closedAt && processing <= endStamp && (!d.supplement || processing < d.supplement.requestedAt)) {
-    points.push({ at: processing, status: 4 });
-  }
-  if (d.supplement) {
-    points.push({ at: d.supplement.requestedAt, status: 5 }, { at: d.supplement.resumedAt, status: 4 });
-  }
-  if (d.finishedAt !== undefined) points.push({ at: d.finishedAt, status: 9 });
-  if (d.returnedAt !== undefined) points.push({ at: d.returnedAt, status: 10 });
-  if (d.stoppedAt !== undefined) points.push({ at: d.stoppedAt, status: stopStatus! });
-  return points.sort((a, b) => a.at - b.at);
 }

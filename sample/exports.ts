@@ -1,33 +1,31 @@
 // Writes the simulated dossiers as the one-stop-shop system exports them: a weekly file of the
 // dossiers that changed that week (so a dossier reappears as its status changes), in the
 // formats met in practice (CSV with or without BOM, ',' or ';', XLSX; Vietnamese headers in NFC,
-// NFD, without diacritics or as the sync names; codes or words), the procedure catalogue, and
-// the same dossier versions as JSON pages of the sync API. A dossier keeps the receiving unit it
-// came with in every row, the way the export system keeps old unit codes on old dossiers; the
-// handling unit is whoever does its work on the row's date.
+// NFD, without diacritics or as the sync names; codes or words), and the procedure catalogue;
+// api-pages.ts writes the same dossier versions as the sync API. A dossier keeps the receiving
+// unit it came with in every row, the way the export system keeps old unit codes on old
+// dossiers; the handling unit is whoever does its work on the row's date.
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { day, isoWeek, mondayOf, type Day } from './calendar.js';
 import type { Level, Procedure } from './catalogue.js';
-import { dayOf, unitAt, type Dossier, type Stamp, type Status } from './dossiers.js';
+import { unitAt, type Dossier } from './dossiers.js';
 import type { SamplePlan } from './plan.js';
+import { dayOf, MINUTES_PER_DAY, type Stamp, type Status } from './timeline.js';
 import type { Unit } from './units.js';
 
 /** The first and last day of a sample's data. */
 export type Span = Pick<SamplePlan, 'start' | 'end'>;
-
-const MINUTES_PER_DAY = 1440;
-export const API_PAGE_SIZE = 500;
 
 const STATUS_WORDS: Record<Status, string> = {
   1: 'Mới đăng ký', 2: 'Đã tiếp nhận', 3: 'Không tiếp nhận', 4: 'Đang xử lý', 5: 'Yêu cầu bổ sung',
   7: 'Công dân rút hồ sơ', 8: 'Dừng xử lý', 9: 'Đã xử lý xong', 10: 'Đã trả kết quả',
 };
 const CHANNEL_WORDS = { 1: 'Trực tiếp', 2: 'Trực tuyến', 3: 'Bưu chính công ích' } as const;
-const PROVINCE_SUFFIX = '.000.00.00.H15';
+export const PROVINCE_SUFFIX = '.000.00.00.H15';
 
 /** The flat export's columns: canonical name, Vietnamese header, sync-payload name. */
 const COLUMNS = [
@@ -127,7 +125,7 @@ export function weeklyVersions(dossiers: Dossier[], span: Span): Map<Day, Versio
 }
 
 /** The facts of a version, as the export's columns, before any formatting choice. */
-function facts(v: Version) {
+export function facts(v: Version) {
   const d = v.dossier;
   const at = v.at;
   const seen = (s: Stamp | undefined) => (s !== undefined && s <= at && !v.copyOf ? s : undefined);
@@ -292,77 +290,4 @@ export async function writeCatalogue(path: string, catalogue: Procedure[], level
   ]);
   const text = [header, ...lines].map((l) => l.map((v) => csvField(v, ',')).join(',')).join('\r\n');
   await writeFile(path, `${text}\r\n`);
-}
-
-/** The dossier versions as the sync API returns them: pages of the change feed, oldest first. */
-export async function writeApiPages(dir: string, dossiers: Dossier[], span: Span): Promise<{ pages: number; items: number }> {
-  const items = [...weeklyVersions(dossiers, span).values()]
-    .flat()
-    .filter((v) => !v.copyOf)
-    .sort((a, b) => a.at - b.at || a.dossier.id.localeCompare(b.dossier.id))
-    .map(syncPayload);
-  return writeJsonPages(dir, items);
-}
-
-/** Items as page files of API_PAGE_SIZE: { page, page_size, total, items }. */
-export async function writeJsonPages(dir: string, items: unknown[]): Promise<{ pages: number; items: number }> {
-  await mkdir(dir, { recursive: true });
-  const pages = Math.ceil(items.length / API_PAGE_SIZE);
-  for (let page = 1; page <= pages; page++) {
-    const body = { page, page_size: API_PAGE_SIZE, total: items.length, items: items.slice((page - 1) * API_PAGE_SIZE, page * API_PAGE_SIZE) };
-    await writeFile(join(dir, `page-${String(page).padStart(5, '0')}.json`), JSON.stringify(body));
-  }
-  return { pages, items: items.length };
-}
-
-export function syncTime(s: Stamp | undefined): string | null {
-  if (s === undefined) return null;
-  return new Date(s * 60_000).toISOString().slice(0, 19).replace(/[-:T]/g, '');
-}
-
-function syncPayload(v: Version) {
-  const d = v.dossier;
-  const x = facts(v);
-  const components = 1 + (d.id.charCodeAt(d.id.length - 1) % 3);
-  return {
-    MaHoSo: d.id,
-    MaTTHC: d.procedure.code + PROVINCE_SUFFIX,
-    TenTTHC: d.procedure.name,
-    MaLinhVuc: d.procedure.fieldCode,
-    TenLinhVuc: d.procedure.fieldName,
-    KenhThucHien: d.channel,
-    ChuHoSo: d.applicant.name,
-    SoGiayToChuHoSo: d.applicant.idNumber,
-    SoDienThoai: d.applicant.phone,
-    Email: d.applicant.email || null,
-    DiaChi: d.applicant.address,
-    DonViTiepNhan: d.unit.code,
-    DonViXuLy: unitAt(d.handlers, v.at).code,
-    NgayNopHoSo: syncTime(d.submittedAt),
-    NgayTiepNhan: syncTime(x.received),
-    NgayHenTra: x.due === undefined ? null : syncTime(x.due * MINUTES_PER_DAY + 17 * 60),
-    NgayKetThucXuLy: syncTime(x.finished),
-    NgayTra: syncTime(x.returned),
-    NgayTuChoi: syncTime(x.refused),
-    TrangThaiHoSo: v.status,
-    HoSoCoThanhPhanSoHoa: x.received === undefined ? null : d.hasDigitized,
-    DuocThanhToanTrucTuyen: d.channel === 2 && d.paidOnline,
-    NgayCapNhat: syncTime(v.at),
-    TaiLieuNop: Array.from({ length: components }, (_, i) => ({
-      MaThanhPhanHoSo: `TP${i + 1}`,
-      DuocSoHoa: d.hasDigitized === true || (d.hasDigitized === false && i > 0),
-      DuocTaiSuDung: false,
-      DuocLayTuKhoDMQG: d.hasDigitized === null,
-    })),
-    DanhSachLePhi: d.feeVnd > 0 ? [{ MaPhiLePhi: 'LP01', TenPhiLePhi: 'Lệ phí', Gia: d.feeVnd, HinhThucThu: d.paidOnline ? 'Trực tuyến' : 'Trực tiếp' }] : [],
-    DanhSachGiayToKetQua: x.finished === undefined ? [] : [{ TenGiayTo: 'Kết quả giải quyết', CoTepDienTu: x.resultDigitized }],
-    DanhSachHoSoBoSung:
-      d.supplement && d.supplement.requestedAt <= v.at
-        ? [{ NgayBoSung: syncTime(d.supplement.requestedAt), NgayHenTraTruoc: syncTime(d.dueBefore! * MINUTES_PER_DAY + 17 * 60), NgayHenTraMoi: syncTime(d.supplement.dueAfter * MINUTES_PER_DAY + 17 * 60) }]
-        : [],
-    // Registered and received by the receiving unit; every later step by whoever handled it then.
-    QuaTrinhXuLy: d.checkpoints
-      .filter((c) => c.at <= v.at)
-      .map((c) => ({ ThoiDiemXuLy: syncTime(c.at), PhongBanXuLy: (c.status <= 2 ? d.unit : unitAt(d.handlers, c.at)).code, TrangThai: c.status })),
-  };
 }

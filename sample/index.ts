@@ -8,13 +8,15 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Register } from '../config/register.js';
 import { CchcError } from '../core/errors.js';
+import { writeApiPages } from './api-pages.js';
 import { writeBudgetWorkbooks } from './budget.js';
 import { buildCatalogue } from './catalogue.js';
 import { simulateDossiers } from './dossiers.js';
-import { writeApiPages, writeCatalogue, writeWeeklyExports } from './exports.js';
-import { referencePlan, type SamplePlan } from './plan.js';
+import { writeCatalogue, writeWeeklyExports } from './exports.js';
+import type { SamplePlan } from './plan.js';
 import { simulatePortal, writePortal } from './portal.js';
 import { Random } from './random.js';
+import { referencePlan } from './reference-plan.js';
 import { steadyPlan } from './steady.js';
 import { SampleUnits } from './units.js';
 

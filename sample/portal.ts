@@ -4,12 +4,14 @@
 // and F2). Each event names a unit valid on its date.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncTime, writeJsonPages } from './api-pages.js';
 import { addWorkingDays, day, workingDaysBetween } from './calendar.js';
-import { dayOf, endOf, inDays, MINUTES_PER_DAY, type Dossier, type Stamp } from './dossiers.js';
-import { csvField, formatStamp, groupThousands, syncTime, writeJsonPages } from './exports.js';
+import type { Dossier } from './dossiers.js';
+import { csvField, formatStamp, groupThousands } from './exports.js';
 import { makeApplicant } from './people.js';
 import type { PortalPlan, SamplePlan } from './plan.js';
 import type { Random } from './random.js';
+import { dayOf, endOf, inDays, MINUTES_PER_DAY, type Stamp } from './timeline.js';
 import type { SampleUnits, Unit } from './units.js';
 
 type Fields = Record<string, string | number | boolean | null>;

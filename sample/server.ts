@@ -1,43 +1,17 @@
 // Portal simulator: a real HTTP server that serves the API pages of a sample folder through the
 // portals' sync API, with faults to inject, so that clients are tested against a real socket.
+// The feeds it serves are in server-feeds.ts, the faults it injects in server-faults.ts.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultQueue, type Fault } from './server-faults.js';
+import { RESOURCES, SampleFeeds, type Item, type ResourceDefinition, type ResourcePath, type Window } from './server-feeds.js';
 
-export type ResourceDefinition = { folder: string; idField: string; updatedField: string };
-
-/** The resources of the sync API: the folder of their page files in a sample folder, and the item fields holding the record id and its update time. */
-export const RESOURCES = {
-  'motcua/dossiers': { folder: 'motcua/api/dossiers', idField: 'MaHoSo', updatedField: 'NgayCapNhat' },
-  'dvc/payments': { folder: 'dvc/api/payments', idField: 'MaGiaoDich', updatedField: 'NgayCapNhat' },
-  'dvc/ratings': { folder: 'dvc/api/ratings', idField: 'MaDanhGia', updatedField: 'NgayCapNhat' },
-  'dvc/feedback': { folder: 'dvc/api/feedback', idField: 'MaPAKN', updatedField: 'NgayCapNhat' },
-  'dvc/accounts': { folder: 'dvc/api/accounts', idField: 'MaTaiKhoan', updatedField: 'NgayCapNhat' },
-} as const satisfies Record<string, ResourceDefinition>;
-
-export type ResourcePath = keyof typeof RESOURCES;
+export { RESOURCES, type Fault, type ResourcePath };
 
 export const API_PREFIX = '/api/v1/';
-
-/**
- * A fault for `times` requests (default 1) to `resource` and `page` (any when left out), after
- * letting the first `after` of those requests through (default 0).
- */
-export type Fault = { times?: number; after?: number; resource?: ResourcePath; page?: number } & (
-  /** With enforceRetryAfter, a request that comes back before Retry-After is refused again, as a rate limiter does. */
-  | { kind: 'status'; status: number; retryAfterSeconds?: number; enforceRetryAfter?: boolean }
-  | { kind: 'slow'; delayMs: number }
-  | { kind: 'truncate' }
-  | { kind: 'html' }
-  | { kind: 'malformed' }
-  /** The first page of the window again, as an API that ignores after_id and updated_since serves it. */
-  | { kind: 'stuck' }
-  /** New versions of these records, appended as the request arrives (an edit made during a pull), then the page as usual. */
-  | { kind: 'edit'; items: Record<string, unknown>[] }
-);
 
 export type RequestRecord = { method: string; path: string; query: Record<string, string>; status: number; fault?: Fault['kind'] };
 
@@ -69,11 +43,7 @@ export const MAINTENANCE_PAGE = '<html><body>Hệ thống đang bảo trì</body
 const JSON_TYPE = 'application/json; charset=utf-8';
 const MAX_PAGE_SIZE = 1000;
 const DEFAULT_PAGE_SIZE = 500;
-// Every distinct window a client asks for is kept; the bound only matters for a long `--serve`.
-const MAX_CACHED_WINDOWS = 64;
 
-type Item = Record<string, unknown>;
-type Window = { since?: string; until?: string };
 type Query = Window & { afterId?: string; page: number; pageSize: number };
 type Reply = { status: number; headers: OutgoingHttpHeaders; body: string };
 type State = {
@@ -295,105 +265,4 @@ function sendTruncated(res: ServerResponse, reply: Reply): void {
   const body = Buffer.from(reply.body);
   res.writeHead(reply.status, { ...reply.headers, 'content-length': body.length });
   res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
-}
-
-/** The change feeds of a sample folder, each read on first use, and the windows asked of them. */
-class SampleFeeds {
-  private readonly feeds = new Map<ResourcePath, Promise<Item[] | null>>();
-  private readonly windows = new Map<string, Item[]>();
-
-  constructor(private readonly sampleDir: string) {}
-
-  /** The items of all the resource's pages in page order, or null when its folder is missing. */
-  feed(resource: ResourcePath): Promise<Item[] | null> {
-    let feed = this.feeds.get(resource);
-    if (!feed) {
-      feed = readFeed(join(this.sampleDir, RESOURCES[resource].folder));
-      this.feeds.set(resource, feed);
-    }
-    return feed;
-  }
-
-  async append(resource: ResourcePath, items: Item[]): Promise<void> {
-    const feed = await this.feed(resource);
-    if (!feed) throw new Error(`${resource} is not in this sample`);
-    feed.push(...items);
-    for (const key of [...this.windows.keys()]) if (key.startsWith(`${resource}|`)) this.windows.delete(key);
-  }
-
-  /** Kept so that paging through a window does not sort the feed again for every page. */
-  window(resource: ResourcePath, feed: Item[], window: Window): Item[] {
-    const key = `${resource}|${window.since ?? ''}|${window.until ?? ''}`;
-    let records = this.windows.get(key);
-    if (!records) {
-      records = latestInWindow(feed, RESOURCES[resource], window);
-      if (this.windows.size >= MAX_CACHED_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
-      this.windows.set(key, records);
-    }
-    return records;
-  }
-}
-
-async function readFeed(dir: string): Promise<Item[] | null> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  const pages = names.filter((n) => /^page-\d+\.json$/.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const items: Item[] = [];
-  for (const name of pages) items.push(...(JSON.parse(await readFile(join(dir, name), 'utf8')) as { items: Item[] }).items);
-  return items;
-}
-
-/**
- * The latest version of each record among those updated in [since, until), ordered by update
- * time then id. Ids and times compare by code unit, not locale, so the order is the same anywhere
- * and a client paging through a window never sees a record twice.
- */
-function latestInWindow(feed: Item[], resource: ResourceDefinition, { since, until }: Window): Item[] {
-  const at = (item: Item) => String(item[resource.updatedField]);
-  const id = (item: Item) => String(item[resource.idField]);
-  const latest = new Map<string, Item>();
-  for (const item of feed) {
-    if ((since !== undefined && at(item) < since) || (until !== undefined && at(item) >= until)) continue;
-    const seen = latest.get(id(item));
-    // The feed is oldest first; of two versions with the same time, the later one in the feed wins.
-    if (!seen || at(item) >= at(seen)) latest.set(id(item), item);
-  }
-  return [...latest.values()].sort((a, b) => compare(at(a), at(b)) || compare(id(a), id(b)));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Faults waiting for their requests, each used up after `times` matches. */
-class FaultQueue {
-  private readonly pending: { fault: Fault; left: number; skip: number }[] = [];
-
-  add(fault: Fault): void {
-    const times = fault.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new RangeError(`a fault's times must be a whole number of at least 1: ${times}`);
-    if (fault.kind === 'status' && !(Number.isInteger(fault.status) && fault.status >= 100 && fault.status <= 599)) {
-      throw new RangeError(`a status fault needs an HTTP status from 100 to 599: ${fault.status}`);
-    }
-    this.pending.push({ fault, left: times, skip: fault.after ?? 0 });
-  }
-
-  /** The first fault queued for this request, counted as used. */
-  take(resource: ResourcePath, page: number): Fault | undefined {
-    // Every matching fault still letting requests through counts this one; the first armed one fires.
-    let fired: (typeof this.pending)[number] | undefined;
-    for (const entry of this.pending) {
-      if ((entry.fault.resource ?? resource) !== resource || (entry.fault.page ?? page) !== page) continue;
-      if (entry.skip > 0) entry.skip--;
-      else fired ??= entry;
-    }
-    if (!fired) return undefined;
-    if (--fired.left === 0) this.pending.splice(this.pending.indexOf(fired), 1);
-    return fired.fault;
-  }
 }

@@ -147,6 +147,24 @@ create or replace macro unit_at(value, day) as
         (select any_value(unit_code) from seeds.unit_spellings as s where s.alias_key = norm_key(value) and s.is_latest)
     );
 
+-- The items of a JSON list, one row each (used in a select list, as unnest is): the nested
+-- lists of a dossier that the sync API sends (stg_motcua__dossier_lists).
+create or replace macro json_items(list) as unnest(json_extract(list, '$[*]'));
+
+-- Latest version wins: of the rows that share a key, the one updated last, then loaded last,
+-- then last in its file. Every staging model of a source that sends new versions of a record
+-- keeps each record this way, and the incremental merge of such a model uses it too, so that the
+-- rule is stated here only.
+create or replace macro latest_version(rows, key) as table
+    select * from query_table(rows)
+    qualify row_number() over (partition by key order by updated_at desc nulls last, _load_id desc, _row desc) = 1;
+
+-- The row loaded last wins: for a list exported whole each time, with no update time (the
+-- catalogue of procedures), the latest export is its state.
+create or replace macro latest_loaded(rows, key) as table
+    select * from query_table(rows)
+    qualify row_number() over (partition by key order by _load_id desc, _row desc) = 1;
+
 -- A reporting setting of the config (settings.reporting, written before each build): a table,
 -- not a session variable, so that views read the same value in any session.
 create or replace macro reporting_setting(setting_name) as

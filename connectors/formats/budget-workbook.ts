@@ -21,22 +21,12 @@ const RATE_HEADER = /so_sanh|ty_le|_dt$/;
 
 export const readBudgetWorkbook: FileReader = async (db, path, displayName, table, extraAliases) => {
   const rows = await sheetRows(path, displayName);
-  const isStt = (cell: string) => ['stt', 'tt', 'so_thu_tu'].includes(headerKey(cell));
-  const headerIndex = rows.findIndex((row) => row.some(isStt));
-  if (headerIndex < 0) {
-    throw new SourceFileError(displayName, 'no header row with an "STT" column was found', {
-      action: 'check that this is a budget execution report exported by the budget system',
-    });
-  }
+  const { headerIndex, headerRows } = findBudgetHeader(rows, displayName);
   // A merged title cell repeats its text in every cell it spans.
   const titleRows = rows.slice(0, headerIndex).map((row) => [...new Set(row.filter(Boolean))]);
   const title = titleRows.map((row) => row.join(' ')).filter(Boolean).join('\n');
   const period = reportPeriod(title, displayName);
   const unit = amountUnit(titleRows.flat(), displayName);
-  // A header of one row has the column numbers, or the first line (an STT code: A, I, 1), right under it.
-  const next = rows[headerIndex + 1] ?? [];
-  const firstLine = /^([A-H]|[IVX]+|\d+(\.\d+)*)\.?$/i.test((next[rows[headerIndex]!.findIndex(isStt)] ?? '').trim());
-  const headerRows = isColumnNumberRow(next) || firstLine ? 1 : 2;
   const bottom = headerRows === 2 ? (rows[headerIndex + 1] ?? []) : [];
   const columns = mapBudgetColumns(displayName, rows[headerIndex]!, bottom, table, extraAliases);
 
@@ -84,6 +74,21 @@ export const readBudgetWorkbook: FileReader = async (db, path, displayName, tabl
   const mapping: HeaderMapping = { names: table.columns.map((c) => c.name), original, unknown: [] };
   return { mapping, rowsRead, rejects: [] };
 };
+
+/** The header: the first row with an "STT" column, and whether a second row under it completes it. */
+function findBudgetHeader(rows: string[][], displayName: string): { headerIndex: number; headerRows: 1 | 2 } {
+  const isStt = (cell: string) => ['stt', 'tt', 'so_thu_tu'].includes(headerKey(cell));
+  const headerIndex = rows.findIndex((row) => row.some(isStt));
+  if (headerIndex < 0) {
+    throw new SourceFileError(displayName, 'no header row with an "STT" column was found', {
+      action: 'check that this is a budget execution report exported by the budget system',
+    });
+  }
+  // A header of one row has the column numbers, or the first line (an STT code: A, I, 1), right under it.
+  const next = rows[headerIndex + 1] ?? [];
+  const firstLine = /^([A-H]|[IVX]+|\d+(\.\d+)*)\.?$/i.test((next[rows[headerIndex]!.findIndex(isStt)] ?? '').trim());
+  return { headerIndex, headerRows: isColumnNumberRow(next) || firstLine ? 1 : 2 };
+}
 
 /** The text of every cell of the first visible sheet, row by row (merged cells repeat their value). */
 async function sheetRows(path: string, displayName: string): Promise<string[][]> {

@@ -1,113 +1,26 @@
 // Reads CSV exports with DuckDB's own CSV reader (parallel, in C++), after a look at their first
-// bytes in JS to learn the encoding, the delimiter and the header. An export that is not UTF-8 is
-// read from a UTF-8 copy (see encoding.ts). Every record lands in the raw table (or `incoming`)
-// or comes back as a reject with DuckDB's reason; none is dropped.
+// bytes in JS to learn the encoding, the delimiter and the header (csv-sniff.ts). An export that is
+// not UTF-8 is read from a UTF-8 copy (see encoding.ts). Every record lands in the raw table (or
+// `incoming`) or comes back as a reject with DuckDB's reason; none is dropped.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { parse as parseStream } from 'csv-parse';
-import { parse } from 'csv-parse/sync';
 import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import { messageOf, SourceFileError } from '../../core/errors.js';
 import type { TableContract } from '../contract.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
-import { convertToUtf8, decodedText, detectEncoding, type Encoding } from './encoding.js';
-import { createIncoming, INCOMING, refuseTooManyRecords, type FileReader, type ReadResult, type Reject } from './incoming.js';
-import { appendRows, isFormLayout, type NumberedRow } from './rows.js';
+import { convertToUtf8, type Encoding } from './encoding.js';
+import { createIncoming, INCOMING, refuseTooManyRecords, type FileReader, type ReadResult } from './incoming.js';
+import { DEFAULT_LIMITS, lineCount, numberRows, type CsvLimits, type ScanCounts } from './csv-lines.js';
+import { sniffCsv, type CsvShape } from './csv-sniff.js';
 
-const SNIFF_BYTES = 64 * 1024;
-const DELIMITERS = [',', ';', '\t', '|'] as const;
+export { sniffCsv, type CsvShape };
+// Exports laid out as printed forms are read row by row instead.
+export { isCsvForm, readCsvForm } from './csv-form.js';
 
-export type CsvShape = {
-  delimiter: string;
-  /** The first record: the header of an export. */
-  headers: string[];
-  encoding: Encoding;
-  /** The first records, for a look at whether the file is laid out as a printed form (rows.ts). */
-  rows: string[][];
-};
-
-/** Records looked at for a printed form's title block and header (see rows.ts). */
-const FIRST_ROWS = 12;
-
-/** Reads the first bytes of a CSV file: its encoding, its first records, and their delimiter, guessed. */
-export async function sniffCsv(path: string, displayName: string): Promise<CsvShape> {
-  const handle = await open(path, 'r');
-  const buffer = Buffer.alloc(SNIFF_BYTES);
-  const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0).finally(() => handle.close());
-
-  if (bytesRead === 0) {
-    throw new SourceFileError(displayName, 'the file is empty', { action: 'check the export job that wrote it and export again' });
-  }
-  const { encoding, text } = detectEncoding(buffer.subarray(0, bytesRead), displayName, bytesRead < SNIFF_BYTES);
-  const headerLine = firstRecord(text);
-  const delimiter = guessDelimiter(firstLines(text, FIRST_ROWS));
-  const [headers] = parse(headerLine, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
-  if (!headers || headers.every((h) => h.trim() === '')) {
-    throw new SourceFileError(displayName, 'the first line holds no column names', {
-      action: 'export the file with its header row',
-    });
-  }
-  return { delimiter, headers, encoding, rows: firstRows(text, delimiter) ?? [headers] };
-}
-
-/** The first records of the sample, or undefined when they cannot be split (DuckDB's reader will say where). */
-function firstRows(text: string, delimiter: string): string[][] | undefined {
-  try {
-    return parse(text, { delimiter, relax_quotes: true, relax_column_count: true, skip_empty_lines: true, to: FIRST_ROWS }) as string[][];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a CSV export is laid out as a printed form (a title block, a header over two rows, column numbers): then readCsvForm reads it. */
-export async function isCsvForm(path: string, displayName: string, table: TableContract, extraAliases: Readonly<Record<string, readonly string[]>>): Promise<boolean> {
-  return isFormLayout((await sniffCsv(path, displayName)).rows, table, extraAliases);
-}
-
-/**
- * A CSV export laid out as a printed form, as "Save as CSV" of the printed workbook gives it: read
- * row by row like a workbook (rows.ts), which finds the header under the title block and leaves
- * out the notes and signatures under the table. Forms are a week's or a month's tracking book:
- * small enough for JS.
- */
-export const readCsvForm: FileReader = async (db, path, displayName, table, extraAliases, limits = { maxRecordBytes: DEFAULT_LIMITS.maxLineBytes }) => {
-  const shape = await sniffCsv(path, displayName);
-  try {
-    return await appendRows(db, csvRows(path, shape, limits.maxRecordBytes), displayName, table, extraAliases);
-  } catch (error) {
-    if (error instanceof SourceFileError) throw error;
-    throw new SourceFileError(displayName, `cannot be read as CSV: ${messageOf(error)}`, {
-      action: 'open it in a text editor at the place named and export it again (a record longer than limits.max_row_kb is refused too)',
-      cause: error,
-    });
-  }
-};
-
-/** The records of a CSV file with the line each starts on, as a text editor counts (a line break inside a field counts). */
-async function* csvRows(path: string, shape: CsvShape, maxRecordBytes: number): AsyncGenerator<NumberedRow[]> {
-  const records = decodedText(path, shape.encoding).pipe(
-    parseStream({ delimiter: shape.delimiter, relax_quotes: true, relax_column_count: true, bom: true, max_record_size: maxRecordBytes }),
-  );
-  let line = 1;
-  let batch: NumberedRow[] = [];
-  for await (const record of records as AsyncIterable<string[]>) {
-    batch.push({ number: line, cells: record });
-    line += 1 + record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
-    if (batch.length === 1000) {
-      yield batch;
-      batch = [];
-    }
-  }
-  yield batch;
-}
-
-type CsvLimits = { maxLineBytes: number; maxRows: number };
 /** Where to write the UTF-8 copies of legacy-encoded exports, and the limits of the config (limits.*; DuckDB's own by default). */
 export type CsvOptions = { tempDir: string } & Partial<CsvLimits>;
-const DEFAULT_LIMITS: CsvLimits = { maxLineBytes: 2 * 1024 * 1024, maxRows: 50_000_000 };
 
 /** A CSV export to read into a raw table, as the load of this id. */
 export type CsvLoad = { path: string; displayName: string; loadId: number };
@@ -185,45 +98,27 @@ async function withUtf8Copies<T>(tempDir: string, read: (asUtf8: AsUtf8) => Prom
   }
 }
 
-/** The records of a file a scan accepted, and those it rejected, by DuckDB's line numbers. */
-type ScanCounts = { lines: number; accepted: number; rejected: { line: number; error_type: string; error_message: string; csv_line: string | null }[] };
+/** The files of one scan, into `table`: with their load ids when it is a raw table. */
+type ScanInto = { table: string; files: { path: string; displayName: string; loadId?: number }[] };
 
 /**
  * Files of one shape into a table in one INSERT. Header and types are known, so DuckDB's sniffer
  * stays off. `_row` is the line a record starts on when records sit one per line after the
  * header: row_number() over the scan, in file order (DuckDB streams it, at no cost), plus one,
  * less the data lines of the files before (counted beforehand). When a file before held other
- * than one record a line, the rows after it are put right; updating rows just inserted makes
- * the commit rewrite them, so it is done only then. Text with letters written decomposed (NFD, a
- * base letter and combining marks, as some keyboards and Macs type Vietnamese) is composed to NFC
- * by DuckDB in the same INSERT, so that "Đồng Hới" equals itself whichever way it was typed.
+ * than one record a line, the rows after it are put right (countAccepted). Text with letters
+ * written decomposed (NFD, a base letter and combining marks, as some keyboards and Macs type
+ * Vietnamese) is composed to NFC by DuckDB in the same INSERT, so that "Đồng Hới" equals itself
+ * whichever way it was typed.
  */
-async function scan(
-  db: Warehouse,
-  into: { table: string; files: { path: string; displayName: string; loadId?: number }[] },
-  shape: CsvShape,
-  mapping: HeaderMapping,
-  limits: CsvLimits,
-): Promise<Map<string, ScanCounts>> {
+async function scan(db: Warehouse, into: ScanInto, shape: CsvShape, mapping: HeaderMapping, limits: CsvLimits): Promise<Map<string, ScanCounts>> {
+  const { counts, linesBefore, decomposed } = await countLines(into.files, limits.maxRows);
   const columns = `{${mapping.names.map((n) => `${literal(n)}: 'VARCHAR'`).join(', ')}}`;
   const present = [...mapping.original.keys()].map(ident).join(', ');
+  const values = decomposed ? [...mapping.original.keys()].map((n) => `nfc_normalize(${ident(n)})`).join(', ') : present;
   const paths = sqlList(into.files.map((f) => f.path));
   const withLoad = into.files[0]!.loadId !== undefined;
   const load = withLoad ? `${sqlList(into.files.map((f) => String(f.loadId)), false)}[i], ${sqlList(into.files.map((f) => f.displayName))}[i], ` : '';
-  const counts = new Map<string, ScanCounts>();
-  const linesBefore: number[] = [];
-  let lines = 0;
-  let decomposed = false;
-  for (const f of into.files) {
-    linesBefore.push(lines);
-    const text = await lineCount(f.path);
-    // Refused before DuckDB reads a row: the lines are counted anyway.
-    refuseTooManyRecords(f.displayName, text.lines - 1, limits.maxRows, 'lines of records');
-    counts.set(f.path, { lines: text.lines, accepted: 0, rejected: [] });
-    lines += text.lines - 1;
-    decomposed ||= text.decomposed;
-  }
-  const values = decomposed ? [...mapping.original.keys()].map((n) => `nfc_normalize(${ident(n)})`).join(', ') : present;
   await db.run('DROP TABLE IF EXISTS csv_rejects');
   await db.run('DROP TABLE IF EXISTS csv_reject_scans');
   try {
@@ -244,22 +139,58 @@ async function scan(
       cause: error,
     });
   }
-  if (withLoad) {
-    const accepted = new Map(
-      (await db.all<{ id: number; n: number }>(
-        `SELECT _load_id AS id, count(*) AS n FROM ${into.table} WHERE _load_id IN (${into.files.map((f) => f.loadId).join(', ')}) GROUP BY _load_id`,
-      )).map((r) => [Number(r.id), Number(r.n)]),
-    );
-    let recordsBefore = 0;
-    for (const [i, f] of into.files.entries()) {
-      counts.get(f.path)!.accepted = accepted.get(f.loadId!) ?? 0;
-      const off = linesBefore[i]! - recordsBefore;
-      if (off !== 0) await db.run(`UPDATE ${into.table} SET _row = _row + ${off} WHERE _load_id = ${f.loadId}`);
-      recordsBefore += counts.get(f.path)!.accepted;
-    }
-  } else {
-    counts.get(into.files[0]!.path)!.accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${into.table}`))!.n;
+  await countAccepted(db, into, counts, linesBefore);
+  await countRejected(db, counts);
+  return counts;
+}
+
+/**
+ * The lines of each file, counted before the scan: `_row` needs the data lines of the files
+ * before each, and so a file with too many is refused before DuckDB reads a row. Whether any
+ * holds decomposed text comes from the same pass (lineCount).
+ */
+async function countLines(files: ScanInto['files'], maxRows: number): Promise<{ counts: Map<string, ScanCounts>; linesBefore: number[]; decomposed: boolean }> {
+  const counts = new Map<string, ScanCounts>();
+  const linesBefore: number[] = [];
+  let lines = 0;
+  let decomposed = false;
+  for (const f of files) {
+    linesBefore.push(lines);
+    const text = await lineCount(f.path);
+    refuseTooManyRecords(f.displayName, text.lines - 1, maxRows, 'lines of records');
+    counts.set(f.path, { lines: text.lines, accepted: 0, rejected: [] });
+    lines += text.lines - 1;
+    decomposed ||= text.decomposed;
   }
+  return { counts, linesBefore, decomposed };
+}
+
+/**
+ * The records each file of a scan had accepted. `_row` counted the files before as one record a
+ * line: after one that held otherwise, the rows are put right here; updating rows just inserted
+ * makes the commit rewrite them, so it is done only then.
+ */
+async function countAccepted(db: Warehouse, into: ScanInto, counts: Map<string, ScanCounts>, linesBefore: number[]): Promise<void> {
+  if (into.files[0]!.loadId === undefined) {
+    counts.get(into.files[0]!.path)!.accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${into.table}`))!.n;
+    return;
+  }
+  const accepted = new Map(
+    (await db.all<{ id: number; n: number }>(
+      `SELECT _load_id AS id, count(*) AS n FROM ${into.table} WHERE _load_id IN (${into.files.map((f) => f.loadId).join(', ')}) GROUP BY _load_id`,
+    )).map((r) => [Number(r.id), Number(r.n)]),
+  );
+  let recordsBefore = 0;
+  for (const [i, f] of into.files.entries()) {
+    counts.get(f.path)!.accepted = accepted.get(f.loadId!) ?? 0;
+    const off = linesBefore[i]! - recordsBefore;
+    if (off !== 0) await db.run(`UPDATE ${into.table} SET _row = _row + ${off} WHERE _load_id = ${f.loadId}`);
+    recordsBefore += counts.get(f.path)!.accepted;
+  }
+}
+
+/** The records of each file of a scan that DuckDB rejected, from its rejects tables. */
+async function countRejected(db: Warehouse, counts: Map<string, ScanCounts>): Promise<void> {
   const rejected = await db.all<{ file_path: string; line: number; error_type: string; error_message: string; csv_line: string | null }>(
     // DuckDB reports one error per column of a bad record (a record cut short: one per missing
     // column, each counting the fields differently): one reject per record here, each kind of
@@ -272,206 +203,8 @@ async function scan(
      FROM kinds e JOIN csv_reject_scans s USING (scan_id, file_id) GROUP BY s.file_path, e.line ORDER BY e.line`,
   );
   for (const { file_path, ...reject } of rejected) counts.get(file_path)?.rejected.push(reject);
-  return counts;
-}
-
-/** Turns a file's `_row` into the line each record starts on, and its DuckDB rejects into rejects by line. */
-async function numberRows(db: Warehouse, rows: RowsOf, path: string, counts: ScanCounts, limits: CsvLimits): Promise<{ rowsRead: number; rejects: Reject[] }> {
-  // One line per record, the header's included, and no blank line: nothing shifts, and the
-  // byte-by-byte scan (slow in JS) is not needed.
-  const shifts = counts.lines === counts.accepted + counts.rejected.length + 1 ? [] : await lineShifts(path);
-  const rejects = counts.rejected.map((r) => {
-    const record = recordAtDuckdbLine(r.line, shifts);
-    const reason = `${r.error_type}: ${r.error_message}${r.error_type.includes('line size') ? ' (limits.max_row_kb)' : ''}`;
-    return { record, row: lineOfRecord(record, shifts), reason, text: (r.csv_line ?? '').normalize('NFC') };
-  });
-  await numberRowsByLine(db, rows, rejects.map((r) => r.record), shifts);
-  // A quoted field longer than the line limit makes DuckDB report an unterminated quote, with
-  // the text of the line before: the line's own length tells the truth.
-  const suspects = rejects.filter((r) => r.reason.startsWith('unquoted value'));
-  const lines = suspects.length > 0 ? await linesAt(path, new Set(suspects.map((r) => r.row))) : new Map<number, { bytes: number; head: string }>();
-  for (const r of suspects) {
-    const line = lines.get(r.row);
-    if (!line || line.bytes <= limits.maxLineBytes) continue;
-    r.reason = `line size over maximum: the line is ${line.bytes.toLocaleString('en-US')} bytes long, more than ${limits.maxLineBytes.toLocaleString('en-US')} (limits.max_row_kb)`;
-    r.text = line.head;
-  }
-  return { rowsRead: counts.accepted, rejects: rejects.map(({ row, reason, text }): Reject => ({ row, reason, text })) };
-}
-
-/** The byte length and the first 10,000 bytes (as text) of the given lines of a file (1 is the first). */
-async function linesAt(path: string, wanted: ReadonlySet<number>): Promise<Map<number, { bytes: number; head: string }>> {
-  const found = new Map<number, { bytes: number; head: Buffer[] }>();
-  let line = 1;
-  const add = (bytes: Buffer) => {
-    if (!wanted.has(line)) return;
-    const entry = found.get(line) ?? { bytes: 0, head: [] };
-    const kept = entry.head.reduce((n, b) => n + b.length, 0);
-    if (kept < 10_000) entry.head.push(bytes.subarray(0, 10_000 - kept));
-    entry.bytes += bytes.length;
-    found.set(line, entry);
-  };
-  for await (const chunk of createReadStream(path)) {
-    const bytes = chunk as Buffer;
-    let start = 0;
-    for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, start)) {
-      add(bytes.subarray(start, i));
-      line++;
-      start = i + 1;
-    }
-    add(bytes.subarray(start));
-  }
-  return new Map([...found].map(([n, e]) => [n, { bytes: e.bytes, head: Buffer.concat(e.head).toString('utf8').normalize('NFC') }]));
 }
 
 function sqlList(values: string[], quoted = true): string {
   return `[${values.map((v) => (quoted ? literal(v) : v)).join(', ')}]`;
-}
-
-/** The rows a read wrote: a table, and the condition that picks them out of it. */
-type RowsOf = { table: string; where: string };
-
-/**
- * Where records do not sit one per line (blank lines, fields with line breaks): each record at
- * which that changes, with the line it starts on and the number of blank lines before it. The
- * header is record 0 on line 1. DuckDB numbers the lines of its rejects counting blank lines but
- * not the line breaks inside fields; a text editor counts both.
- */
-export type LineShift = { record: number; line: number; blanks: number };
-
-export async function lineShifts(path: string): Promise<LineShift[]> {
-  const shifts: LineShift[] = [];
-  let line = 1;
-  let blanks = 0;
-  let record = -1;
-  let last = { offset: 0, blanks: 0 };
-  let quoted = false;
-  let inRecord = false;
-  for await (const chunk of createReadStream(path)) {
-    const bytes = chunk as Buffer;
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]!;
-      if (!inRecord) {
-        if (b === LF) {
-          line++;
-          blanks++;
-          continue;
-        }
-        if (b === CR) continue;
-        inRecord = true;
-        record++;
-        if (record === 0) blanks = 0; // lines before the header are not counted by anyone
-        if (line - record - 1 !== last.offset || blanks !== last.blanks) {
-          last = { offset: line - record - 1, blanks };
-          shifts.push({ record, line, blanks });
-        }
-      }
-      if (b === QUOTE) quoted = !quoted;
-      else if (b === LF) {
-        line++;
-        if (!quoted) inRecord = false;
-      }
-    }
-  }
-  return shifts;
-}
-
-/**
- * Lines of a UTF-8 file, as a text editor counts them (a last line without a line break counts),
- * and whether its records hold combining marks (U+0300–U+036F, whose UTF-8 starts with 0xCC or
- * 0xCD, bytes that start nothing else): the marks of decomposed Vietnamese. Looking for them in
- * the same pass costs two memchr a chunk, and finds them wherever they are, where a sample would
- * miss the rows typed on one user's keyboard in the middle of an export. The header's marks do
- * not count: headers are matched whatever their form, and not loaded.
- */
-async function lineCount(path: string): Promise<{ lines: number; decomposed: boolean }> {
-  let breaks = 0;
-  let last = LF;
-  let decomposed = false;
-  for await (const chunk of createReadStream(path)) {
-    const bytes = chunk as Buffer;
-    const records = breaks > 0 ? 0 : bytes.indexOf(LF);
-    if (records !== -1) decomposed ||= bytes.includes(0xcc, records) || bytes.includes(0xcd, records);
-    for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, i + 1)) breaks++;
-    if (bytes.length > 0) last = bytes[bytes.length - 1]!;
-  }
-  return { lines: breaks + (last === LF ? 0 : 1), decomposed };
-}
-
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-
-/** The record DuckDB means by a line of its rejects. */
-function recordAtDuckdbLine(line: number, shifts: LineShift[]): number {
-  let blanks = 0;
-  for (const shift of shifts) if (shift.record + 1 + shift.blanks <= line) blanks = shift.blanks;
-  return line - 1 - blanks;
-}
-
-/** The line a record starts on, as a text editor counts. */
-function lineOfRecord(record: number, shifts: LineShift[]): number {
-  let offset = 0;
-  for (const shift of shifts) if (shift.record <= record) offset = shift.line - shift.record - 1;
-  return record + 1 + offset;
-}
-
-/**
- * Turns `_row` from the number of an accepted record into the line it starts on, as a text
- * editor shows it (the header is line 1): rejected records hold their places in the count,
- * and blank lines and line breaks inside fields move the records after them down.
- */
-async function numberRowsByLine(db: Warehouse, rows: RowsOf, rejectedRecords: number[], shifts: LineShift[]): Promise<void> {
-  // On entry `_row` is the count of accepted records plus one (the header's line).
-  if (rejectedRecords.length > 0) {
-    await db.run('CREATE OR REPLACE TEMP TABLE csv_rejected_records (record BIGINT)');
-    for (const record of rejectedRecords) await db.run('INSERT INTO csv_rejected_records VALUES ($1)', [record]);
-    await db.run(
-      `UPDATE ${rows.table} SET _row = _row + (
-         SELECT count(*) FROM (SELECT record - row_number() OVER (ORDER BY record) AS accepted_before FROM csv_rejected_records) r
-         WHERE r.accepted_before < ${rows.table}._row - 1)
-       WHERE ${rows.where}`,
-    );
-  }
-  if (shifts.length === 0) return;
-  await db.run('CREATE OR REPLACE TEMP TABLE csv_line_shifts (record BIGINT, line BIGINT)');
-  for (const shift of shifts) await db.run('INSERT INTO csv_line_shifts VALUES ($1, $2)', [shift.record, shift.line]);
-  await db.run(
-    `UPDATE ${rows.table} SET _row = _row + coalesce(
-       (SELECT max_by(line - record - 1, record) FROM csv_line_shifts s WHERE s.record <= ${rows.table}._row - 1), 0)
-     WHERE ${rows.where}`,
-  );
-}
-
-/** The text up to the first line break outside quotes. */
-function firstRecord(text: string): string {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') quoted = !quoted;
-    else if ((ch === '\n' || ch === '\r') && !quoted) return text.slice(0, i);
-  }
-  return text;
-}
-
-/** The first `n` lines of the text (a title block, the header…). */
-function firstLines(text: string, n: number): string {
-  return text.split('\n', n).join('\n');
-}
-
-/** The delimiter met most in the first lines: a title line alone may hold none, or only trailing ones. */
-function guessDelimiter(lines: string): string {
-  const counts = DELIMITERS.map((d) => ({ d, n: countOutsideQuotes(lines, d) }));
-  counts.sort((a, b) => b.n - a.n);
-  return counts[0]!.n > 0 ? counts[0]!.d : ',';
-}
-
-function countOutsideQuotes(line: string, char: string): number {
-  let quoted = false;
-  let n = 0;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (ch === char && !quoted) n++;
-  }
-  return n;
 }

@@ -2,6 +2,7 @@
 // header found where the form puts it (headers.ts: locateHeader), each record appended to
 // `incoming` through DuckDB's appender, and the notes and signatures printed under a form's table
 // told from records.
+import type { DuckDBAppender } from '@duckdb/node-api';
 import type { Warehouse } from '../../core/warehouse.js';
 import { SourceFileError } from '../../core/errors.js';
 import type { TableContract } from '../contract.js';
@@ -41,77 +42,100 @@ export async function appendRows(
 ): Promise<ReadResult> {
   await createIncoming(db, table);
   const appender = await db.appender(INCOMING);
-  const rejects: Reject[] = [];
-  const footer: NumberedRow[] = [];
-  let rowsRead = 0;
-  let layout: HeaderLayout | undefined;
-  let positions: number[] = [];
-  let isForm = false;
-  let required: number[] = [];
-  let afterBlank = false;
   /** The rows up to the HEADER_SEARCH_ROWS-th non-blank one: blank ones too, which end a form's table. */
   const top: NumberedRow[] = [];
   let filled = 0;
-
-  const append = (row: NumberedRow) => {
-    const width = layout!.mapping.names.length;
-    if (row.cells.length > width && row.cells.slice(width).some((c) => !isBlank(c))) {
-      rejects.push({ row: row.number, reason: `too many columns: values beyond the ${width} headed columns`, text: row.cells.join('\t') });
-      return;
-    }
-    appender.appendBigInt(BigInt(row.number));
-    for (const position of positions) {
-      const value = position >= 0 ? row.cells[position] : null;
-      if (value === null || value === undefined) appender.appendNull();
-      else appender.appendVarchar(value);
-    }
-    appender.endRow();
-    if (++rowsRead % FLUSH_ROWS === 0) appender.flushSync();
-  };
-  let lastNumber = 0;
-  const take = (row: NumberedRow) => {
-    const gap = gapsAreBlank && lastNumber > 0 && row.number > lastNumber + 1;
-    lastNumber = row.number;
-    if (row.cells.every(isBlank) || gap) afterBlank ||= isForm && rowsRead > 0;
-    if (row.cells.every(isBlank)) return;
-    if (!afterBlank) return append(row);
-    footer.push(row);
-    if (required.filter((p) => !isBlank(row.cells[p])).length * 2 >= required.length) {
-      // A record after the blank row: what looked like a footer was records.
-      for (const held of footer.splice(0)) append(held);
-      afterBlank = false;
-    }
-  };
+  let body: TableBody | undefined;
   const start = () => {
-    layout = locateHeader(displayName, top.map((r) => r.cells.map((c) => c ?? '')), table, extraAliases);
-    const names = layout.mapping.names;
-    positions = table.columns.map((c) => names.indexOf(c.name));
-    isForm = layout.headerRow > 0 || layout.headerRows > 1 || layout.dataRow > layout.headerRow + 1;
-    required = table.columns.filter((c) => c.required).map((c) => names.indexOf(c.name)).filter((p) => p >= 0);
-    for (const row of top.slice(layout.dataRow)) take(row);
+    const layout = locateHeader(displayName, top.map((r) => r.cells.map((c) => c ?? '')), table, extraAliases);
+    const started = new TableBody(appender, layout, table, gapsAreBlank);
+    for (const row of top.slice(layout.dataRow)) started.take(row);
+    return started;
   };
 
   try {
     for await (const batch of rows) {
       for (const row of batch) {
-        if (layout) {
-          take(row);
+        if (body) {
+          body.take(row);
           continue;
         }
         top.push(row);
-        if (!row.cells.every(isBlank) && ++filled >= HEADER_SEARCH_ROWS) start();
+        if (!row.cells.every(isBlank) && ++filled >= HEADER_SEARCH_ROWS) body = start();
       }
     }
-    if (!layout) {
+    if (!body) {
       if (filled === 0) throw new SourceFileError(displayName, 'the first sheet is empty', { action: 'export the file again with its header row and data' });
-      start();
+      body = start();
     }
     appender.flushSync();
   } finally {
     appender.closeSync();
   }
-  const leftOut = footer.map((row) => ({ row: row.number, text: row.cells.filter((c) => !isBlank(c)).join(' | ') }));
-  return { mapping: layout!.mapping, rowsRead, rejects, leftOut };
+  return body.result();
+}
+
+/** The rows under the header, as appendRows tells records, rejects and a form's footer apart. */
+class TableBody {
+  private rowsRead = 0;
+  private readonly rejects: Reject[] = [];
+  private readonly footer: NumberedRow[] = [];
+  /** The headed columns: values beyond them make a reject. */
+  private readonly width: number;
+  /** The position in a row of each column of the table, -1 for one the header lacks. */
+  private readonly positions: number[];
+  private readonly required: number[];
+  private readonly isForm: boolean;
+  private afterBlank = false;
+  private lastNumber = 0;
+
+  constructor(
+    private readonly appender: DuckDBAppender,
+    private readonly layout: HeaderLayout,
+    table: TableContract,
+    private readonly gapsAreBlank: boolean,
+  ) {
+    const names = layout.mapping.names;
+    this.width = names.length;
+    this.positions = table.columns.map((c) => names.indexOf(c.name));
+    this.isForm = layout.headerRow > 0 || layout.headerRows > 1 || layout.dataRow > layout.headerRow + 1;
+    this.required = table.columns.filter((c) => c.required).map((c) => names.indexOf(c.name)).filter((p) => p >= 0);
+  }
+
+  take(row: NumberedRow): void {
+    const gap = this.gapsAreBlank && this.lastNumber > 0 && row.number > this.lastNumber + 1;
+    this.lastNumber = row.number;
+    if (row.cells.every(isBlank) || gap) this.afterBlank ||= this.isForm && this.rowsRead > 0;
+    if (row.cells.every(isBlank)) return;
+    if (!this.afterBlank) return this.append(row);
+    this.footer.push(row);
+    if (this.required.filter((p) => !isBlank(row.cells[p])).length * 2 >= this.required.length) {
+      // A record after the blank row: what looked like a footer was records.
+      for (const held of this.footer.splice(0)) this.append(held);
+      this.afterBlank = false;
+    }
+  }
+
+  private append(row: NumberedRow): void {
+    const { appender, width } = this;
+    if (row.cells.length > width && row.cells.slice(width).some((c) => !isBlank(c))) {
+      this.rejects.push({ row: row.number, reason: `too many columns: values beyond the ${width} headed columns`, text: row.cells.join('\t') });
+      return;
+    }
+    appender.appendBigInt(BigInt(row.number));
+    for (const position of this.positions) {
+      const value = position >= 0 ? row.cells[position] : null;
+      if (value === null || value === undefined) appender.appendNull();
+      else appender.appendVarchar(value);
+    }
+    appender.endRow();
+    if (++this.rowsRead % FLUSH_ROWS === 0) appender.flushSync();
+  }
+
+  result(): ReadResult {
+    const leftOut = this.footer.map((row) => ({ row: row.number, text: row.cells.filter((c) => !isBlank(c)).join(' | ') }));
+    return { mapping: this.layout.mapping, rowsRead: this.rowsRead, rejects: this.rejects, leftOut };
+  }
 }
 
 function isBlank(cell: string | null | undefined): boolean {

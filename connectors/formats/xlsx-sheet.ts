@@ -1,7 +1,8 @@
 // Scans the XML of a worksheet and of the shared strings without building a DOM: the sheet of a
 // 500,000-row export is over half a gigabyte of XML, read here a piece at a time as it inflates,
-// each piece holding whole rows. Cells become the text a CSV export would carry.
+// each piece holding whole rows (xlsx-pieces.ts). Cells become the text a CSV export would carry.
 import { excelDateText, numberText } from './cell-text.js';
+import type { Piece } from './xlsx-pieces.js';
 
 /** What cells need from the rest of the workbook to become text. */
 export type CellContext = {
@@ -17,41 +18,6 @@ export type SheetRow = { number: number; cells: (string | null)[] };
 
 /** A range of merged cells: rows as Excel numbers them, columns from 0 for A, as in SheetRow. */
 export type CellRange = { top: number; left: number; bottom: number; right: number };
-
-/** Bytes decoded at a time: V8 builds and reads strings of up to 64 KiB much faster than longer ones. */
-const DECODED_BYTES = 64 * 1024;
-
-/** Whole elements of an XML stream: the text of `text` from `from` to `to`. */
-export type Piece = { text: string; from: number; to: number };
-
-/**
- * The decoded text of an XML stream in pieces that each end just after a `closeTag`, so no
- * element of that name is cut between two pieces; the last piece holds what follows the last one.
- */
-export async function* piecesEndingWith(bytes: AsyncIterable<Uint8Array>, closeTag: string): AsyncGenerator<Piece> {
-  // One decoder for the whole stream: a multi-byte character split between two chunks stays whole.
-  const decoder = new TextDecoder();
-  let rest = '';
-  for await (const chunk of bytes) {
-    for (let at = 0; at < chunk.length; at += DECODED_BYTES) {
-      const text = decoder.decode(chunk.subarray(at, at + DECODED_BYTES), { stream: true });
-      const first = text.indexOf(closeTag);
-      if (first < 0) {
-        rest += text;
-        continue;
-      }
-      // The element cut by the previous text's end is joined on its own; the rest of this text is
-      // scanned where it lies, since a string joined or sliced from others is slower to read.
-      const head = rest + text.slice(0, first + closeTag.length);
-      yield { text: head, from: 0, to: head.length };
-      const last = text.lastIndexOf(closeTag) + closeTag.length;
-      yield { text, from: first + closeTag.length, to: last };
-      rest = text.slice(last);
-    }
-  }
-  const text = rest + decoder.decode();
-  yield { text, from: 0, to: text.length };
-}
 
 /** A cell's `t`: number (the default), shared string, formula string, inline string, boolean, error, ISO date. */
 type CellType = 'n' | 's' | 'str' | 'inlineStr' | 'b' | 'e' | 'd';

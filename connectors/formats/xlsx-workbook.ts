@@ -5,7 +5,8 @@ import { posix } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
-import { decodeXml, piecesEndingWith, readSharedStrings, SheetScanner, type CellContext, type CellRange, type SheetRow } from './xlsx-sheet.js';
+import { piecesEndingWith } from './xlsx-pieces.js';
+import { decodeXml, readSharedStrings, SheetScanner, type CellContext, type CellRange, type SheetRow } from './xlsx-sheet.js';
 
 const WORKBOOK = 'xl/workbook.xml';
 const WORKBOOK_RELATIONSHIPS = 'xl/_rels/workbook.xml.rels';

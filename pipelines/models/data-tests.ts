@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { z } from 'zod';
-import { ident, literal, type Warehouse } from '../../core/warehouse.js';
+import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
 import { messageOf, ModelError } from '../../core/errors.js';
-import { parseHeader, referencesIn, splitHeader, sqlFiles, type DeclaredTest, type Model } from './graph.js';
+import { referencesIn, sqlFiles, type Model } from './graph.js';
+import { parseHeader, splitHeader, type DeclaredTest } from './header.js';
 import { SQL_DIR } from '../../config/load.js';
 import { LAYERS } from '../setup/layout.js';
 
@@ -67,7 +68,7 @@ function declaredTests(model: Model): DataTest[] {
 }
 
 function compile(model: Model, test: DeclaredTest): DataTest {
-  const from = model.id;
+  const from = qualified(model.id);
   const base = { model: model.id, severity: test.severity, reads: [model.id] };
   if ('unique' in test) {
     const columns = test.unique.map(ident).join(', ');
@@ -90,7 +91,7 @@ function compile(model: Model, test: DeclaredTest): DataTest {
     return { ...base, reads: [model.id, to], name: `${model.name}: relationships(${column} → ${to}.${field})`,
       description: `every ${column} is a ${field} of ${to}`,
       sql: `SELECT m.${ident(column)} AS value, count(*) AS rows FROM ${from} AS m
-            WHERE m.${ident(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${to} AS t WHERE t.${ident(field)} = m.${ident(column)})
+            WHERE m.${ident(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${qualified(to)} AS t WHERE t.${ident(field)} = m.${ident(column)})
             GROUP BY ALL` };
   }
   return { ...base, name: `${model.name}: ${test.name ?? test.expression}`, description: `every row has ${test.expression}`,

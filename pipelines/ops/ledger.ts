@@ -13,7 +13,7 @@ import { isDiskFull } from './resources.js';
 import type { ExtractResult } from '../stages/extract.js';
 import type { LoadResult } from '../stages/load.js';
 import type { PublishResult } from '../stages/publish.js';
-import type { QuarantineReport } from '../stages/quarantine.js';
+import type { QuarantineReport } from '../stages/quarantine-report.js';
 import type { TransformResult } from '../stages/transform.js';
 
 export type Outcome = 'running' | 'success' | 'partial' | 'failed' | 'skipped';
@@ -56,6 +56,17 @@ export type RunSummary = {
   stages: { extract?: ExtractResult; load?: LoadResult; transform?: TransformResult; publish?: PublishResult };
 };
 
+/**
+ * A run as the ledger keeps it (<data>/runs/<run_id>.json, ops.runs.summary, the alert's body):
+ * its summary without the per-file and per-test detail, which ops holds.
+ */
+export type LedgerEntry = Omit<RunSummary, 'stages'> & {
+  tests?: { total: number; passed: number; failing: { name: string; severity: string; failing_rows: number }[] };
+  models?: { built: number; kept_from_last_run: string[] };
+  reconciliation?: TransformResult['reconciliation'];
+  release?: { dir: string; marts: number; stale_marts: string[]; removed_releases: string[] };
+};
+
 /** A run's summary as it starts: nothing done yet. */
 export function newSummary(start: Pick<RunSummary, 'runId' | 'trigger' | 'pid' | 'startedAt'>): RunSummary {
   return {
@@ -91,7 +102,7 @@ export async function writeSummaryFile(dataDir: string, summary: RunSummary): Pr
 }
 
 /** The ledger form of a summary: what happened, without the per-file and per-test detail (in ops). */
-export function summaryForFile(summary: RunSummary): Record<string, unknown> {
+export function summaryForFile(summary: RunSummary): LedgerEntry {
   const { stages, ...rest } = summary;
   const transform = stages.transform;
   return {
@@ -113,13 +124,13 @@ export function summaryForFile(summary: RunSummary): Record<string, unknown> {
 }
 
 /** The last `limit` run summaries, newest first; a file that cannot be read (a disk fault) is left out. */
-export async function readSummaries(dataDir: string, limit: number): Promise<Record<string, unknown>[]> {
+export async function readSummaries(dataDir: string, limit: number): Promise<LedgerEntry[]> {
   const dir = join(dataDir, RUNS_DIR);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort().reverse().slice(0, limit);
   const read = await Promise.all(
     names.map(async (n) => {
       try {
-        return JSON.parse(await readFile(join(dir, n), 'utf8')) as Record<string, unknown>;
+        return JSON.parse(await readFile(join(dir, n), 'utf8')) as LedgerEntry;
       } catch {
         return undefined;
       }
@@ -145,14 +156,14 @@ export async function closeInterruptedRuns(db: Warehouse, dataDir: string, curre
     (await db.all<{ run_id: string; outcome: string; summary: string | null }>(`SELECT run_id, outcome, summary::VARCHAR AS summary FROM ops.runs WHERE run_id <> $1`, [current]))
       .map((r) => [r.run_id, r]),
   );
-  const files = new Map((await readSummaries(dataDir, 1000)).map((f) => [String(f.runId), f]));
+  const files = new Map((await readSummaries(dataDir, 1000)).map((f) => [f.runId, f]));
   const closed = new Set<string>();
   for (const [runId, row] of recorded) {
     if (row.outcome !== 'running') continue;
     const file = files.get(runId);
     if (file && file.outcome !== 'running') {
       await db.run(`UPDATE ops.runs SET outcome = $1, finished_at = $2::TIMESTAMPTZ::TIMESTAMP, summary = $3 WHERE run_id = $4`, [
-        String(file.outcome), String(file.finishedAt), JSON.stringify(file), runId,
+        file.outcome, file.finishedAt, JSON.stringify(file), runId,
       ]);
       continue;
     }
@@ -162,7 +173,7 @@ export async function closeInterruptedRuns(db: Warehouse, dataDir: string, curre
   for (const [runId, file] of files) {
     if (file.outcome !== 'running' || runId === current) continue;
     const row = recorded.get(runId);
-    const finished = row && row.outcome !== 'running' && row.summary ? (JSON.parse(row.summary) as Record<string, unknown>) : undefined;
+    const finished = row && row.outcome !== 'running' && row.summary ? (JSON.parse(row.summary) as LedgerEntry) : undefined;
     await writeFileDurably(join(dataDir, RUNS_DIR, `${runId}.json`), `${JSON.stringify(finished ?? { ...file, outcome: 'failed', errors: [error] }, null, 2)}\n`);
     if (!finished) closed.add(runId);
   }

@@ -3,24 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../config/load.js';
-import { isStaleAt, readSummaries, type Freshness } from './ledger.js';
+import { isStaleAt, readSummaries, type Freshness, type LedgerEntry } from './ledger.js';
 import { lockHolder, type LockHolder } from './lock.js';
 import { currentRelease } from '../stages/publish.js';
-import { describeQuarantine, rowsQuarantined, type QuarantineReport } from '../stages/quarantine.js';
+import { describeQuarantine, rowsQuarantined, type QuarantineReport } from '../stages/quarantine-report.js';
 import { messageOf } from '../../core/errors.js';
-
-type LedgerEntry = Record<string, unknown> & {
-  runId: string;
-  trigger: string;
-  outcome: string;
-  startedAt: string;
-  finishedAt: string;
-  errors: { stage: string; source?: string; message: string; action: string }[];
-  warnings: string[];
-  freshness: Freshness[];
-  sources?: Record<string, { quarantine?: QuarantineReport }>;
-  tests?: { total: number; passed: number; failing: { name: string; severity: string; failing_rows: number }[] };
-};
 
 export type Status = {
   /** The last finished run succeeded and no source is stale. */
@@ -42,7 +29,7 @@ export async function readStatus(config: Config, limit: number, now = new Date()
   const { dataDir, publishDir } = config.paths;
   const running = (await lockHolder(dataDir)) ?? null;
   // A run still `running` without a live process was killed; the next run will close it.
-  const ledger = ((await readSummaries(dataDir, Math.max(limit, 50))) as LedgerEntry[]).map((r) =>
+  const ledger = (await readSummaries(dataDir, Math.max(limit, 50))).map((r): LedgerEntry =>
     r.outcome === 'running' && r.runId !== running?.run_id
       ? { ...r, outcome: 'failed', errors: [{ stage: 'unknown', message: 'interrupted: its process is gone (killed, or the machine stopped)', action: 'the next run closes it and carries on' }] }
       : r,

@@ -8,7 +8,7 @@ import type { Config } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { literal, Warehouse } from '../../core/warehouse.js';
 import { CchcError, messageOf } from '../../core/errors.js';
-import { unknownValues, type UnknownValue } from '../stages/quarantine.js';
+import { unknownValues, type UnknownValue } from '../stages/quarantine-report.js';
 import { deploymentReference, prepareWarehouse } from '../setup/layout.js';
 
 /** Below this similarity a spelling is not offered as the code a value means. */

@@ -9,8 +9,10 @@ import { apiSettings } from '../../config/schema.js';
 import type { ColumnContract, SourceContract } from '../../connectors/contract.js';
 import { loadConfig, SQL_DIR } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
-import { Warehouse } from '../../core/warehouse.js';
-import { buildModels, columnDescriptions, discoverModels, type Model } from '../models/graph.js';
+import { qualified, Warehouse } from '../../core/warehouse.js';
+import { buildModels } from '../models/build.js';
+import { discoverModels, type Model } from '../models/graph.js';
+import { columnDescriptions } from '../models/header.js';
 import { keepBuild } from '../models/swap.js';
 import { writeSettings } from '../models/settings.js';
 import { deploymentReference, prepareWarehouse } from '../setup/layout.js';
@@ -123,7 +125,7 @@ export async function dataDictionary(sqlDir = SQL_DIR): Promise<string> {
     for (const layer of ['marts', 'intermediate', 'staging'] as const) {
       parts.push('', `## ${LAYER_TITLES[layer]}`);
       for (const model of models.filter((m) => m.schema === layer).sort((a, b) => a.id.localeCompare(b.id))) {
-        const columns = await db.all<{ name: string; type: string }>(`SELECT column_name AS name, column_type AS type FROM (DESCRIBE ${model.id})`);
+        const columns = await db.all<{ name: string; type: string }>(`SELECT column_name AS name, column_type AS type FROM (DESCRIBE ${qualified(model.id)})`);
         const described = columnDescriptions(model, columns.map((c) => c.name));
         parts.push(
           '',

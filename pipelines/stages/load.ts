@@ -18,7 +18,8 @@ import { ident } from '../../core/warehouse.js';
 import { CchcError, RunInterrupted, SourceFileError } from '../../core/errors.js';
 import { resourceFailureIn } from '../ops/resources.js';
 import type { Logger } from '../../core/log.js';
-import { judgeQuarantine, quarantineBadRows, releaseHeldRows, type Problem, type QuarantineReport, type Release } from './quarantine.js';
+import { quarantineBadRows, releaseHeldRows, type Problem, type Release } from './quarantine.js';
+import { judgeQuarantine, type QuarantineReport } from './quarantine-report.js';
 
 export type FileLoad = { file: string; loadId: number; rowsRead: number; rowsLoaded: number; rowsQuarantined: number };
 /** A file that could not be read: `cause` is the error without the file's name, the same for every file that fails alike. */
@@ -47,15 +48,7 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
   if (result.released.length > 0) {
     log.info({ rows_released: sum(result.released.map((r) => r.rows)), files: result.released.map((r) => r.file) }, 'quarantined rows now pass their checks: moved to raw');
   }
-  if (options.retryFailed) await ctx.db.run('DELETE FROM ops.load_failures WHERE source = $1', [source.contract.name]);
-  const failedBefore = await ctx.db.all<{ file_name: string }>(
-    'SELECT file_name FROM ops.load_failures WHERE source = $1 ORDER BY file_name',
-    [source.contract.name],
-  );
-  if (failedBefore.length > 0) {
-    result.failedBefore.push(...failedBefore.map((f) => f.file_name));
-    log.warn({ files: failedBefore.map((f) => f.file_name) }, 'files that failed to load in an earlier run are not retried: see ops.load_failures, and run with --retry-failed once they can be read');
-  }
+  result.failedBefore.push(...(await filesFailedBefore(ctx, source, options, log)));
   const pending = await ctx.db.all<PendingFile>(
     `SELECT sha256, table_name, original_name, landed_path, bytes FROM ops.landed_files f
      WHERE source = $1
@@ -101,6 +94,16 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
   const quarantined = sum(result.loads.map((l) => l.rowsQuarantined));
   log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined, quarantine_over_limit: result.quarantine.over_limit }, 'load done');
   return result;
+}
+
+/** The files that failed to load in earlier runs, not tried again unless asked (--retry-failed). */
+async function filesFailedBefore(ctx: RunContext, source: ConfiguredSource, options: LoadOptions, log: Logger): Promise<string[]> {
+  if (options.retryFailed) await ctx.db.run('DELETE FROM ops.load_failures WHERE source = $1', [source.contract.name]);
+  const files = (await ctx.db.all<{ file_name: string }>('SELECT file_name FROM ops.load_failures WHERE source = $1 ORDER BY file_name', [source.contract.name])).map((f) => f.file_name);
+  if (files.length > 0) {
+    log.warn({ files }, 'files that failed to load in an earlier run are not retried: see ops.load_failures, and run with --retry-failed once they can be read');
+  }
+  return files;
 }
 
 /**

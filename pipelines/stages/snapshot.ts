@@ -11,8 +11,9 @@
 import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ident, literal, type Warehouse } from '../../core/warehouse.js';
-import { commentOn, discoverModels, type Model } from '../models/graph.js';
+import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
+import { commentOn } from '../models/build.js';
+import { discoverModels, type Model } from '../models/graph.js';
 
 export const SNAPSHOT_FILE = 'cchc.duckdb';
 const SNAPSHOT_SCHEMAS = ['seeds', 'settings', 'staging', 'intermediate', 'marts'] as const;
@@ -141,10 +142,10 @@ async function updateByKey(db: Warehouse, model: Model, target: string, since: n
       [model.id, since],
     );
     // The few changed keys are cast to the key's type, not the millions of keys to text.
-    const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${model.id} LIMIT 1`))?.t ?? 'VARCHAR';
+    const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(model.id)} LIMIT 1`))?.t ?? 'VARCHAR';
     const keys = `SELECT CAST(key AS ${type}) FROM snapshot_keys`;
     await db.run(`DELETE FROM ${target} WHERE ${key} IN (${keys})`);
-    await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${model.id} WHERE ${key} IN (${keys})`);
+    await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (${keys})`);
     await db.run('DROP TABLE snapshot_keys');
   });
 }

@@ -5,7 +5,9 @@
 import { keepBuild, undoBuild } from '../models/swap.js';
 import type { RunContext } from '../context.js';
 import { recordTestResults, runDataTests, testsOf, type TestResult } from '../models/data-tests.js';
-import { buildModels, discoverModels, modelsReadingSources, selectModels, type Build } from '../models/graph.js';
+import { buildModels, type Build } from '../models/build.js';
+import { discoverModels } from '../models/graph.js';
+import { modelsReadingSources, selectModels } from '../models/selection.js';
 import { writeSettings } from '../models/settings.js';
 import { messageOf } from '../../core/errors.js';
 

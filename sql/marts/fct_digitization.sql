@@ -13,11 +13,8 @@ columns:
   results_total: Results issued in the period (dossiers resolved)
   results_digitized: Of those, issued as electronic documents
   result_digitization_rate: results_digitized / results_total, a fraction
+shared_tests: [by_period_and_unit]
 tests:
-  - accepted_values: { column: scope, values: [total, level, unit] }
-  - accepted_values: { column: period_type, values: [year, half, quarter, month] }
-  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
-  - relationships: { column: period_key, to: marts.dim_period, field: period_key }
   - expression: dossiers_digitized <= dossiers_requiring_digitization and results_digitized <= results_total
     name: digitized within their totals
   - expression: coalesce(dossier_digitization_rate, 0) between 0 and 1 and coalesce(result_digitization_rate, 0) between 0 and 1

@@ -12,11 +12,8 @@ columns:
   ratings_total: Survey forms filled in the period
   ratings_satisfied: Of those, satisfied or very satisfied
   satisfaction_rate: ratings_satisfied / ratings_total, a fraction
+shared_tests: [by_period_and_unit]
 tests:
-  - accepted_values: { column: scope, values: [total, level, unit] }
-  - accepted_values: { column: period_type, values: [year, half, quarter, month] }
-  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
-  - relationships: { column: period_key, to: marts.dim_period, field: period_key }
   - expression: feedback_answered_on_time <= feedback_answered and feedback_answered <= feedback_received
     name: answered on time within answered within received
   - expression: ratings_satisfied <= ratings_total

@@ -10,11 +10,8 @@ columns:
   online_dossiers_with_fee: Received online in the period with a financial obligation
   online_paid: Of those, paid online
   online_payment_rate: online_paid / online_dossiers_with_fee, a fraction
+shared_tests: [by_period_and_unit]
 tests:
-  - accepted_values: { column: scope, values: [total, level, unit] }
-  - accepted_values: { column: period_type, values: [year, half, quarter, month] }
-  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
-  - relationships: { column: period_key, to: marts.dim_period, field: period_key }
   - expression: online_paid <= online_dossiers_with_fee
     name: paid online within the online dossiers with a fee
 */

@@ -11,11 +11,8 @@ columns:
   dossiers_online: Of those, received online
   online_rate: dossiers_online / dossiers_of_online_procedures, a fraction
   dossiers_procedure_unplaced: Received in the period for a procedure the catalogue does not list (by code, or by name when the export has none), counted neither in dossiers_of_online_procedures nor in the online rate
+shared_tests: [by_period_and_unit]
 tests:
-  - accepted_values: { column: scope, values: [total, level, unit] }
-  - accepted_values: { column: period_type, values: [year, half, quarter, month] }
-  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
-  - relationships: { column: period_key, to: marts.dim_period, field: period_key }
   - expression: dossiers_online <= dossiers_of_online_procedures
     name: online within the dossiers of online procedures
 */

@@ -25,11 +25,8 @@ columns:
   in_progress_total: Đang giải quyết
   stopped_total: Withdrawn, refused or stopped in the period (status 3, 7, 8)
   on_time_rate: (resolved_early + resolved_on_time) / resolved_total, a fraction; NULL when nothing was resolved
+shared_tests: [by_period_and_unit]
 tests:
-  - accepted_values: { column: scope, values: [total, level, unit] }
-  - accepted_values: { column: period_type, values: [year, half, quarter, month] }
-  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
-  - relationships: { column: period_key, to: marts.dim_period, field: period_key }
   - expression: received_total = received_online + received_direct + carried_over
     name: received = online + direct + carried over
   - expression: resolved_total = resolved_early + resolved_on_time + resolved_late

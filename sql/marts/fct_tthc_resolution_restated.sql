@@ -29,10 +29,8 @@ columns:
   in_progress_total: Đang giải quyết, restated
   stopped_total: Withdrawn, refused or stopped in the period, restated
   on_time_rate: resolved_early_or_on_time / resolved_total of the restated counts, a fraction; NULL when nothing was resolved
+shared_tests: [by_period_and_unit]
 tests:
-  - accepted_values: { column: scope, values: [total, level, unit] }
-  - relationships: { column: unit_code, to: marts.dim_unit, field: unit_code }
-  - relationships: { column: period_key, to: marts.dim_period, field: period_key }
   - expression: abs(received_total - (resolved_total + in_progress_total + stopped_total)) < 1e-6
     name: to process = resolved + in progress + stopped, restated
 */

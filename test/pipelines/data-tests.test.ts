@@ -3,7 +3,8 @@
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverModels, selectModels } from '../../pipelines/models/graph.js';
+import { discoverModels } from '../../pipelines/models/graph.js';
+import { selectModels } from '../../pipelines/models/selection.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, sqlCopy, tempDir } from '../helpers.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../core/errors.js';
 import { testsOf } from '../../pipelines/models/data-tests.js';
-import { discoverModels, referencesIn, rewriteReferences, selectModels } from '../../pipelines/models/graph.js';
+import { discoverModels, referencesIn, rewriteReferences } from '../../pipelines/models/graph.js';
+import { selectModels } from '../../pipelines/models/selection.js';
 import { sqlCopy } from '../helpers.js';
 
 function modelError(f: () => unknown): string {

@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, inject, it } from 'vitest';
 import { sampleLayout } from '../../sample/index.js';
 import { literal, Warehouse } from '../../core/warehouse.js';
-import { writeReport } from '../../pipelines/outputs/report.js';
+import { writeReport } from '../../pipelines/outputs/report/workbook.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, tempDir } from '../helpers.js';
 

@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { literal } from '../../core/warehouse.js';
 import { CchcError } from '../../core/errors.js';
-import { writeReport } from '../../pipelines/outputs/report.js';
+import { writeReport } from '../../pipelines/outputs/report/workbook.js';
 import { query, tempDir } from '../helpers.js';
 import { runCchc, writeConfig } from '../processes.js';
 

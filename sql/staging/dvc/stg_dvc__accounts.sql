@@ -32,8 +32,7 @@ typed as (
 
 final as (
     select account_id, registered_at, account_type, unit_code, holder_key, updated_at
-    from typed
-    qualify row_number() over (partition by account_id order by updated_at desc, _load_id desc, _row desc) = 1
+    from latest_version(typed, account_id)
 )
 
 select * from final

@@ -34,17 +34,12 @@ typed as (
     from source_rows
 ),
 
-latest_versions as (
-    select * from typed
-    qualify row_number() over (partition by feedback_id order by updated_at desc, _load_id desc, _row desc) = 1
-),
-
 final as (
     select
         feedback_id, unit_code, subject, received_at, due_at, answered_at, status,
         case when answered_at is not null then answered_at::date <= coalesce(due_at::date, answered_at::date) end as is_answered_on_time,
         updated_at
-    from latest_versions
+    from latest_version(typed, feedback_id)
 )
 
 select * from final

@@ -38,11 +38,6 @@ typed as (
     from source_rows
 ),
 
-latest_versions as (
-    select * from typed
-    qualify row_number() over (partition by transaction_id order by updated_at desc, _load_id desc, _row desc) = 1
-),
-
 final as (
     select
         transaction_id, dossier_id, amount_vnd, fee_kind,
@@ -51,7 +46,7 @@ final as (
         status,
         status in ('paid', 'refunded') as is_paid,
         paid_at, updated_at
-    from latest_versions
+    from latest_version(typed, transaction_id)
 )
 
 select * from final

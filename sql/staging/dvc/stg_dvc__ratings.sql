@@ -35,8 +35,7 @@ typed as (
 
 final as (
     select rating_id, dossier_id, unit_code, rated_at, channel, satisfaction_level, is_satisfied, updated_at
-    from typed
-    qualify row_number() over (partition by rating_id order by updated_at desc, _load_id desc, _row desc) = 1
+    from latest_version(typed, rating_id)
 )
 
 select * from final

@@ -10,19 +10,10 @@ columns:
   amount_vnd: Amount, đồng
   collection: Hình thức thu
 */
-with items as (
-    select dossier_id, unnest(json_extract(fees, '$[*]')) as item
-    from staging.stg_motcua__dossier_lists
-),
-
-final as (
-    select
-        dossier_id,
-        item ->> 'MaPhiLePhi' as fee_code,
-        item ->> 'TenPhiLePhi' as fee_name,
-        (item ->> 'Gia')::decimal(18, 2) as amount_vnd,
-        item ->> 'HinhThucThu' as collection
-    from items
-)
-
-select * from final
+select
+    dossier_id,
+    item ->> 'MaPhiLePhi' as fee_code,
+    item ->> 'TenPhiLePhi' as fee_name,
+    (item ->> 'Gia')::decimal(18, 2) as amount_vnd,
+    item ->> 'HinhThucThu' as collection
+from (select dossier_id, json_items(fees) as item from staging.stg_motcua__dossier_lists)

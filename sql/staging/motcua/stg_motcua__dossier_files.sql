@@ -10,19 +10,10 @@ columns:
   is_reused: Reused from an earlier dossier (được tái sử dụng)
   from_national_data_store: Taken from the national data store (lấy từ kho dữ liệu)
 */
-with items as (
-    select dossier_id, unnest(json_extract(submitted_files, '$[*]')) as item
-    from staging.stg_motcua__dossier_lists
-),
-
-final as (
-    select
-        dossier_id,
-        item ->> 'MaThanhPhanHoSo' as component_code,
-        (item ->> 'DuocSoHoa')::boolean as is_digitized,
-        (item ->> 'DuocTaiSuDung')::boolean as is_reused,
-        (item ->> 'DuocLayTuKhoDMQG')::boolean as from_national_data_store
-    from items
-)
-
-select * from final
+select
+    dossier_id,
+    item ->> 'MaThanhPhanHoSo' as component_code,
+    (item ->> 'DuocSoHoa')::boolean as is_digitized,
+    (item ->> 'DuocTaiSuDung')::boolean as is_reused,
+    (item ->> 'DuocLayTuKhoDMQG')::boolean as from_national_data_store
+from (select dossier_id, json_items(submitted_files) as item from staging.stg_motcua__dossier_lists)

@@ -8,17 +8,8 @@ columns:
   result_name: Tên giấy tờ kết quả
   has_electronic_file: Issued with an electronic file
 */
-with items as (
-    select dossier_id, unnest(json_extract(results, '$[*]')) as item
-    from staging.stg_motcua__dossier_lists
-),
-
-final as (
-    select
-        dossier_id,
-        item ->> 'TenGiayTo' as result_name,
-        (item ->> 'CoTepDienTu')::boolean as has_electronic_file
-    from items
-)
-
-select * from final
+select
+    dossier_id,
+    item ->> 'TenGiayTo' as result_name,
+    (item ->> 'CoTepDienTu')::boolean as has_electronic_file
+from (select dossier_id, json_items(results) as item from staging.stg_motcua__dossier_lists)

@@ -9,18 +9,9 @@ columns:
   department: Phòng ban xử lý, as exported
   status_code: The status reached, 1–10
 */
-with items as (
-    select dossier_id, unnest(json_extract(steps, '$[*]')) as item
-    from staging.stg_motcua__dossier_lists
-),
-
-final as (
-    select
-        dossier_id,
-        vn_timestamp(item ->> 'ThoiDiemXuLy') as step_at,
-        item ->> 'PhongBanXuLy' as department,
-        (item ->> 'TrangThai')::integer as status_code
-    from items
-)
-
-select * from final
+select
+    dossier_id,
+    vn_timestamp(item ->> 'ThoiDiemXuLy') as step_at,
+    item ->> 'PhongBanXuLy' as department,
+    (item ->> 'TrangThai')::integer as status_code
+from (select dossier_id, json_items(steps) as item from staging.stg_motcua__dossier_lists)

@@ -9,18 +9,9 @@ columns:
   due_before: Ngày hẹn trả before the request
   due_after: Ngày hẹn trả after it
 */
-with items as (
-    select dossier_id, unnest(json_extract(supplements, '$[*]')) as item
-    from staging.stg_motcua__dossier_lists
-),
-
-final as (
-    select
-        dossier_id,
-        vn_timestamp(item ->> 'NgayBoSung') as requested_at,
-        vn_timestamp(item ->> 'NgayHenTraTruoc') as due_before,
-        vn_timestamp(item ->> 'NgayHenTraMoi') as due_after
-    from items
-)
-
-select * from final
+select
+    dossier_id,
+    vn_timestamp(item ->> 'NgayBoSung') as requested_at,
+    vn_timestamp(item ->> 'NgayHenTraTruoc') as due_before,
+    vn_timestamp(item ->> 'NgayHenTraMoi') as due_after
+from (select dossier_id, json_items(supplements) as item from staging.stg_motcua__dossier_lists)

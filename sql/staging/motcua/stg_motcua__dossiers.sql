@@ -11,7 +11,6 @@ primary_key: [dossier_id]
 materialized: incremental
 incremental:
   unique_key: dossier_id
-  newest_first: updated_at desc nulls last, _load_id desc, _row desc
   add_up: [versions]
 columns:
   dossier_id: Mã hồ sơ (dossier code, unique within the province)
@@ -106,16 +105,9 @@ typed as (
     left join statuses as s on s.alias_key = norm_key(r.status)
 ),
 
-latest_versions as (
-    select
-        *,
-        count(*) over (partition by dossier_id) as versions
+counted as (
+    select *, count(*) over (partition by dossier_id) as versions
     from typed
-    -- The same order as newest_first in the header, which merges a night's rows into the table.
-    qualify row_number() over (
-        partition by dossier_id
-        order by updated_at desc nulls last, _load_id desc, _row desc
-    ) = 1
 ),
 
 final as (
@@ -125,7 +117,7 @@ final as (
         submitted_at, received_at, due_at, processing_finished_at, result_returned_at, refused_at,
         has_digitized_components, result_digitized, fee_vnd, paid_online, applicant_key,
         updated_at, versions::bigint as versions, _load_id, _file, _row
-    from latest_versions
+    from latest_version(counted, dossier_id)
 )
 
 select * from final

@@ -46,16 +46,11 @@ typed as (
     left join codes as st on st.list = 'catalogue_status' and st.alias_key = norm_key(r.catalogue_status)
 ),
 
-latest as (
-    select * from typed
-    qualify row_number() over (partition by procedure_code order by _load_id desc, _row desc) = 1
-),
-
 final as (
     select
         procedure_code, procedure_name, level, field_code, field_name, agency,
         online_level, is_online_service, processing_days, fee_vnd, is_in_force
-    from latest
+    from latest_loaded(typed, procedure_code)
 )
 
 select * from final

@@ -1,0 +1,24 @@
+// Vietnamese text of the report: dates as the forms write them, decimal commas, the committee's name.
+
+/**
+ * dd/mm/yyyy, read in UTC: DATE columns come back as midnight UTC, and the exports' times are
+ * Vietnam's local times stored without a zone (shifting them by 7 hours would change the day).
+ */
+export function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export function vietnameseDate(date: Date): string {
+  return new Intl.DateTimeFormat('vi-VN', { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' }).format(date);
+}
+
+/** "≥ 50.0 %: 0.5" → "≥ 50,0 %: 0,5": text is not formatted by Excel, so it is written as Vietnamese reads it. */
+export function withDecimalCommas(text: string): string {
+  return text.replace(/(\d)\.(\d)/g, '$1,$2');
+}
+
+/** "Thành phố Đồng Hới" → "UBND thành phố Đồng Hới"; a name that is not a unit's kind and place stays as it is. */
+export function committeeOf(name: string): string {
+  if (!/^(Tỉnh|Thành phố|Thị xã|Huyện|Quận|Phường|Xã|Đặc khu) /u.test(name)) return name;
+  return `UBND ${name.charAt(0).toLocaleLowerCase('vi-VN')}${name.slice(1)}`;
+}
