@@ -71,7 +71,13 @@ for (const name of await readdir(inbox)) await symlink(join(inbox, name), join(j
 const config = join(jobDir, 'config.yaml');
 await writeFile(
   config,
-  stringify({ warehouse: { data_dir: './data' }, duckdb: { threads: 2, memory_limit: options.memoryLimit }, sources: { motcua: { inbox: './inbox' } } }),
+  stringify({
+    // The sample's deployment (its register of units), which the scaled exports are copies of.
+    deployment: { register: loadConfig().register.file },
+    warehouse: { data_dir: './data' },
+    duckdb: { threads: 2, memory_limit: options.memoryLimit },
+    sources: { motcua: { inbox: './inbox' } },
+  }),
 );
 log('full load: the job over every export…');
 const full = await task('job', { config });
