@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
-import { writeScaledSample } from '../sample/scale.js';
 import { literal, Warehouse } from '../core/warehouse.js';
+import { writeScaledSample } from '../sample/scale.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CITY_ROWS = 67_983;

@@ -1,7 +1,7 @@
 // The unit register of a deployment: its roll-up levels and its units over time, with the
 // successors of the units that ended (config `deployment.register`, a YAML file). Parsed and
 // checked once with the config; the warehouse loads it into seeds.levels, seeds.units and
-// seeds.unit_successors (pipelines/warehouse.ts), and the sample generator builds on it.
+// seeds.unit_successors (pipelines/setup/layout.ts), and the sample generator builds on it.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';

@@ -24,7 +24,7 @@ export type ColumnContract = {
   notNull?: boolean;
   /** An amount that cannot be below 0 (a fee, a payment): a negative one is quarantined. */
   nonNegative?: boolean;
-  /** Citizens' personal data: never leaves `raw`, erased after the retention (pipelines/privacy.ts). */
+  /** Citizens' personal data: never leaves `raw`, erased after the retention (pipelines/setup/privacy.ts). */
   personal?: boolean;
   /** For a personal JSON column: the json_transform structure of what the retention keeps (what models read), instead of nothing. */
   keptOnErase?: string;

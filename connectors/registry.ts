@@ -2,9 +2,9 @@
 import type { Config } from '../config/load.js';
 import type { ApiSettings, SourceName } from '../config/schema.js';
 import type { ApiResource, SourceContract, TableContract } from './contract.js';
+import { dvc } from './dvc.js';
 import { checkHeaderAliases } from './headers.js';
 import type { HttpSettings } from './http.js';
-import { dvc } from './dvc.js';
 import { motcua } from './motcua.js';
 import { ngansach } from './ngansach.js';
 

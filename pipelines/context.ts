@@ -1,10 +1,10 @@
 // What every stage receives: the run's identity, its config, the open warehouse and a logger.
 import type { Config } from '../config/load.js';
 import type { ConfiguredSource } from '../connectors/registry.js';
-import type { Warehouse } from '../core/warehouse.js';
 import { RunInterrupted } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Progress } from '../core/progress.js';
+import type { Warehouse } from '../core/warehouse.js';
 
 export type RunContext = {
   runId: string;

@@ -20,7 +20,7 @@ import { explainResourceFailure } from './ops/resources.js';
 import { failpoint } from './ops/signals.js';
 import { deploymentReference, prepareWarehouse } from './setup/layout.js';
 import type { PullWindow } from './stages/extract.js';
-import { STEPS, type StageReport } from './steps.js';
+import { runStep, type StageReport } from './steps.js';
 
 export type { RunSummary } from './ops/ledger.js';
 
@@ -112,8 +112,12 @@ async function runLocked(config: Config, log: Logger, options: RunOptions, summa
       stopIfAsked(ctx);
       failpoint(stage);
       const started = performance.now();
-      const report = await STEPS[stage](ctx, options, { failed, summary });
-      addReport(summary, stage, report, failed);
+      const report: StageReport = {};
+      try {
+        await runStep(stage, ctx, options, { failed, summary }, report);
+      } finally {
+        addReport(summary, stage, report, failed);
+      }
       summary.stageMs[stage] = Math.round(performance.now() - started);
       // With every source failed there is nothing new to build or publish.
       if (report.stop || (ctx.sources.length > 0 && failed.size === ctx.sources.length)) break;

@@ -1,6 +1,8 @@
-// The four stages as steps of a run: each runs its stage over the run's sources and hands back
-// a report (its result, what it says of each source, its errors and warnings) that run.ts adds
-// to the run summary. An error that names a source fails that source only; the others go on.
+// The four stages as steps of a run: each runs its stage over the run's sources and fills its
+// report (its result, what it says of each source, its errors and warnings), which run.ts adds
+// to the run summary, also when the step is cut short (a stop signal, a full disk): what the
+// sources before had done stays in the ledger. An error that names a source fails that source
+// only; the others go on.
 import { CONNECTORS, type ConfiguredSource } from '../connectors/registry.js';
 import { CchcError, RunInterrupted } from '../core/errors.js';
 import type { StageName, RunContext } from './context.js';
@@ -14,7 +16,7 @@ import { transform, type TransformResult } from './stages/transform.js';
 
 type Results = { extract: ExtractResult; load: LoadResult; transform: TransformResult; publish: PublishResult };
 
-/** What a stage hands back to the run. */
+/** What a stage tells the run. */
 export type StageReport<S extends StageName = StageName> = {
   /** Kept in the summary under the stage's name. */
   result?: Results[S];
@@ -36,12 +38,18 @@ export type StepOptions = {
 /** What a step may read of the run so far: the sources that failed, and what the stages before reported. */
 export type RunSoFar = { failed: ReadonlySet<string>; summary: Readonly<RunSummary> };
 
-type Step<S extends StageName> = (ctx: RunContext, options: StepOptions, run: RunSoFar) => Promise<StageReport<S>>;
+type Step<S extends StageName> = (ctx: RunContext, options: StepOptions, run: RunSoFar, report: StageReport<S>) => Promise<void>;
 
-export const STEPS: { [S in StageName]: Step<S> } = {
-  async extract(ctx, options) {
+/** Runs the step of `stage`, which fills `report` as it goes. */
+export function runStep(stage: StageName, ctx: RunContext, options: StepOptions, run: RunSoFar, report: StageReport): Promise<void> {
+  // Each step's report is typed by its stage; here the stage is any of them.
+  return (STEPS[stage] as unknown as Step<StageName>)(ctx, options, run, report);
+}
+
+const STEPS: { [S in StageName]: Step<S> } = {
+  async extract(ctx, options, _run, report) {
     const result: ExtractResult = { landed: 0, skipped: 0, ignored: [] };
-    const report: StageReport<'extract'> = { result, sources: {}, errors: [] };
+    Object.assign(report, { result, sources: {}, errors: [] });
     for (const source of ctx.sources) {
       const at = performance.now();
       try {
@@ -56,12 +64,11 @@ export const STEPS: { [S in StageName]: Step<S> } = {
         ctx.log.error({ stage: 'extract', source: source.contract.name, err: error.message, action: error.action }, 'source failed: the other sources go on');
       }
     }
-    return report;
   },
 
-  async load(ctx, options, run) {
+  async load(ctx, options, run, report) {
     const result: LoadResult = { loads: [], failures: [], failedBefore: [], released: [] };
-    const report: StageReport<'load'> = { result, sources: {}, errors: [], warnings: [] };
+    Object.assign(report, { result, sources: {}, errors: [], warnings: [] });
     for (const source of ctx.sources.filter((s) => !run.failed.has(s.contract.name))) {
       const at = performance.now();
       const loaded = await loadSource(ctx, source, { retryFailed: options.retryFailed ?? false });
@@ -76,27 +83,26 @@ export const STEPS: { [S in StageName]: Step<S> } = {
       const erased = await erasePersonalData(ctx.db, CONNECTORS, days);
       if (erased.loads > 0) ctx.log.info({ stage: 'load', days, ...erased }, 'personal data erased from the loads older than the retention');
     }
-    return report;
   },
 
-  async transform(ctx, options, run) {
-    const result = await transform(ctx, { select: options.select, failedSources: [...run.failed], fullRefresh: options.fullRefresh ?? false });
-    if (result.blocking.length === 0) return { result };
+  async transform(ctx, options, run, report) {
+    const result = (report.result = await transform(ctx, { select: options.select, failedSources: [...run.failed], fullRefresh: options.fullRefresh ?? false }));
+    if (result.blocking.length === 0) return;
     const failing = result.blocking.map((t) => `${t.name} (${t.failingRows} rows)`).join('; ');
     const message = `${result.blocking.length} data test${result.blocking.length > 1 ? 's' : ''} failed: ${failing}`;
     const action = 'see ops.test_results for a sample of the failing rows; the build was undone (new rows merged into the incremental staging are kept) and the published release was not changed';
-    return { result, errors: [{ stage: 'transform', message, action }], stop: true };
+    Object.assign(report, { errors: [{ stage: 'transform', message, action }], stop: true });
   },
 
-  async publish(ctx, options, run) {
+  async publish(ctx, options, run, report) {
     if (options.select) {
       // Models beyond the selection were not rebuilt: publishing would mix old and new figures.
       ctx.log.info({ select: options.select }, 'a partial build (--select) is not published; run without --select to publish');
-      return {};
+      return;
     }
     const because = [...run.failed].map((s) => `source ${s} failed in run ${ctx.runId}`).join('; ');
     const kept = run.summary.stages.transform?.kept ?? [];
-    return { result: await publish(ctx, { stale: new Map(kept.map((id) => [id, `${because}: the data of the last good run`])) }) };
+    report.result = await publish(ctx, { stale: new Map(kept.map((id) => [id, `${because}: the data of the last good run`])) });
   },
 };
 

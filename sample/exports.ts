@@ -5,10 +5,10 @@
 // api-pages.ts writes the same dossier versions as the sync API. A dossier keeps the receiving
 // unit it came with in every row, the way the export system keeps old unit codes on old
 // dossiers; the handling unit is whoever does its work on the row's date.
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { day, isoWeek, mondayOf, type Day } from './calendar.js';
 import type { Level, Procedure } from './catalogue.js';

@@ -1,4 +1,4 @@
-// `cchc sample`: writes the sample exports of the source systems of a deployment, seeded and
+// The sample generator: writes the sample exports of the source systems of a deployment, seeded and
 // deterministic, for the units of its register: by the reference plan, Đồng Hới's exports built
 // so that the warehouse reproduces the figures of the reference report, continued through the
 // reform of 1 July 2025; by the steady plan, a plain flow of dossiers for any register.

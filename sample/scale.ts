@@ -5,14 +5,14 @@
 // what makes the sample real (versions of a dossier across weeks, every status, both channels,
 // late and stopped dossiers, the week-to-week variety of the values) at N times its volume,
 // as CSV with the Vietnamese headers.
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { Warehouse, ident, literal } from '../core/warehouse.js';
-import { motcua } from '../connectors/motcua.js';
 import { readCsv } from '../connectors/formats/csv.js';
 import { INCOMING } from '../connectors/formats/incoming.js';
 import { readXlsx } from '../connectors/formats/xlsx.js';
+import { motcua } from '../connectors/motcua.js';
+import { Warehouse, ident, literal } from '../core/warehouse.js';
 import { generateSample, refuseToReplaceOtherFolders, sampleLayout, SAMPLE_MARKER, type SampleOptions } from './index.js';
 
 export type ScaledSample = { dir: string; scale: number; files: number; rows: number; bytes: number; ms: number };

@@ -16,7 +16,7 @@ create or replace macro national_procedure_code(s) as regexp_replace(trim(s), '\
 create or replace macro blank_to_null(s) as nullif(trim(s), '');
 
 -- The keyed hash of an ID number (CCCD, CMND, passport), the same however it was typed:
--- keyed_hash is defined for the session from the key in the environment (pipelines/privacy.ts).
+-- keyed_hash is defined for the session from the key in the environment (pipelines/setup/privacy.ts).
 create or replace macro person_key(id_number) as
     keyed_hash(nullif(upper(regexp_replace(id_number, '[^0-9A-Za-z]', '', 'g')), ''));
 

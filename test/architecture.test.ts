@@ -69,8 +69,9 @@ describe('the layers', () => {
   });
 
   it('would catch each upward import the project had before it was layered', () => {
-    // As they stood, moved to today's folders: a connector and the config reaching into the job
-    // for its errors, logger and DuckDB wrapper, and the run importing the sample generator.
+    // Examples of each kind the project had, written with today's folders: the config and the
+    // connectors reaching into the job (for its errors, its logger, its DuckDB wrapper), the
+    // kernel reaching up, and the run importing the sample generator.
     const before = [
       ['config/load.ts', "import { SQL_DIR } from '../pipelines/setup/layout.js';"],
       ['connectors/formats/csv.ts', "import { ident, literal, type Warehouse } from '../../pipelines/stages/load.js';"],

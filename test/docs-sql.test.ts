@@ -4,11 +4,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { messageOf } from '../core/errors.js';
 import { literal, Warehouse, type Row } from '../core/warehouse.js';
 import { DOCS_DIR } from '../pipelines/outputs/docs.js';
-import { SNAPSHOT_FILE } from '../pipelines/stages/snapshot.js';
 import { METABASE_INIT } from '../pipelines/stages/publish.js';
-import { messageOf } from '../core/errors.js';
+import { SNAPSHOT_FILE } from '../pipelines/stages/snapshot.js';
 
 /** The release folder the documents write as a relative path, run from the project's root. */
 const PLACEHOLDER_RELEASE = 'data/publish/current/';

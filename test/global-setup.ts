@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { generateSample, sampleLayout, type SampleSummary } from '../sample/index.js';
 import { createLogger } from '../core/log.js';
 import { runJob } from '../pipelines/run.js';
+import { generateSample, sampleLayout, type SampleSummary } from '../sample/index.js';
 import { sampleConfig } from './sample-config.js';
 
 declare module 'vitest' {

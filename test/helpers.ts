@@ -1,21 +1,21 @@
 // What the suites share: throwaway folders, configs that point the job at them, a logger whose
 // lines the test can read back, and a way to query Parquet or a DuckDB file.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig, SQL_DIR } from '../config/load.js';
 import { afterAll, beforeAll } from 'vitest';
-import { Warehouse, type Row } from '../core/warehouse.js';
-import { createLogger, type Logger } from '../core/log.js';
+import { loadConfig, SQL_DIR } from '../config/load.js';
 import { CONNECTORS } from '../connectors/registry.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { Warehouse, type Row } from '../core/warehouse.js';
 import { buildModels } from '../pipelines/models/build.js';
 import { discoverModels } from '../pipelines/models/graph.js';
 import { selectModels } from '../pipelines/models/selection.js';
-import { keepBuild } from '../pipelines/models/swap.js';
 import { writeSettings } from '../pipelines/models/settings.js';
+import { keepBuild } from '../pipelines/models/swap.js';
 import { deploymentReference, prepareWarehouse } from '../pipelines/setup/layout.js';
 
 export { DONG_HOI, DONG_HOI_YAML, sampleConfig, type Inboxes } from './sample-config.js';

@@ -13,14 +13,14 @@
 //   npm run stress -- [--runs 40] [--burners 2] [--per-warehouse 10] [--memory-limit 96MB]
 //                     [--bindings-rounds 20] [--keep] [--out <report.json>]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateSample, sampleLayout } from '../sample/index.js';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../config/load.js';
 import { Warehouse } from '../core/warehouse.js';
+import { generateSample, sampleLayout } from '../sample/index.js';
 import { CCHC, FIRST_NIGHT, inboxesOf, sampleInboxes, writeConfig } from './processes.js';
 
 const { values: args } = parseArgs({

@@ -10,8 +10,8 @@ import ExcelJS from 'exceljs';
 import { messageOf, SourceFileError } from '../../core/errors.js';
 import type { TableContract } from '../contract.js';
 import { headerKey, isColumnNumberRow, type HeaderMapping } from '../headers.js';
-import { createIncoming, INCOMING, type FileReader } from './incoming.js';
 import { cellText } from './cell-text.js';
+import { createIncoming, INCOMING, type FileReader } from './incoming.js';
 import { refuseZipBombs } from './xlsx-workbook.js';
 
 const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII', 'XIII', 'XIV', 'XV'];

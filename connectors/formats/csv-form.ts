@@ -4,10 +4,10 @@
 import { parse as parseStream } from 'csv-parse';
 import { messageOf, SourceFileError } from '../../core/errors.js';
 import type { TableContract } from '../contract.js';
-import { decodedText } from './encoding.js';
-import type { FileReader } from './incoming.js';
 import { DEFAULT_LIMITS } from './csv-lines.js';
 import { sniffCsv, type CsvShape } from './csv-sniff.js';
+import { decodedText } from './encoding.js';
+import type { FileReader } from './incoming.js';
 import { appendRows, isFormLayout, type NumberedRow } from './rows.js';
 
 /** Whether a CSV export is laid out as a printed form (a title block, a header over two rows, column numbers): then readCsvForm reads it. */

@@ -6,14 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import { messageOf, SourceFileError } from '../../core/errors.js';
+import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import type { TableContract } from '../contract.js';
 import { mapHeaders, type HeaderMapping } from '../headers.js';
-import { convertToUtf8, type Encoding } from './encoding.js';
-import { createIncoming, INCOMING, refuseTooManyRecords, type FileReader, type ReadResult } from './incoming.js';
 import { DEFAULT_LIMITS, lineCount, numberRows, type CsvLimits, type ScanCounts } from './csv-lines.js';
 import { sniffCsv, type CsvShape } from './csv-sniff.js';
+import { convertToUtf8, type Encoding } from './encoding.js';
+import { createIncoming, INCOMING, refuseTooManyRecords, type FileReader, type ReadResult } from './incoming.js';
 
 export { sniffCsv, type CsvShape };
 // Exports laid out as printed forms are read row by row instead.

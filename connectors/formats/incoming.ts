@@ -1,8 +1,8 @@
 // What a file reader hands to the load stage: the rows of one file in the temporary table
 // `incoming` (`_row` plus every column of the table contract, as text), and the records it
 // could not split into columns. The load stage checks and commits them.
-import { ident, type Warehouse } from '../../core/warehouse.js';
 import { SourceFileError } from '../../core/errors.js';
+import { ident, type Warehouse } from '../../core/warehouse.js';
 import type { TableContract } from '../contract.js';
 import type { HeaderMapping } from '../headers.js';
 

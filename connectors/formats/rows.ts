@@ -3,8 +3,8 @@
 // `incoming` through DuckDB's appender, and the notes and signatures printed under a form's table
 // told from records.
 import type { DuckDBAppender } from '@duckdb/node-api';
-import type { Warehouse } from '../../core/warehouse.js';
 import { SourceFileError } from '../../core/errors.js';
+import type { Warehouse } from '../../core/warehouse.js';
 import type { TableContract } from '../contract.js';
 import { findHeader, locateHeader, type HeaderLayout } from '../headers.js';
 import { createIncoming, INCOMING, type ReadResult, type Reject } from './incoming.js';

@@ -2,8 +2,8 @@
 // the export, laid out as an export or as a printed form (rows.ts finds its header). Cells become
 // the text the CSV exports would carry. The sheet is scanned as it inflates, so memory stays
 // flat as the file grows; only the shared strings are held, since cells refer to them by number.
-import { ident, type Warehouse } from '../../core/warehouse.js';
 import { messageOf, SourceFileError } from '../../core/errors.js';
+import { ident, type Warehouse } from '../../core/warehouse.js';
 import type { HeaderMapping } from '../headers.js';
 import { INCOMING, type FileReader } from './incoming.js';
 import { appendRows } from './rows.js';

@@ -1,7 +1,7 @@
 // Building the models in order, each under a temporary name then swapped in (swap.ts), with the
 // header's descriptions as DuckDB comments.
-import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import { messageOf, ModelError } from '../../core/errors.js';
+import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import type { Model } from './graph.js';
 import { columnDescriptions } from './header.js';
 import { buildIncremental } from './incremental.js';
@@ -17,7 +17,7 @@ export type BuildOptions = {
 export type Build = 'full' | 'increment' | 'unchanged';
 
 /**
- * Builds the models in order, each committed and swapped in on its own (build-journal.ts). The
+ * Builds the models in order, each committed and swapped in on its own (swap.ts). The
  * caller keeps the build (keepBuild) or undoes it (undoBuild) once it has tested it.
  */
 export async function buildModels(db: Warehouse, models: readonly Model[], options: BuildOptions = {}): Promise<void> {

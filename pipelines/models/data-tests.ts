@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { z } from 'zod';
-import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
+import { SQL_DIR } from '../../config/load.js';
 import { messageOf, ModelError } from '../../core/errors.js';
+import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
+import { LAYERS } from '../setup/layout.js';
 import { referencesIn, sqlFiles, type Model } from './graph.js';
 import { parseHeader, splitHeader, type DeclaredTest } from './header.js';
-import { SQL_DIR } from '../../config/load.js';
-import { LAYERS } from '../setup/layout.js';
 
 export type DataTest = {
   name: string;

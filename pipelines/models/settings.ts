@@ -1,8 +1,8 @@
 // Settings of the config that the SQL models read, written as small tables of the `settings`
 // schema before each build, so that models join them like any reference data.
 import type { Config } from '../../config/load.js';
-import { swapIn } from './swap.js';
 import type { Warehouse } from '../../core/warehouse.js';
+import { swapIn } from './swap.js';
 
 /** The reporting settings the models read: reporting_setting('period_window') (sql/setup.sql). */
 export function reportingVariables(config: Config): Record<string, string> {
@@ -10,7 +10,7 @@ export function reportingVariables(config: Config): Record<string, string> {
   return { period_window, finished_date, reconcile_published_figures: String(reconcile_published_figures) };
 }
 
-/** Written like models (build-journal.ts): a build that is undone takes its settings back too. */
+/** Written like models (swap.ts): a build that is undone takes its settings back too. */
 export async function writeSettings(db: Warehouse, config: Config): Promise<void> {
   const table = (name: string, columns: string, rows: readonly (string | number)[][]) =>
     swapIn(db, { schema: 'settings', name, kind: 'TABLE' }, async (target) => {

@@ -3,9 +3,9 @@
 // timeout on each try; an alert that cannot be sent is logged, and never changes the run.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/load.js';
+import { messageOf } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { summaryForFile, type RunSummary } from './ledger.js';
-import { messageOf } from '../../core/errors.js';
 
 /** Why this run deserves an alert, or undefined when it does not. */
 export function alertReason(summary: RunSummary): string | undefined {

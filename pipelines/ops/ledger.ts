@@ -7,14 +7,14 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { configuredSources } from '../../connectors/registry.js';
-import type { Warehouse } from '../../core/warehouse.js';
 import { writeFileDurably } from '../../core/files.js';
-import { isDiskFull } from './resources.js';
+import type { Warehouse } from '../../core/warehouse.js';
 import type { ExtractResult } from '../stages/extract.js';
 import type { LoadResult } from '../stages/load.js';
 import type { PublishResult } from '../stages/publish.js';
 import type { QuarantineReport } from '../stages/quarantine-report.js';
 import type { TransformResult } from '../stages/transform.js';
+import { isDiskFull } from './resources.js';
 
 export type Outcome = 'running' | 'success' | 'partial' | 'failed' | 'skipped';
 /** `manual`: `cchc run`; `cron`: `cchc run --trigger cron`, from a crontab or a timer; `schedule`: `cchc schedule`. */

@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../config/load.js';
-import { isStaleAt, readSummaries, type Freshness, type LedgerEntry } from './ledger.js';
-import { lockHolder, type LockHolder } from './lock.js';
+import { messageOf } from '../../core/errors.js';
 import { currentRelease } from '../stages/publish.js';
 import { describeQuarantine, rowsQuarantined, type QuarantineReport } from '../stages/quarantine-report.js';
-import { messageOf } from '../../core/errors.js';
+import { isStaleAt, readSummaries, type Freshness, type LedgerEntry } from './ledger.js';
+import { lockHolder, type LockHolder } from './lock.js';
 
 export type Status = {
   /** The last finished run succeeded and no source is stale. */

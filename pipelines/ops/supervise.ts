@@ -6,12 +6,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../config/load.js';
-import { sendAlert } from './alert.js';
+import { messageOf } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import { Warehouse } from '../../core/warehouse.js';
+import { sendAlert } from './alert.js';
 import { closeInterruptedRuns, newSummary, type RunError, type Trigger } from './ledger.js';
 import { acquireLock, deadLockHolder } from './lock.js';
-import type { Logger } from '../../core/log.js';
-import { messageOf } from '../../core/errors.js';
 
 const CLI = fileURLToPath(new URL('../../bin/cchc.js', import.meta.url));
 

@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
-import { literal, Warehouse } from '../../core/warehouse.js';
 import { CchcError, messageOf } from '../../core/errors.js';
-import { unknownValues, type UnknownValue } from '../stages/quarantine-report.js';
+import { literal, Warehouse } from '../../core/warehouse.js';
 import { deploymentReference, prepareWarehouse } from '../setup/layout.js';
+import { unknownValues, type UnknownValue } from '../stages/quarantine-report.js';
 
 /** Below this similarity a spelling is not offered as the code a value means. */
 const SUGGEST_FROM = 0.85;

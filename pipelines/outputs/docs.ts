@@ -5,16 +5,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig, SQL_DIR } from '../../config/load.js';
 import { apiSettings } from '../../config/schema.js';
 import type { ColumnContract, SourceContract } from '../../connectors/contract.js';
-import { loadConfig, SQL_DIR } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { qualified, Warehouse } from '../../core/warehouse.js';
 import { buildModels } from '../models/build.js';
 import { discoverModels, type Model } from '../models/graph.js';
 import { columnDescriptions } from '../models/header.js';
-import { keepBuild } from '../models/swap.js';
 import { writeSettings } from '../models/settings.js';
+import { keepBuild } from '../models/swap.js';
 import { deploymentReference, prepareWarehouse } from '../setup/layout.js';
 
 export const DOCS_DIR = fileURLToPath(new URL('../../docs/', import.meta.url));

@@ -1,10 +1,10 @@
 // `cchc query`: SQL on the current snapshot, read-only, printed as a table, CSV or JSON. The file
 // is resolved through `current` once, so a publish during the query does not change what it reads.
 import { realpath } from 'node:fs/promises';
-import { StatementType } from '@duckdb/node-api';
 import { join } from 'node:path';
-import { Warehouse, type Row } from '../../core/warehouse.js';
+import { StatementType } from '@duckdb/node-api';
 import { CchcError, messageOf } from '../../core/errors.js';
+import { Warehouse, type Row } from '../../core/warehouse.js';
 import { SNAPSHOT_FILE } from '../stages/snapshot.js';
 
 export const QUERY_FORMATS = ['table', 'csv', 'json'] as const;

@@ -7,8 +7,8 @@ import { basename, join } from 'node:path';
 import { SQL_DIR, type Config } from '../../config/load.js';
 import type { Register } from '../../config/register.js';
 import { rawTableName, type SourceContract } from '../../connectors/contract.js';
-import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import { ConfigError, ModelError } from '../../core/errors.js';
+import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import { defineKeyedHash } from './privacy.js';
 
 export const LAYERS = ['staging', 'intermediate', 'marts'] as const;

@@ -11,10 +11,10 @@ import { pipeline } from 'node:stream/promises';
 import { pullPages } from '../../connectors/api.js';
 import type { TableContract } from '../../connectors/contract.js';
 import { tableForFile, type ConfiguredSource } from '../../connectors/registry.js';
-import { stopIfAsked, type RunContext } from '../context.js';
 import { SourceFileError } from '../../core/errors.js';
 import { syncPath, writeFileDurably } from '../../core/files.js';
 import type { Logger } from '../../core/log.js';
+import { stopIfAsked, type RunContext } from '../context.js';
 
 export type ExtractResult = { landed: number; skipped: number; ignored: string[] };
 

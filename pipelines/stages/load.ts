@@ -13,13 +13,13 @@ import { INCOMING, refuseTooManyRecords, type FileReader, type ReadResult } from
 import { readJsonPage } from '../../connectors/formats/json-page.js';
 import { readXlsx } from '../../connectors/formats/xlsx.js';
 import type { ConfiguredSource } from '../../connectors/registry.js';
-import { stopIfAsked, type RunContext } from '../context.js';
-import { ident } from '../../core/warehouse.js';
 import { CchcError, RunInterrupted, SourceFileError } from '../../core/errors.js';
-import { resourceFailureIn } from '../ops/resources.js';
 import type { Logger } from '../../core/log.js';
-import { quarantineBadRows, releaseHeldRows, type Problem, type Release } from './quarantine.js';
+import { ident } from '../../core/warehouse.js';
+import { stopIfAsked, type RunContext } from '../context.js';
+import { resourceFailureIn } from '../ops/resources.js';
 import { judgeQuarantine, type QuarantineReport } from './quarantine-report.js';
+import { quarantineBadRows, releaseHeldRows, type Problem, type Release } from './quarantine.js';
 
 export type FileLoad = { file: string; loadId: number; rowsRead: number; rowsLoaded: number; rowsQuarantined: number };
 /** A file that could not be read: `cause` is the error without the file's name, the same for every file that fails alike. */

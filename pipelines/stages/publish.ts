@@ -3,13 +3,13 @@
 // rename. Readers see the old release or the new one, never a mix.
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { stopIfAsked, type RunContext } from '../context.js';
-import { syncPath, syncTree } from '../../core/files.js';
-import { failpoint } from '../ops/signals.js';
-import { ident, literal } from '../../core/warehouse.js';
 import { ModelError } from '../../core/errors.js';
+import { syncPath, syncTree } from '../../core/files.js';
+import { ident, literal } from '../../core/warehouse.js';
+import { stopIfAsked, type RunContext } from '../context.js';
 import { discoverModels } from '../models/graph.js';
 import { ensureRoom, folderBytes } from '../ops/resources.js';
+import { failpoint } from '../ops/signals.js';
 import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from './snapshot.js';
 
 export const METABASE_INIT = 'metabase-init.sql';

@@ -2,14 +2,13 @@
 // one's reasons and its text (without the personal columns); quarantine.<source>__<table> holds
 // the row itself as read, beside raw. When what the checks know changes (the config's vocabulary
 // grows, a seed or a contract is corrected), the waiting rows are checked again and those that
-// now pass move to raw: nothing needs exporting again. And a source whose quarantine grows past
-// limits.max_quarantine_rate fails its run, saying why and what to set, rather than letting the
-// marts publish an undercount.
+// now pass move to raw: nothing needs exporting again. How much a source holds, against its
+// limits, is judged in quarantine-report.ts.
 import { rawTableName, type ColumnContract, type TableContract } from '../../connectors/contract.js';
 import { headerResolver } from '../../connectors/headers.js';
 import type { ConfiguredSource } from '../../connectors/registry.js';
-import type { RunContext } from '../context.js';
 import { ident, literal } from '../../core/warehouse.js';
+import type { RunContext } from '../context.js';
 
 /** One thing wrong with a row, as ops.quarantine.problems lists them. */
 export type Problem = {

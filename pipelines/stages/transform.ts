@@ -1,15 +1,15 @@
 // Stage 3, transform: builds the SQL models of sql/ in dependency order, with the settings of the
 // config written as `settings` tables, then runs their data tests. When a test of severity
-// `error` fails, the build is undone (build-journal.ts): the warehouse keeps the models of the
+// `error` fails, the build is undone (models/swap.ts): the warehouse keeps the models of the
 // last good run, and the run stops before publishing.
-import { keepBuild, undoBuild } from '../models/swap.js';
+import { messageOf } from '../../core/errors.js';
 import type { RunContext } from '../context.js';
-import { recordTestResults, runDataTests, testsOf, type TestResult } from '../models/data-tests.js';
 import { buildModels, type Build } from '../models/build.js';
+import { recordTestResults, runDataTests, testsOf, type TestResult } from '../models/data-tests.js';
 import { discoverModels } from '../models/graph.js';
 import { modelsReadingSources, selectModels } from '../models/selection.js';
 import { writeSettings } from '../models/settings.js';
-import { messageOf } from '../../core/errors.js';
+import { keepBuild, undoBuild } from '../models/swap.js';
 
 export type TransformResult = {
   models: number;

@@ -8,8 +8,8 @@ import { readCsv, readCsvFiles, sniffCsv } from '../../connectors/formats/csv.js
 import { convertToUtf8, detectEncoding, vietnameseShare, type Encoding } from '../../connectors/formats/encoding.js';
 import { INCOMING, type Reject } from '../../connectors/formats/incoming.js';
 import { motcua } from '../../connectors/motcua.js';
-import type { Warehouse } from '../../core/warehouse.js';
 import { SourceFileError } from '../../core/errors.js';
+import type { Warehouse } from '../../core/warehouse.js';
 import { runJob } from '../../pipelines/run.js';
 import { capturedLog, FIXTURES, inboxWith, memoryWarehouse, queryFile, sampleConfig, tempDir } from '../helpers.js';
 

@@ -3,10 +3,10 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sampleLayout } from '../../sample/index.js';
-import { startPortalSimulator, type PortalSimulator } from '../../sample/server.js';
 import { Warehouse } from '../../core/warehouse.js';
 import { runJob } from '../../pipelines/run.js';
+import { sampleLayout } from '../../sample/index.js';
+import { startPortalSimulator, type PortalSimulator } from '../../sample/server.js';
 import { capturedLog, queryFile, sampleConfig, tempDir } from '../helpers.js';
 import { runCchc, startCchc, writeConfig } from '../processes.js';
 

@@ -6,10 +6,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RESOURCES, startPortalSimulator, type PortalSimulator } from '../../sample/server.js';
 import type { Config } from '../../config/load.js';
 import type { RunError } from '../../pipelines/ops/ledger.js';
 import { runJob } from '../../pipelines/run.js';
+import { RESOURCES, startPortalSimulator, type PortalSimulator } from '../../sample/server.js';
 import { capturedLog, FIXTURES, queryFile, sampleConfig, tempDir } from '../helpers.js';
 import { expectEveryLoadAccountedFor, fileOutcomes } from '../load-accounting.js';
 

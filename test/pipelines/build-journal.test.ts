@@ -2,11 +2,11 @@
 // build is kept or undone, including after the process died half-way.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { keepBuild, swapIn, undoBuild } from '../../pipelines/models/swap.js';
-import { Warehouse } from '../../core/warehouse.js';
-import { deploymentReference, prepareWarehouse } from '../../pipelines/setup/layout.js';
 import { loadConfig } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
+import { Warehouse } from '../../core/warehouse.js';
+import { keepBuild, swapIn, undoBuild } from '../../pipelines/models/swap.js';
+import { deploymentReference, prepareWarehouse } from '../../pipelines/setup/layout.js';
 import { tempDir } from '../helpers.js';
 
 async function warehouse(path: string): Promise<Warehouse> {

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { messageOf } from '../../core/errors.js';
 import { newSummary, writeSummaryFile } from '../../pipelines/ops/ledger.js';
 import { queryFile, tempDir, webhook } from '../helpers.js';
 import { FIRST_NIGHT, runCchc, sampleInboxes, startCchc, writeConfig } from '../processes.js';
-import { messageOf } from '../../core/errors.js';
 
 const sampleDir = inject('sampleDir');
 

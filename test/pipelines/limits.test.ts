@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { sampleLayout } from '../../sample/index.js';
 import { runJob } from '../../pipelines/run.js';
+import { sampleLayout } from '../../sample/index.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, tempDir } from '../helpers.js';
 
 const HEADER = 'Mã hồ sơ,Mã TTHC,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái,Ngày cập nhật';

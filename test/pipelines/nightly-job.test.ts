@@ -1,14 +1,14 @@
 // The whole job over the sample exports, as `npm start` runs it, judged by what it publishes.
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { SQL_DIR, type Config } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
-import { sampleLayout } from '../../sample/index.js';
 import { literal } from '../../core/warehouse.js';
-import { runJob, type RunSummary } from '../../pipelines/run.js';
 import { headlineTable } from '../../pipelines/outputs/headline.js';
+import { runJob, type RunSummary } from '../../pipelines/run.js';
+import { sampleLayout } from '../../sample/index.js';
 import { capturedLog, query, queryFile, sampleConfig, tempDir } from '../helpers.js';
 
 type Figure = {

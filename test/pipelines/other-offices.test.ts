@@ -68,8 +68,8 @@
 // City level = DH.TP + DH.TNMT + DH.MC; commune level = DH.NAMLY + DH.DONGPHU + DH.BAONINH.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { LAYOUTS, type Layout, type WrittenFile } from '../fixtures/other-offices/make.js';
 import { DONG_HOI, query, queryFile, tempDir } from '../helpers.js';
 import { runCchc, type Exit } from '../processes.js';

@@ -5,10 +5,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, inject, it } from 'vitest';
-import { sampleLayout } from '../../sample/index.js';
 import { literal, Warehouse } from '../../core/warehouse.js';
 import { writeReport } from '../../pipelines/outputs/report/workbook.js';
 import { runJob } from '../../pipelines/run.js';
+import { sampleLayout } from '../../sample/index.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, tempDir } from '../helpers.js';
 
 const KEY = 'k3y-for-tests-only-0123456789abcdef';

@@ -6,8 +6,8 @@
 // into the figures a run over corrected files gives.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
 import { DONG_HOI, query, queryFile, tempDir, webhook } from '../helpers.js';
 import { FIRST_NIGHT, runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
 

@@ -7,9 +7,9 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadRegister, type Register } from '../../config/register.js';
+import { ConfigError } from '../../core/errors.js';
 import { generateSample, sampleLayout, type SampleOptions } from '../../sample/index.js';
 import { startPortalSimulator } from '../../sample/server.js';
-import { ConfigError } from '../../core/errors.js';
 import { FIXTURES, sampleConfig, tempDir } from '../helpers.js';
 
 type Item = Record<string, unknown>;

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Warehouse } from '../../core/warehouse.js';
 import { SQL_DIR } from '../../config/load.js';
+import type { Warehouse } from '../../core/warehouse.js';
 import { FIXTURES, modelsOn, tempDir, writeText } from '../helpers.js';
 
 function dossier(id: string, unit: string, received: string, fields: Record<string, string | null> = {}) {
