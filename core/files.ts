@@ -14,10 +14,15 @@ export async function syncPath(path: string): Promise<void> {
 }
 
 /** Replaces `path` with `text` in one step. */
-export async function writeFileDurably(path: string, text: string): Promise<void> {
+export function writeFileDurably(path: string, text: string): Promise<void> {
+  return replaceDurably(path, (temporary) => writeFile(temporary, text));
+}
+
+/** Replaces `path` in one step with what `write` writes to the temporary path it is given. */
+export async function replaceDurably(path: string, write: (temporary: string) => Promise<unknown>): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, text);
+    await write(temporary);
     await syncPath(temporary);
     await rename(temporary, path);
   } catch (error) {

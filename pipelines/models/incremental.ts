@@ -43,8 +43,9 @@ export async function buildIncremental(db: Warehouse, model: Model, fullRefresh:
   await db.transaction(async () => {
     await db.run(`CREATE OR REPLACE TEMP TABLE model_increment AS\n${newRows}`);
     // The key's rows of this build and its row of the last, counted together: the latest version wins.
+    // A view: the candidates are read once, by the merge below.
     await db.run(
-      `CREATE OR REPLACE TEMP TABLE model_candidates AS
+      `CREATE OR REPLACE TEMP VIEW model_candidates AS
        SELECT * ${addUp.length > 0 ? `REPLACE (${addUp.join(', ')})` : ''}
        FROM (SELECT * FROM model_increment UNION ALL BY NAME SELECT * FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_increment))`,
     );
@@ -52,7 +53,8 @@ export async function buildIncremental(db: Warehouse, model: Model, fullRefresh:
     await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
     await db.run(`INSERT INTO ${table} BY NAME SELECT * FROM model_merge`);
     await noteChanges(`SELECT ${key}::VARCHAR FROM model_merge`);
-    for (const temporary of ['model_increment', 'model_candidates', 'model_merge']) await db.run(`DROP TABLE ${temporary}`);
+    await db.run('DROP VIEW model_candidates');
+    for (const temporary of ['model_increment', 'model_merge']) await db.run(`DROP TABLE ${temporary}`);
     await saveState();
   });
   return 'increment';

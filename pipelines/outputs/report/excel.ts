@@ -1,9 +1,9 @@
 // Writing the sheets as Excel: number formats, widths, merged headers, borders, and the workbook
 // saved whole (written aside, then renamed).
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import ExcelJS from 'exceljs';
-import { syncPath } from '../../../core/files.js';
+import { replaceDurably } from '../../../core/files.js';
 import type { Column, Heading, Kind, Sheet, TableRow, Value } from './forms.js';
 
 // Excel keeps a number format in one syntax whatever the language ("," groups thousands, "."
@@ -142,14 +142,5 @@ function lineCount(text: string, width: number, size = FONT.size): number {
 /** Written aside, flushed, then renamed over `out`: a reader never finds half a workbook. */
 export async function saveWhole(workbook: ExcelJS.Workbook, out: string): Promise<void> {
   await mkdir(dirname(out), { recursive: true });
-  const temporary = `${out}.${process.pid}.tmp`;
-  try {
-    await workbook.xlsx.writeFile(temporary);
-    await syncPath(temporary);
-    await rename(temporary, out);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await syncPath(dirname(out));
+  await replaceDurably(out, (temporary) => workbook.xlsx.writeFile(temporary));
 }
