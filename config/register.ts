@@ -27,6 +27,8 @@ const unit = z.strictObject({
   parent: z.string().min(1).optional(),
   valid_from: day.optional(),
   valid_to: day.optional(),
+  /** The authority the entity at the top sends its reports to, printed under the reporting unit of the report. */
+  reports_to: z.string().min(1).optional(),
   aliases: z.array(z.string().min(1)).default([]),
   successors: z.array(successor).default([]),
 });
@@ -52,6 +54,8 @@ export type RegisterUnit = {
   parent: string | null;
   validFrom: string | null;
   validTo: string | null;
+  /** Whom the unit reports to ("UBND tỉnh Quảng Bình"); set on the entities at the top, NULL where the register has none. */
+  reportsTo: string | null;
   aliases: string[];
   successors: { unit: string; share: number }[];
 };
@@ -96,6 +100,7 @@ export function loadRegister(file: string): Register {
       parent: u.parent ?? null,
       validFrom: u.valid_from ?? null,
       validTo: u.valid_to ?? null,
+      reportsTo: u.reports_to ?? null,
       aliases: u.aliases,
       successors: u.successors.map((s) => ({ unit: s.unit, share: s.share ?? (u.successors.length === 1 ? 1 : Number.NaN) })),
     })),

@@ -102,7 +102,11 @@ const STEPS: { [S in StageName]: Step<S> } = {
     }
     const because = [...run.failed].map((s) => `source ${s} failed in run ${ctx.runId}`).join('; ');
     const kept = run.summary.stages.transform?.kept ?? [];
-    report.result = await publish(ctx, { stale: new Map(kept.map((id) => [id, `${because}: the data of the last good run`])) });
+    const quarantine = Object.entries(run.summary.sources).flatMap(([name, source]) => (source.quarantine ? [[name, source.quarantine] as const] : []));
+    report.result = await publish(ctx, {
+      stale: new Map(kept.map((id) => [id, `${because}: the data of the last good run`])),
+      quarantine: Object.fromEntries(quarantine),
+    });
   },
 };
 

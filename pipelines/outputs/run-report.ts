@@ -11,9 +11,9 @@ export async function printRun(summary: RunSummary): Promise<number> {
   const published = summary.stages.publish;
   if (published) {
     console.log(`\n${await headlineTable(published.releaseDir)}\n`);
-    console.log(`Published ${published.marts.length} marts as Parquet, the DuckDB snapshot and manifest.json in`);
+    console.log(`Published ${published.marts.length} marts as Parquet, the DuckDB snapshot, the report workbooks and manifest.json in`);
     console.log(`  ${published.releaseDir}`);
-    console.log(`  (current release: ${published.currentLink})`);
+    console.log(`  (current release: ${published.currentLink}; open ${published.currentLink}/index.html in a browser)`);
   }
   const released = summary.stages.load?.released ?? [];
   if (released.length > 0) {

@@ -177,12 +177,12 @@ async function loadRegister(db: Warehouse, register: Register): Promise<void> {
   }
   await db.run(
     `CREATE OR REPLACE TABLE seeds.units (unit_code VARCHAR, unit_name VARCHAR, level VARCHAR, unit_type VARCHAR, parent_code VARCHAR,
-       valid_from DATE, valid_to DATE, aliases VARCHAR)`,
+       valid_from DATE, valid_to DATE, aliases VARCHAR, reports_to VARCHAR)`,
   );
   await db.run('CREATE OR REPLACE TABLE seeds.unit_successors (unit_code VARCHAR, successor_code VARCHAR, share DOUBLE)');
   for (const u of register.units) {
-    await db.run('INSERT INTO seeds.units VALUES ($1, $2, $3, $4, $5, $6::DATE, $7::DATE, $8)', [
-      u.code, u.name, u.level, u.type, u.parent, u.validFrom, u.validTo, u.aliases.join('|'),
+    await db.run('INSERT INTO seeds.units VALUES ($1, $2, $3, $4, $5, $6::DATE, $7::DATE, $8, $9)', [
+      u.code, u.name, u.level, u.type, u.parent, u.validFrom, u.validTo, u.aliases.join('|'), u.reportsTo,
     ]);
     for (const s of u.successors) await db.run('INSERT INTO seeds.unit_successors VALUES ($1, $2, $3)', [u.code, s.unit, s.share]);
   }

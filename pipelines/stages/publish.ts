@@ -1,6 +1,7 @@
 // Stage 4, publish: writes a new release directory, one Parquet file per mart, a DuckDB snapshot
-// for analysts (snapshot.ts) and a manifest, then switches the `current` link to it in one
-// rename. Readers see the old release or the new one, never a mix.
+// for analysts (snapshot.ts), a manifest, the report workbooks and the release page
+// (outputs/page), then switches the `current` link to it in one rename. Readers see the old
+// release or the new one, never a mix.
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ModelError } from '../../core/errors.js';
@@ -10,6 +11,8 @@ import { stopIfAsked, type RunContext } from '../context.js';
 import { discoverModels } from '../models/graph.js';
 import { ensureRoom, folderBytes } from '../ops/resources.js';
 import { failpoint } from '../ops/signals.js';
+import { PAGE_FILE, writeReleasePage } from '../outputs/page/release-page.js';
+import type { QuarantineReport } from './quarantine-report.js';
 import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from './snapshot.js';
 
 export const METABASE_INIT = 'metabase-init.sql';
@@ -28,7 +31,11 @@ export type PublishedMart = {
 export type PublishResult = { releaseDir: string; currentLink: string; marts: PublishedMart[]; removed: string[] };
 
 /** Marts not rebuilt in this run (schema.name), with the reason to print in the manifest. */
-export type PublishOptions = { stale?: ReadonlyMap<string, string> };
+export type PublishOptions = {
+  stale?: ReadonlyMap<string, string>;
+  /** What this run's load said of each source's quarantine, shown on the release page. */
+  quarantine?: Record<string, QuarantineReport>;
+};
 
 export async function publish(ctx: RunContext, options: PublishOptions = {}): Promise<PublishResult> {
   const log = ctx.log.child({ stage: 'publish' });
@@ -51,8 +58,18 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     stopIfAsked(ctx);
     failpoint('snapshot');
     snapshot = await writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base ? { release: base, releaseDir: join(releases, base) } : undefined);
-    await writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(await manifest(ctx, marts), null, 2)}\n`);
+    const written = await manifest(ctx, marts);
+    const writeManifest = () => writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(written, null, 2)}\n`);
+    await writeManifest();
     await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
+    stopIfAsked(ctx);
+    // The workbooks read the release's Parquet and manifest as `cchc report` does; the manifest then lists them.
+    const workbooks = await writeReleasePage({
+      db: ctx.db, config: ctx.config, runId: ctx.runId, log, dir: partialDir, marts,
+      snapshot: SNAPSHOT_FILE, metabaseInit: METABASE_INIT, quarantine: options.quarantine ?? {},
+    });
+    Object.assign(written, { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file })) });
+    await writeManifest();
     stopIfAsked(ctx);
     // On disk before `current` can point at it: a power cut must not leave it at empty files.
     await syncTree(partialDir);

@@ -18,6 +18,7 @@ columns:
   valid_to: Last day the unit existed (NULL while it exists, and for roll-ups)
   is_rollup: A roll-up of a level or the total, not a real unit
   successors: The units that took it over when it ended, with their shares ("QT.STP 0.4, QT.DONGHOI 0.3"); NULL for a unit that did not end
+  reports_to: The authority the unit sends its reports to, from the register (UBND tỉnh Quảng Bình for Thành phố Đồng Hới until 30 June 2025, Văn phòng Chính phủ for Tỉnh Quảng Trị after); the report prints it as "Đơn vị nhận báo cáo". NULL where the register has none, and for roll-ups
 tests:
   - relationships: { column: level, to: staging.stg_seeds__levels, field: level }
   - not_null: [unit_name, unit_type]
@@ -42,16 +43,16 @@ deployment as (
 
 final as (
     select u.unit_code, u.unit_name, u.level, l.position as level_position, u.unit_type, u.parent_code, u.valid_from, u.valid_to,
-           false as is_rollup, s.successors
+           false as is_rollup, s.successors, u.reports_to
     from units as u
     left join levels as l using (level)
     left join successors as s using (unit_code)
     union all
-    select d.code || '/' || l.level, l.label, l.level, l.position, 'rollup', d.code, null, null, true, null
+    select d.code || '/' || l.level, l.label, l.level, l.position, 'rollup', d.code, null, null, true, null, null
     from deployment as d
     cross join levels as l
     union all
-    select code, name, null, null, 'total', null, null, null, true, null
+    select code, name, null, null, 'total', null, null, null, true, null, null
     from deployment
 )
 

@@ -80,7 +80,8 @@ describe('a deployment of another place, from its own register', () => {
     await workbook.xlsx.readFile(out);
     const ws = workbook.getWorksheet('Biểu 06')!;
     expect(ws.getCell(1, 1).value).toBe('Đơn vị báo cáo: UBND tỉnh Quảng Trị');
-    expect(ws.getCell(2, 1).value).toBe('TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH – TỈNH QUẢNG TRỊ (MẪU)');
+    expect(ws.getCell(2, 1).value).toBe('Đơn vị nhận báo cáo: Văn phòng Chính phủ');
+    expect(ws.getCell(3, 1).value).toBe('TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH – TỈNH QUẢNG TRỊ (MẪU)');
     const labels = [];
     for (let n = 8; n <= ws.rowCount; n++) labels.push([ws.getRow(n).getCell(1).value, ws.getRow(n).getCell(2).value]);
     expect(labels.filter(([stt]) => typeof stt === 'string' && /^[IVX]+$/.test(stt))).toEqual([['I', 'Cấp tỉnh'], ['II', 'Cấp xã']]);

@@ -76,7 +76,7 @@ function escapeRegex(text: string): string {
 }
 
 describe("citizens' personal data", () => {
-  it('is published nowhere: no personal value of the sample, ID number, phone, e-mail or address in the Parquet, the snapshot, the report workbook, the manifest or the logs of the run', async () => {
+  it('is published nowhere: no personal value of the sample, ID number, phone, e-mail or address in the Parquet, the snapshot, the report workbooks, the release page, the manifest or the logs of the run', async () => {
     const dir = tempDir();
     const captured = capturedLog('debug');
     const config = sampleConfig(join(dir, 'data'), { motcua: layout.motcuaInbox, dvc: layout.dvcInbox, ngansach: layout.ngansachInbox }, { CCHC_HASH_KEY: KEY });
@@ -115,17 +115,22 @@ describe("citizens' personal data", () => {
       expect(tables.length).toBeGreaterThan(20);
       for (const { name } of tables) found.push(...(await personalIn(db, `snapshot.${name}`, names)));
 
-      // The text files: the manifest, Metabase's init SQL, the run summaries, the log of the run,
-      // and the cells of the report workbook.
+      // The text files: the manifest, Metabase's init SQL, the release page, the run summaries, the
+      // log of the run, and the cells of the report workbooks (`cchc report`'s and the release's).
+      const workbooks = readdirSync(join(release, 'reports')).filter((f) => f.endsWith('.xlsx'));
+      expect(workbooks.length).toBeGreaterThan(10);
       const texts: Record<string, string> = {
         'manifest.json': readFileSync(join(release, 'manifest.json'), 'utf8'),
         'metabase-init.sql': readFileSync(join(release, 'metabase-init.sql'), 'utf8'),
+        'index.html': readFileSync(join(release, 'index.html'), 'utf8'),
+        ...Object.fromEntries(await Promise.all(workbooks.map(async (f) => [`reports/${f}`, await workbookText(join(release, 'reports', f))]))),
         log: captured.lines().map((l) => JSON.stringify(l)).join('\n'),
         'bao-cao.xlsx': await workbookText(report),
         ...Object.fromEntries(readdirSync(join(config.paths.dataDir, 'runs')).map((f) => [`runs/${f}`, readFileSync(join(config.paths.dataDir, 'runs', f), 'utf8')])),
       };
       expect(texts.log!.length).toBeGreaterThan(10_000);
       expect(texts['bao-cao.xlsx']).toContain('Đồng Hới');
+      expect(texts['index.html']).toContain('Biểu 06');
       await db.run('CREATE TABLE texts (name VARCHAR, text VARCHAR)');
       for (const [name, text] of Object.entries(texts)) await db.run('INSERT INTO texts VALUES ($1, $2)', [name, text]);
       found.push(...(await personalIn(db, 'texts', names)));

@@ -35,8 +35,8 @@ const UNIT_SHEETS: Record<string, { mart: string; columns: string[] }> = {
   },
 };
 
-/** Rows 1–4 are the heading, 5–6 the header, 7 the column numbers. */
-const NUMBER_ROW = 7;
+/** Rows 1–5 are the heading, 6–7 the header, 8 the column numbers. */
+const NUMBER_ROW = 8;
 
 describe('the report workbook', () => {
   const release = join(inject('publishDir'), 'current');
@@ -78,17 +78,17 @@ describe('the report workbook', () => {
   it('gives Biểu 06 the two-row header of the form, columns numbered 1 to 13, then the stopped dossiers and the on-time rate', () => {
     const ws = sheet('2023', 'Biểu 06');
     const text = (row: number, col: number) => ws.getCell(row, col).value;
-    expect([text(5, 1), text(5, 2)]).toEqual(['STT', 'Đơn vị']);
-    expect([text(5, 3), text(5, 7), text(5, 11)]).toEqual(['Số hồ sơ nhận giải quyết', 'Số hồ sơ đã giải quyết', 'Số hồ sơ đang giải quyết']);
-    expect(Array.from({ length: 11 }, (_, i) => text(6, 3 + i))).toEqual([
+    expect([text(6, 1), text(6, 2)]).toEqual(['STT', 'Đơn vị']);
+    expect([text(6, 3), text(6, 7), text(6, 11)]).toEqual(['Số hồ sơ nhận giải quyết', 'Số hồ sơ đã giải quyết', 'Số hồ sơ đang giải quyết']);
+    expect(Array.from({ length: 11 }, (_, i) => text(7, 3 + i))).toEqual([
       'Tổng số', 'Trực tuyến', 'Trực tiếp, dịch vụ bưu chính', 'Từ kỳ trước chuyển qua',
       'Tổng số', 'Trước hạn', 'Đúng hạn', 'Quá hạn',
       'Tổng số', 'Trong hạn', 'Quá hạn',
     ]);
-    expect([text(5, 14), text(5, 15)]).toEqual(['Số hồ sơ dừng xử lý, rút, từ chối', 'Tỷ lệ giải quyết trước và đúng hạn']);
+    expect([text(6, 14), text(6, 15)]).toEqual(['Số hồ sơ dừng xử lý, rút, từ chối', 'Tỷ lệ giải quyết trước và đúng hạn']);
     expect(Array.from({ length: 15 }, (_, i) => text(NUMBER_ROW, i + 1))).toEqual(Array.from({ length: 15 }, (_, i) => `(${i + 1})`));
     const merges = (ws.model as { merges: string[] }).merges;
-    expect(merges).toEqual(expect.arrayContaining(['A5:A6', 'B5:B6', 'C5:F5', 'G5:J5', 'K5:M5', 'N5:N6', 'O5:O6']));
+    expect(merges).toEqual(expect.arrayContaining(['A6:A7', 'B6:B7', 'C6:F6', 'G6:J6', 'K6:M6', 'N6:N7', 'O6:O7']));
   });
 
   it('puts the city total of 2023 in Biểu 06 as the mart has it, which reproduces the report', async () => {
@@ -157,7 +157,7 @@ describe('the report workbook', () => {
 
   it('shows the headline budget lines of the period in millions of đồng', async () => {
     const ws = sheet('2023', 'Ngân sách');
-    expect(ws.getCell(4, 6).value).toBe('Đơn vị tính: triệu đồng');
+    expect(ws.getCell(5, 6).value).toBe('Đơn vị tính: triệu đồng');
     const lines = await query<{ item_name: string; estimate_mvnd: number; actual_period_mvnd: number; actual_cumulative_mvnd: number; execution_rate: number }>(
       `SELECT item_name, estimate_mvnd, actual_period_mvnd, actual_cumulative_mvnd, execution_rate
        FROM ${mart('fct_budget_execution')} WHERE period_key = '2023' AND item_key IS NOT NULL ORDER BY item_path`,
@@ -174,27 +174,29 @@ describe('the report workbook', () => {
   it('shows the PAR criteria of the last year assessed, 7.2.4 scoring 0 for 2023 as published', () => {
     for (const period of ['2023', '2024-Q1']) {
       const ws = sheet(period, 'Chỉ số CCHC');
-      expect(ws.getCell(2, 1).value).toBe('KẾT QUẢ MỘT SỐ TIÊU CHÍ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023');
+      expect(ws.getCell(3, 1).value).toBe('KẾT QUẢ MỘT SỐ TIÊU CHÍ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023');
       const row = rowLabelled(ws, '7.2.4');
       expect([row.getCell(4).value, row.getCell(5).value, row.getCell(8).value]).toEqual([1, 0, 0]);
       expect(row.getCell(7).value as number).toBeCloseTo(0.4399, 4);
     }
   });
 
-  it('names the reporting unit and the period in the heading of every sheet', () => {
+  it('names the reporting unit, the unit it reports to and the period in the heading of every sheet', () => {
     for (const [period, label] of [['2023', 'Năm 2023'], ['2024-Q1', 'Quý I/2024']] as const) {
       for (const ws of workbooks[period]!.worksheets) {
         expect(ws.getCell(1, 1).value, ws.name).toBe('Đơn vị báo cáo: UBND thành phố Đồng Hới');
-        expect(String(ws.getCell(3, 1).value), ws.name).toContain(`Kỳ báo cáo: ${label} (từ ngày `);
+        expect(ws.getCell(2, 1).value, ws.name).toBe('Đơn vị nhận báo cáo: UBND tỉnh Quảng Bình');
+        expect(String(ws.getCell(4, 1).value), ws.name).toContain(`Kỳ báo cáo: ${label} (từ ngày `);
       }
     }
-    expect(sheet('2024-Q1', 'Biểu 06').getCell(3, 1).value).toBe('Kỳ báo cáo: Quý I/2024 (từ ngày 01/01/2024 đến ngày 31/03/2024)');
+    expect(sheet('2024-Q1', 'Biểu 06').getCell(4, 1).value).toBe('Kỳ báo cáo: Quý I/2024 (từ ngày 01/01/2024 đến ngày 31/03/2024)');
   });
 
-  it('freezes the header and the unit column, and prints landscape on pages one wide', () => {
+  it('freezes the header and the unit column, and prints landscape on pages one wide, numbered from 1 in each sheet', () => {
     for (const ws of workbooks['2023']!.worksheets) {
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: NUMBER_ROW });
-      expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '5:7' });
+      expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 1, firstPageNumber: 1, printTitlesRow: '6:8' });
+      expect(ws.headerFooter.oddFooter).toBe(`&L${ws.name}&RTrang &P/1`);
     }
     expect(sheet('2023', 'Biểu 06').views[0]).toMatchObject({ xSplit: 2 });
   });
@@ -214,7 +216,8 @@ describe('the report workbook', () => {
     expect(labels).toContain('UBND phường Đồng Sơn (từ 01/07/2025)');
     expect(labels).toContain('UBND phường Nam Lý (đến 30/06/2025)');
     expect(ws.getCell(1, 1).value).toBe('Đơn vị báo cáo: UBND tỉnh Quảng Trị');
-    expect(ws.getCell(2, 1).value).toBe('TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH – ĐỒNG HỚI');
+    expect(ws.getCell(2, 1).value).toBe('Đơn vị nhận báo cáo: Văn phòng Chính phủ');
+    expect(ws.getCell(3, 1).value).toBe('TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH – ĐỒNG HỚI');
   });
 
   it('leaves only the finished workbooks in the output folder', () => {

@@ -1,10 +1,14 @@
-// Writing the sheets as Excel: number formats, widths, merged headers, borders, and the workbook
-// saved whole (written aside, then renamed).
+// Writing the sheets as Excel: number formats, widths, merged headers, borders, row heights, the
+// signatures, how each sheet prints, and the workbook saved whole (written aside, then renamed).
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import ExcelJS from 'exceljs';
 import { replaceDurably } from '../../../core/files.js';
-import type { Column, Heading, Kind, Sheet, TableRow, Value } from './forms.js';
+import { BORDER, FONT, fitRow, heightOf, linesOf, put, span, sum } from './cells.js';
+import { contentWidths, UNIT, widenTo } from './columns.js';
+import type { Column, Heading, Kind, Sheet, TableRow } from './forms.js';
+import { MARGINS, planPrint, PRINTABLE, type PrintPlan, type PrintRows } from './print.js';
+import { writeSignatures } from './signatures.js';
 
 // Excel keeps a number format in one syntax whatever the language ("," groups thousands, "."
 // marks decimals) and shows it with the separators of the viewer's regional settings. So
@@ -13,79 +17,143 @@ import type { Column, Heading, Kind, Sheet, TableRow, Value } from './forms.js';
 // ('#.##0') would mean decimals to Excel, and numbers written as text could no longer be summed:
 // the cells hold the marts' numbers unrounded, the format only rounds what is shown.
 const NUMBER_FORMATS: Partial<Record<Kind, string>> = { count: '#,##0', amount: '#,##0', rate: '0.00 %', points: '0.00' };
-const WIDTHS: Record<Kind, number> = { code: 7, label: 30, count: 12, amount: 14, rate: 11, points: 9 };
-const FONT = { name: 'Times New Roman', size: 12 };
-const THIN = { style: 'thin' } as const;
-const BORDER = { top: THIN, left: THIN, bottom: THIN, right: THIN };
-/** Rows 1–4 are the heading, 5–6 the two-row header, 7 the column numbers, data from 8. */
-const HEADER_ROW = 5;
+/** Rows 1–5 are the heading, 6–7 the two-row header, 8 the column numbers, data from 9. */
+const HEADER_ROW = 6;
 const NUMBER_ROW = HEADER_ROW + 2;
+const GAP = 6;
+const BOLD = { bold: true };
+const ITALIC = { italic: true };
+
+/**
+ * A workbook whose default font is the forms' Times New Roman 12. Column widths are counted in
+ * digits of the default font: with exceljs's Calibri, which LibreOffice replaces by a wider font
+ * where Calibri is not installed, a column would print a third wider there than in Excel. exceljs
+ * has no setting for it: its default font is replaced as the workbook is prepared for writing.
+ */
+export function reportWorkbook(): ExcelJS.Workbook {
+  const workbook = new ExcelJS.Workbook();
+  type Fonts = { model: { fonts: string[] }; map: { font: { toXml(font: object): string } } };
+  const xlsx = workbook.xlsx as unknown as { prepareModel(model: { styles: Fonts }, options: unknown): void };
+  const prepare = xlsx.prepareModel.bind(xlsx);
+  xlsx.prepareModel = (model, options) => {
+    prepare(model, options);
+    model.styles.model.fonts[0] = model.styles.map.font.toXml({ ...FONT, family: 1 });
+  };
+  return workbook;
+}
 
 export function addSheet(workbook: ExcelJS.Workbook, heading: Heading, sheet: Sheet): void {
+  // Sized to their content, then widened to fill the page at the scale the rows print at.
+  const natural = contentWidths(sheet);
+  const first = planPrint(sum(natural) * UNIT, measure(heading, sheet, natural));
+  const widths = widenTo(sheet.columns, natural, (PRINTABLE.width * 100) / first.zoom);
+  const plan = planPrint(sum(widths) * UNIT, measure(heading, sheet, widths));
+  const ws = workbook.addWorksheet(sheet.name, printSettings(sheet, plan));
+  write(ws, heading, sheet, widths, plan.dataPadding);
+}
+
+/** The rows' heights as written at `widths`, in a worksheet thrown away. */
+function measure(heading: Heading, sheet: Sheet, widths: number[]): PrintRows {
+  const ws = new ExcelJS.Workbook().addWorksheet('measure');
+  const last = write(ws, heading, sheet, widths, 0);
+  return {
+    heights: Array.from({ length: last }, (_, i) => ws.getRow(i + 1).height),
+    titleRows: [HEADER_ROW, NUMBER_ROW],
+    dataRows: [NUMBER_ROW + 1, NUMBER_ROW + sheet.rows.length],
+  };
+}
+
+function printSettings(sheet: Sheet, plan: PrintPlan): Partial<ExcelJS.AddWorksheetOptions> {
   const frozenColumns = sheet.columns.findIndex((c) => c.kind === 'label') + 1;
-  const ws = workbook.addWorksheet(sheet.name, {
+  return {
     views: [{ state: 'frozen', xSplit: frozenColumns, ySplit: NUMBER_ROW }],
     pageSetup: {
       paperSize: 9,
       orientation: 'landscape',
       fitToPage: true,
       fitToWidth: 1,
-      fitToHeight: 0,
+      fitToHeight: plan.pages,
+      // Each sheet is a form of its own: its pages are numbered from 1 whatever precedes it.
+      firstPageNumber: 1,
       horizontalCentered: true,
       printTitlesRow: `${HEADER_ROW}:${NUMBER_ROW}`,
-      margins: { left: 0.5, right: 0.5, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
+      margins: MARGINS,
     },
-    headerFooter: { oddFooter: `&L${sheet.name}&RTrang &P/&N` } as Partial<ExcelJS.HeaderFooter>,
+    // The total is the sheet's, known here: LibreOffice's &N would count the pages of the whole workbook.
+    headerFooter: { oddFooter: `&L${sheet.name}&RTrang &P/${plan.pages}` } as Partial<ExcelJS.HeaderFooter>,
+  };
+}
+
+/** The whole sheet at `widths`; returns its last row. */
+function write(ws: ExcelJS.Worksheet, heading: Heading, sheet: Sheet, widths: number[], dataPadding: number): number {
+  widths.forEach((width, i) => {
+    const column = ws.getColumn(i + 1);
+    column.width = width;
+    // exceljs leaves out a column of its own default width (9) unless it has a style: it would
+    // print at the application's default instead.
+    column.font = FONT;
   });
-  sheet.columns.forEach((column, i) => (ws.getColumn(i + 1).width = widthOf(column)));
-  writeHeading(ws, heading, sheet);
-  writeHeader(ws, sheet.columns);
-  sheet.rows.forEach((row, i) => writeRow(ws, NUMBER_ROW + 1 + i, sheet.columns, row));
-  writeNotes(ws, NUMBER_ROW + sheet.rows.length + 2, sheet.columns, [...sheet.notes, heading.source]);
+  writeHeading(ws, heading, sheet, widths);
+  writeHeader(ws, sheet.columns, widths);
+  sheet.rows.forEach((row, i) => writeRow(ws, NUMBER_ROW + 1 + i, sheet.columns, widths, row, dataPadding));
+  const notes = NUMBER_ROW + sheet.rows.length + 1;
+  ws.getRow(notes).height = GAP;
+  const last = writeNotes(ws, notes + 1, widths, [...sheet.notes, heading.source]);
+  ws.getRow(last + 1).height = GAP;
+  return writeSignatures(ws, last + 2, heading.placeAndDate, widths);
 }
 
-function widthOf(column: Column): number {
-  return column.width ?? WIDTHS[column.kind];
-}
-
-function writeHeading(ws: ExcelJS.Worksheet, heading: Heading, sheet: Sheet): void {
-  const last = sheet.columns.length;
-  put(ws.getCell(1, 1), `Đơn vị báo cáo: ${heading.reportingUnit}`, { font: { bold: true } });
-  if (sheet.form) put(ws.getCell(1, last), sheet.form, { font: { bold: true }, alignment: { horizontal: 'right' } });
-  spanRow(ws, 2, last, sheet.title, { font: { bold: true, size: 14 } });
-  spanRow(ws, 3, last, heading.period, { font: { italic: true } });
-  put(ws.getCell(4, last), sheet.measuredIn, { font: { italic: true }, alignment: { horizontal: 'right' } });
-  ws.getRow(2).height = lineCount(sheet.title, totalWidth(sheet.columns), 14) * 20;
+function writeHeading(ws: ExcelJS.Worksheet, heading: Heading, sheet: Sheet, widths: number[]): void {
+  const last = widths.length;
+  const all: [number, number] = [1, last];
+  put(ws.getCell(1, 1), `Đơn vị báo cáo: ${heading.reportingUnit}`, { font: BOLD });
+  if (sheet.form) put(ws.getCell(1, last), sheet.form, { font: BOLD, alignment: { horizontal: 'right' } });
+  // Left blank where the register names no authority: the office writes it in by hand.
+  put(ws.getCell(2, 1), `Đơn vị nhận báo cáo: ${heading.receivingUnit ?? '……………………'}`, { font: BOLD });
+  const title = { bold: true, size: 14 };
+  span(ws, 3, all, sheet.title, { font: title });
+  span(ws, 4, all, heading.period, { font: ITALIC });
+  put(ws.getCell(5, last), sheet.measuredIn, { font: ITALIC, alignment: { horizontal: 'right' } });
+  [BOLD, BOLD].forEach((font, i) => fitRow(ws, i + 1, 1, font));
+  fitRow(ws, 3, linesOf(sheet.title, sum(widths), title), title);
+  fitRow(ws, 4, linesOf(heading.period, sum(widths), ITALIC), ITALIC);
+  fitRow(ws, 5, 1, ITALIC);
 }
 
 /** The two-row header: a group over its columns, a column without one spans both rows; then (1), (2)… */
-function writeHeader(ws: ExcelJS.Worksheet, columns: Column[]): void {
-  const style = { font: { bold: true }, alignment: { horizontal: 'center', vertical: 'middle', wrapText: true }, border: BORDER } as const;
+function writeHeader(ws: ExcelJS.Worksheet, columns: Column[], widths: number[]): void {
+  const style = { font: BOLD, alignment: { horizontal: 'center', vertical: 'middle', wrapText: true }, border: BORDER } as const;
+  let groupLines = 1;
+  let headerLines = 1;
+  let spanningHeight = 0;
   columns.forEach((column, i) => {
     const col = i + 1;
     if (column.group === undefined) {
       ws.mergeCells(HEADER_ROW, col, HEADER_ROW + 1, col);
-    } else if (columns[i - 1]?.group !== column.group) {
-      const span = columns.slice(i).findIndex((c) => c.group !== column.group);
-      ws.mergeCells(HEADER_ROW, col, HEADER_ROW, col + (span === -1 ? columns.length - i : span) - 1);
-      put(ws.getCell(HEADER_ROW, col), column.group, style);
+      spanningHeight = Math.max(spanningHeight, heightOf(linesOf(column.header, widths[i]!, BOLD), BOLD));
+    } else {
+      if (columns[i - 1]?.group !== column.group) {
+        const members = columns.slice(i).findIndex((c) => c.group !== column.group);
+        const end = members === -1 ? columns.length : i + members;
+        ws.mergeCells(HEADER_ROW, col, HEADER_ROW, end);
+        put(ws.getCell(HEADER_ROW, col), column.group, style);
+        groupLines = Math.max(groupLines, linesOf(column.group, sum(widths.slice(i, end)), BOLD));
+      }
+      headerLines = Math.max(headerLines, linesOf(column.header, widths[i]!, BOLD));
     }
     put(ws.getCell(column.group === undefined ? HEADER_ROW : HEADER_ROW + 1, col), column.header, style);
     put(ws.getCell(NUMBER_ROW, col), `(${col})`, { ...style, font: { bold: false, italic: true } });
     // Merged-away cells keep their own border in Excel: each one needs it for the grid to close.
     for (const row of [HEADER_ROW, HEADER_ROW + 1]) ws.getCell(row, col).border = BORDER;
   });
-  ws.getRow(HEADER_ROW).height = headerHeight(columns, (c) => c.group ?? '');
-  ws.getRow(HEADER_ROW + 1).height = headerHeight(columns, (c) => (c.group === undefined ? '' : c.header));
+  // A header without a group holds both rows: the second grows when the two are not enough.
+  const top = heightOf(groupLines, BOLD);
+  ws.getRow(HEADER_ROW).height = top;
+  ws.getRow(HEADER_ROW + 1).height = Math.max(heightOf(headerLines, BOLD), spanningHeight - top);
+  fitRow(ws, NUMBER_ROW, 1, ITALIC);
 }
 
-function headerHeight(columns: Column[], text: (column: Column) => string): number {
-  // A column without a group spans both rows: each row holds half of it.
-  const lines = columns.map((c) => (c.group === undefined ? lineCount(c.header, widthOf(c)) / 2 : lineCount(text(c), widthOf(c))));
-  return Math.max(1, Math.ceil(Math.max(...lines))) * 16 + 4;
-}
-
-function writeRow(ws: ExcelJS.Worksheet, rowNumber: number, columns: Column[], row: TableRow): void {
+function writeRow(ws: ExcelJS.Worksheet, rowNumber: number, columns: Column[], widths: number[], row: TableRow, dataPadding: number): void {
   const font = { bold: row.emphasis !== 'item' };
   let lines = 1;
   columns.forEach((column, i) => {
@@ -99,44 +167,23 @@ function writeRow(ws: ExcelJS.Worksheet, rowNumber: number, columns: Column[], r
       const text = value ?? (format ? '-' : '');
       const horizontal = column.kind === 'label' ? 'left' : column.kind === 'code' ? 'center' : 'right';
       put(cell, text, { font, border: BORDER, alignment: { horizontal, vertical: 'middle', wrapText: column.kind === 'label' } });
-      if (column.kind === 'label') lines = Math.max(lines, lineCount(String(text), widthOf(column)));
+      if (column.kind === 'label') lines = Math.max(lines, linesOf(String(text), widths[i]!, font));
     }
   });
-  ws.getRow(rowNumber).height = lines * 16 + 2;
+  fitRow(ws, rowNumber, lines, font, dataPadding);
 }
 
-function writeNotes(ws: ExcelJS.Worksheet, firstRow: number, columns: Column[], notes: string[]): void {
-  put(ws.getCell(firstRow, 1), 'Ghi chú:', { font: { bold: true, italic: true } });
+/** "Ghi chú:" and the notes, each over the table's width; returns the last row. */
+function writeNotes(ws: ExcelJS.Worksheet, firstRow: number, widths: number[], notes: string[]): number {
+  const font = { bold: true, italic: true };
+  put(ws.getCell(firstRow, 1), 'Ghi chú:', { font });
+  fitRow(ws, firstRow, 1, font);
   notes.forEach((note, i) => {
     const row = firstRow + 1 + i;
-    spanRow(ws, row, columns.length, note, { font: { italic: true }, alignment: { horizontal: 'left', vertical: 'top', wrapText: true } });
-    ws.getRow(row).height = lineCount(note, totalWidth(columns)) * 16 + 2;
+    span(ws, row, [1, widths.length], note, { font: ITALIC, alignment: { horizontal: 'left', vertical: 'top' } });
+    fitRow(ws, row, linesOf(note, sum(widths), ITALIC), ITALIC);
   });
-}
-
-type Style = { font?: Partial<ExcelJS.Font>; alignment?: Partial<ExcelJS.Alignment>; border?: Partial<ExcelJS.Borders>; numFmt?: string };
-
-function put(cell: ExcelJS.Cell, value: Value, style: Style): void {
-  cell.value = value;
-  cell.font = { ...FONT, ...style.font };
-  if (style.alignment) cell.alignment = style.alignment;
-  if (style.border) cell.border = style.border;
-  if (style.numFmt) cell.numFmt = style.numFmt;
-}
-
-function spanRow(ws: ExcelJS.Worksheet, row: number, columns: number, text: string, style: Style): void {
-  ws.mergeCells(row, 1, row, columns);
-  put(ws.getCell(row, 1), text, { alignment: { horizontal: 'center', vertical: 'middle', wrapText: true }, ...style });
-}
-
-function totalWidth(columns: Column[]): number {
-  return columns.reduce((sum, c) => sum + widthOf(c), 0);
-}
-
-/** Lines a text wraps into in a column of `width` characters; exceljs cannot measure, so rows get their height from this. */
-function lineCount(text: string, width: number, size = FONT.size): number {
-  const perLine = Math.max(1, Math.floor((width * FONT.size) / size) - 1);
-  return Math.max(1, Math.ceil(text.length / perLine));
+  return firstRow + notes.length;
 }
 
 /** Written aside, flushed, then renamed over `out`: a reader never finds half a workbook. */

@@ -2,7 +2,8 @@
 // (Biểu 06 and the tables of the other indicators), and the marts they are read from.
 
 export type Kind = 'code' | 'label' | 'count' | 'rate' | 'amount' | 'points';
-export type Column = { header: string; group?: string; kind: Kind; width?: number };
+/** A column of a sheet; its width follows its header and values, a label wrapping beyond `maxWidth` (in digits, as Excel counts widths). */
+export type Column = { header: string; group?: string; kind: Kind; maxWidth?: number };
 export type Value = string | number | null;
 type Emphasis = 'total' | 'group' | 'item';
 export type TableRow = { cells: Value[]; emphasis: Emphasis };
@@ -16,7 +17,16 @@ export type Sheet = {
   rows: TableRow[];
   notes: string[];
 };
-export type Heading = { reportingUnit: string; deployment: string; period: string; source: string };
+export type Heading = {
+  reportingUnit: string;
+  /** The authority the report goes to, from the register; null when the register names none, to be written by hand. */
+  receivingUnit: string | null;
+  deployment: string;
+  period: string;
+  source: string;
+  /** The place and date the forms are signed: "Đồng Hới, ngày 06 tháng 12 năm 2026". */
+  placeAndDate: string;
+};
 
 /** A column of a unit table: a mart column under its Vietnamese header. */
 type Measure = Omit<Column, 'kind'> & { field: string; kind: 'count' | 'rate' };
@@ -134,4 +144,4 @@ export type FactMart = (typeof FACT_MARTS)[number];
 export const MARTS = ['dim_period', 'dim_unit', ...FACT_MARTS, 'fct_budget_execution', 'fct_par_criteria'] as const;
 export type Mart = (typeof MARTS)[number];
 
-export const STT: Column = { header: 'STT', kind: 'code', width: 6 };
+export const STT: Column = { header: 'STT', kind: 'code' };

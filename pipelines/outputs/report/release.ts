@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CchcError } from '../../../core/errors.js';
-import { literal, Warehouse, type Row } from '../../../core/warehouse.js';
+import { ident, literal, Warehouse, type Row } from '../../../core/warehouse.js';
 import { MARTS, UNIT_TABLES, type FactMart, type Heading, type Mart, type Sheet } from './forms.js';
 import { budgetSheet, parSheet, unitSheet, type Level } from './sheets.js';
-import { committeeOf, isoDay, vietnameseDate } from './vietnamese.js';
+import { committeeOf, isoDay, placeAndDate, vietnameseDate } from './vietnamese.js';
 
 /** The period asked for is not one of the release: a wrong command line, hence exit code 2. */
 export class UnknownPeriodError extends CchcError {
@@ -23,34 +23,16 @@ export type Period = {
   is_complete: boolean;
 };
 
-export async function readReport(releaseDir: string, periodKey: string): Promise<{ heading: Heading; sheets: Sheet[] }> {
-  const mart = martReader(releaseDir);
-  const db = await Warehouse.open(':memory:');
-  try {
-    const period = await findPeriod(db, mart, periodKey, releaseDir);
-    const heading = await headingOf(db, mart, period, releaseDir);
-    const levels = await db.all<Level>(
-      `SELECT level, unit_name AS label FROM ${mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`,
-    );
-    const sheets: Sheet[] = [];
-    for (const table of UNIT_TABLES) {
-      // The deployment's name: in 2025 its units are a city's until 30 June and a province's after.
-      const title = `${table.title} – ${heading.deployment.toLocaleUpperCase('vi-VN')}`;
-      sheets.push(unitSheet({ ...table, title }, levels, await unitRows(db, mart, table.mart, period.period_key)));
-    }
-    sheets.push(budgetSheet(await budgetLines(db, mart, period.period_key)));
-    sheets.push(await parSheet(db, mart, period));
-    return { heading, sheets };
-  } finally {
-    db.close();
-  }
-}
+/**
+ * A release opened for reports: its marts read once from Parquet into an in-memory database, so
+ * that the publish writes the workbook of every complete period for little more than one.
+ */
+export type OpenRelease = { dir: string; db: Warehouse; mart: MartReader; close: () => void };
 
-/** Reads a mart of the release: `read_parquet(...)`, with options after the path. */
-export type MartReader = (name: Mart, options?: string) => string;
+/** A mart of the open release, by name (dim_unit with its `file_row_number`, the register's order). */
+export type MartReader = (name: Mart) => string;
 
-/** The reader of the release's marts, once the release is known to hold them all. */
-function martReader(releaseDir: string): MartReader {
+export async function openRelease(releaseDir: string): Promise<OpenRelease> {
   const path = (name: Mart) => join(releaseDir, 'marts', `${name}.parquet`);
   const missing = MARTS.filter((name) => !existsSync(path(name)));
   if (missing.length > 0) {
@@ -58,7 +40,35 @@ function martReader(releaseDir: string): MartReader {
       action: 'pass the folder of a published release (<publish_dir>/current), or run `npx cchc run` until every source has been published once',
     });
   }
-  return (name, options = '') => `read_parquet(${literal(path(name))}${options})`;
+  const db = await Warehouse.open(':memory:');
+  try {
+    for (const name of MARTS) {
+      await db.run(`CREATE TABLE ${ident(name)} AS SELECT * FROM read_parquet(${literal(path(name))}${name === 'dim_unit' ? ', file_row_number = true' : ''})`);
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return { dir: releaseDir, db, mart: ident, close: () => db.close() };
+}
+
+/** The report of `periodKey` from an open release, signed on `writtenAt`. */
+export async function readReport(release: OpenRelease, periodKey: string, writtenAt: Date): Promise<{ heading: Heading; sheets: Sheet[] }> {
+  const { db, mart, dir: releaseDir } = release;
+  const period = await findPeriod(db, mart, periodKey, releaseDir);
+  const heading = await headingOf(db, mart, period, releaseDir, writtenAt);
+  const levels = await db.all<Level>(
+    `SELECT level, unit_name AS label FROM ${mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`,
+  );
+  const sheets: Sheet[] = [];
+  for (const table of UNIT_TABLES) {
+    // The deployment's name: in 2025 its units are a city's until 30 June and a province's after.
+    const title = `${table.title} – ${heading.deployment.toLocaleUpperCase('vi-VN')}`;
+    sheets.push(unitSheet({ ...table, title }, levels, await unitRows(db, mart, table.mart, period.period_key)));
+  }
+  sheets.push(budgetSheet(await budgetLines(db, mart, period.period_key)));
+  sheets.push(await parSheet(db, mart, period));
+  return { heading, sheets };
 }
 
 async function findPeriod(db: Warehouse, mart: MartReader, periodKey: string, releaseDir: string): Promise<Period> {
@@ -74,11 +84,12 @@ async function findPeriod(db: Warehouse, mart: MartReader, periodKey: string, re
   });
 }
 
-async function headingOf(db: Warehouse, mart: MartReader, period: Period, releaseDir: string): Promise<Heading> {
+async function headingOf(db: Warehouse, mart: MartReader, period: Period, releaseDir: string, writtenAt: Date): Promise<Heading> {
   // The reporting unit is the entity at the top of the register at the end of the period:
-  // UBND thành phố Đồng Hới for 2023, UBND tỉnh Quảng Trị for 2026.
-  const [entity] = await db.all<{ unit_name: string }>(
-    `SELECT unit_name FROM ${mart('dim_unit')}
+  // UBND thành phố Đồng Hới for 2023, UBND tỉnh Quảng Trị for 2026; the register says whom it
+  // reports to (a release published before dim_unit had reports_to has none).
+  const [entity] = await db.all<{ unit_name: string; reports_to?: string | null }>(
+    `SELECT * FROM ${mart('dim_unit')}
      WHERE parent_code IS NULL AND NOT is_rollup AND $1::DATE BETWEEN coalesce(valid_from, DATE '0001-01-01') AND coalesce(valid_to, DATE '9999-12-31')
      ORDER BY valid_from DESC NULLS LAST LIMIT 1`,
     [isoDay(period.period_end)],
@@ -89,11 +100,13 @@ async function headingOf(db: Warehouse, mart: MartReader, period: Period, releas
   const running = period.is_complete ? '' : '; kỳ báo cáo chưa kết thúc';
   return {
     reportingUnit: committeeOf(entity?.unit_name ?? deployment?.unit_name ?? ''),
+    receivingUnit: entity?.reports_to ?? null,
     deployment: deployment?.unit_name ?? '',
     period:
       `Kỳ báo cáo: ${period.period_label} (từ ngày ${vietnameseDate(period.period_start)} ` +
       `đến ngày ${vietnameseDate(period.period_end)}${running})`,
     source: `Nguồn: kho dữ liệu CCHC, bản phát hành ${manifest?.run_id ?? releaseDir}${asOf}.`,
+    placeAndDate: placeAndDate(deployment?.unit_name ?? '', writtenAt),
   };
 }
 
@@ -117,7 +130,7 @@ function unitRows(db: Warehouse, mart: MartReader, name: FactMart, periodKey: st
          WHEN u.valid_to < f.period_end THEN ' (đến ' || strftime(u.valid_to, '%d/%m/%Y') || ')'
          ELSE '' END AS unit_name)
      FROM ${mart(name)} f
-     LEFT JOIN (SELECT unit_code, valid_from, valid_to, file_row_number AS position FROM ${mart('dim_unit', ', file_row_number = true')}) u
+     LEFT JOIN (SELECT unit_code, valid_from, valid_to, file_row_number AS position FROM ${mart('dim_unit')}) u
        USING (unit_code)
      WHERE f.period_key = $1 ORDER BY u.position NULLS LAST, f.unit_name`,
     [periodKey],

@@ -31,7 +31,7 @@ export function unitSheet(table: UnitTable, levels: Level[], rows: Row[]): Sheet
   });
   return {
     ...table,
-    columns: [STT, { header: 'Đơn vị', kind: 'label', width: 40 }, ...table.measures],
+    columns: [STT, { header: 'Đơn vị', kind: 'label', maxWidth: 45 }, ...table.measures],
     rows: body,
   };
 }
@@ -45,11 +45,11 @@ export function budgetSheet(lines: Row[]): Sheet {
     measuredIn: 'Đơn vị tính: triệu đồng',
     columns: [
       STT,
-      { header: 'Nội dung', kind: 'label', width: 50 },
-      { header: 'Dự toán năm', kind: 'amount', width: 15 },
-      { group: ACTUAL, header: 'Trong kỳ', kind: 'amount', width: 15 },
-      { group: ACTUAL, header: 'Lũy kế từ đầu năm', kind: 'amount', width: 15 },
-      { header: 'Tỷ lệ lũy kế so với dự toán', kind: 'rate', width: 13 },
+      { header: 'Nội dung', kind: 'label', maxWidth: 50 },
+      { header: 'Dự toán năm', kind: 'amount' },
+      { group: ACTUAL, header: 'Trong kỳ', kind: 'amount' },
+      { group: ACTUAL, header: 'Lũy kế từ đầu năm', kind: 'amount' },
+      { header: 'Tỷ lệ lũy kế so với dự toán', kind: 'rate' },
     ],
     rows: lines.map((line) => ({
       cells: [line.item_code, line.item_name, line.estimate_mvnd, line.actual_period_mvnd, line.actual_cumulative_mvnd, line.execution_rate] as Value[],
@@ -87,14 +87,14 @@ export async function parSheet(db: Warehouse, mart: MartReader, period: Period):
     measuredIn: 'Đơn vị tính: điểm',
     columns: [
       STT,
-      { header: 'Tiêu chí', kind: 'code', width: 9 },
-      { header: 'Nội dung tiêu chí', kind: 'label', width: 50 },
-      { group: POINTS, header: 'Tối đa', kind: 'points', width: 9 },
-      { group: POINTS, header: 'Tỉnh chấm (đã công bố)', kind: 'points', width: 11 },
-      { group: FROM_DATA, header: 'Chỉ số đo', kind: 'label', width: 24 },
-      { group: FROM_DATA, header: 'Giá trị', kind: 'rate', width: 11 },
-      { group: FROM_DATA, header: 'Điểm tính được', kind: 'points', width: 10 },
-      { group: FROM_DATA, header: 'Ngưỡng chấm điểm', kind: 'label', width: 22 },
+      { header: 'Tiêu chí', kind: 'code' },
+      { header: 'Nội dung tiêu chí', kind: 'label', maxWidth: 50 },
+      { group: POINTS, header: 'Tối đa', kind: 'points' },
+      { group: POINTS, header: 'Tỉnh chấm (đã công bố)', kind: 'points' },
+      { group: FROM_DATA, header: 'Chỉ số đo', kind: 'label', maxWidth: 24 },
+      { group: FROM_DATA, header: 'Giá trị', kind: 'rate' },
+      { group: FROM_DATA, header: 'Điểm tính được', kind: 'points' },
+      { group: FROM_DATA, header: 'Ngưỡng chấm điểm', kind: 'label', maxWidth: 22 },
     ],
     rows: criteria.map((c, i) => ({
       cells: [

@@ -22,3 +22,14 @@ export function committeeOf(name: string): string {
   if (!/^(Tỉnh|Thành phố|Thị xã|Huyện|Quận|Phường|Xã|Đặc khu) /u.test(name)) return name;
   return `UBND ${name.charAt(0).toLocaleLowerCase('vi-VN')}${name.slice(1)}`;
 }
+
+/**
+ * "Đồng Hới, ngày 06 tháng 12 năm 2026", the day in Vietnam: as official documents write it, a
+ * day below 10 and the months January and February take a leading zero (Nghị định 30/2020/NĐ-CP).
+ */
+export function placeAndDate(place: string, date: Date): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Ho_Chi_Minh', day: 'numeric', month: 'numeric', year: 'numeric' }).formatToParts(date);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const [day, month] = [part('day'), part('month')];
+  return `${place}, ngày ${String(day).padStart(2, '0')} tháng ${month <= 2 ? `0${month}` : month} năm ${part('year')}`;
+}

@@ -14,6 +14,7 @@ columns:
   parent_code: unit_code of the unit it belongs to; NULL for the entity at the top
   valid_from: First day the unit existed (NULL when earlier than the data)
   valid_to: Last day the unit existed (NULL while it exists)
+  reports_to: The authority the unit sends its reports to, as the register names it (UBND tỉnh Quảng Bình for Thành phố Đồng Hới); set on the entities at the top, NULL where the register has none
 tests:
   - relationships: { column: level, to: staging.stg_seeds__levels, field: level }
 */
@@ -22,7 +23,7 @@ with source_rows as (
 ),
 
 final as (
-    select unit_code, unit_name, level, unit_type, parent_code, valid_from, valid_to
+    select unit_code, unit_name, level, unit_type, parent_code, valid_from, valid_to, reports_to
     from source_rows
 )
 
