@@ -90,6 +90,18 @@ log('floor: DuckDB alone…');
 const floorDir = await fresh(join(work, 'floor'));
 const floor = await task('floor', { config, inbox, dataDir: floorDir });
 
+// 3b. The physical floor: the heart of the job in one plain SQL script of its own, which does not
+// move with the job's models (bench/physical-floor.sql).
+log('physical floor: plain SQL, independent of sql/…');
+const physicalDir = await fresh(join(work, 'physical-floor'));
+const physical = { ...(await task('physicalFloor', { inbox, dataDir: physicalDir, memoryLimit: options.memoryLimit })), rows: full.rows } as Measure & { total2023: number | null };
+const jobTotal2023 = await Warehouse.open(':memory:').then(async (db) => {
+  const mart = join(jobDir, 'data', 'publish', 'current', 'marts', 'fct_tthc_resolution.parquet');
+  const row = await db.one<{ n: number }>(`SELECT received_total AS n FROM read_parquet(${literal(mart)}) WHERE scope = 'total' AND period_key = '2023'`);
+  db.close();
+  return row?.n ?? null;
+});
+
 // 4. The nightly increment: one more day on top of the full warehouse.
 log('nightly increment: one more day of exports…');
 const day = join(jobInbox, 'ho-so-2024-W14-day1.csv');
@@ -119,17 +131,19 @@ const ingestMs = (full.stages?.extract ?? 0) + (full.stages?.load ?? 0);
 const big = xlsx[BIG_XLSX]!;
 const small = xlsx[SMALL_XLSX]!;
 const targets = [
-  ['full load / floor', ratio(full.ms / floor.ms), '≤ 1.25×', full.ms / floor.ms <= 1.25],
-  ['row-by-row baseline / the job\'s ingest (extract + load)', ratio(baselineScaledMs / ingestMs), '≥ 10×', baselineScaledMs / ingestMs >= 10],
+  ['full load / physical floor', ratio(full.ms / physical.ms), '≤ 2.5×', full.ms / physical.ms <= 2.5],
+  ['full load / same-model floor', ratio(full.ms / floor.ms), '≤ 1.25×', full.ms / floor.ms <= 1.25],
+  ['nightly increment / full load', ratio(increment.ms / full.ms), '≤ 0.05×', increment.ms / full.ms <= 0.05],
+  ['row-by-row baseline / the job\'s ingest (extract + load)', ratio(baselineScaledMs / ingestMs), '(for information)', true],
   ['row-by-row baseline / full load, models and publish included', ratio(baselineScaledMs / full.ms), '(for information)', true],
-  ['nightly increment / full load', ratio(increment.ms / full.ms), '≤ 0.15×', increment.ms / full.ms <= 0.15],
   [`XLSX ingest, ${count(BIG_XLSX)} rows`, `${count(Math.round(big.rows / (big.ms / 1000)))} rows/s`, '≥ 50,000 rows/s', big.rows / (big.ms / 1000) >= 50_000],
   [`XLSX peak memory, ${count(BIG_XLSX)} vs ${count(SMALL_XLSX)} rows`, `${big.maxRssMb} vs ${small.maxRssMb} MB`, 'flat (≤ +25 %)', big.maxRssMb <= small.maxRssMb * 1.25],
   ['peak RSS, full load', `${full.maxRssMb} MB`, `≤ ${limitMb + 512} MB (memory_limit + 512 MB)`, full.maxRssMb <= limitMb + 512],
 ] as const;
 const measures = [
   ['full load (the job)', full],
-  ['floor (DuckDB alone)', floor],
+  ['same-model floor (the job\'s SQL models, DuckDB alone)', floor],
+  ['physical floor (bench/physical-floor.sql)', physical],
   ['nightly increment', increment],
   [`row-by-row baseline (${rowByRow.rows.toLocaleString('en-US')} rows)`, rowByRow],
   [`XLSX read, ${count(SMALL_XLSX)} rows`, small],
@@ -157,6 +171,9 @@ const lines = [
   '',
   `The job's stages on the full load: ${Object.entries(full.stages ?? {}).map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)} s`).join(', ')}.`,
   `The row-by-row baseline, scaled to ${full.rows.toLocaleString('en-US')} rows: ${(baselineScaledMs / 1000).toFixed(1)} s.`,
+  `Dossiers to process in 2023, the deployment's total: the job ${count(jobTotal2023 ?? 0)}, the physical floor ${count(physical.total2023 ?? 0)} ` +
+    `(${jobTotal2023 === physical.total2023 ? 'equal' : `${count(Math.abs((jobTotal2023 ?? 0) - (physical.total2023 ?? 0)))} apart`}; the floor keeps units as exported, ` +
+    'checks no value and maps no spelling, which the scaled exports do not need).',
   '',
   '| target | measured | goal | met |',
   '| --- | ---: | --- | --- |',

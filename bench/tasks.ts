@@ -2,7 +2,7 @@
 // own: `node --import tsx bench/tasks.ts <task> <json options>`. Prints one JSON line:
 // { ms, rows, maxRssMb, ... }.
 import { createReadStream } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
@@ -61,6 +61,25 @@ const tasks: Record<string, (o: Options) => Promise<Record<string, unknown>>> = 
       for (const { name } of marts) await db.run(`COPY marts.${ident(name)} TO ${literal(join(o.dataDir!, `${name}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
       const rows = (await db.one<{ n: number }>('SELECT count(*) AS n FROM raw.motcua__dossiers'))!.n;
       return { rows };
+    } finally {
+      db.close();
+    }
+  },
+
+  /**
+   * The physical floor: bench/physical-floor.sql, written without the project's code or models,
+   * reads the exports, keeps each dossier's latest version, classifies Biểu 06 by quarter, year
+   * and unit and writes Parquet. Its 2023 total is returned to be set beside the job's.
+   */
+  async physicalFloor(o) {
+    const files = (await readdir(o.inbox!)).filter((n) => n.startsWith('ho-so-')).sort().map((f) => join(o.inbox!, f));
+    const out = join(o.dataDir!, 'bieu-06.parquet');
+    const script = (await readFile(join(import.meta.dirname, 'physical-floor.sql'), 'utf8')).replaceAll('{{files}}', sqlList(files)).replaceAll('{{out}}', literal(out));
+    const db = await Warehouse.open(join(o.dataDir!, 'physical-floor.duckdb'), { threads: 2, memory_limit: o.memoryLimit ?? '2GB', temp_directory: join(o.dataDir!, 'tmp') });
+    try {
+      await db.runScript(script);
+      const total = await db.one<{ n: number }>(`SELECT received_total AS n FROM read_parquet(${literal(out)}) WHERE unit = 'Tổng cộng' AND period_key = '2023'`);
+      return { rows: 0, total2023: total?.n ?? null };
     } finally {
       db.close();
     }
