@@ -3,7 +3,7 @@
 // process of its own (bench/tasks.ts) for its own peak memory. Writes bench/results.md.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,6 +61,9 @@ if (!existsSync(inbox)) {
   log(`written in ${(scaled.ms / 1000).toFixed(1)} s, ${(scaled.bytes / 1e9).toFixed(2)} GB`);
 }
 const files = (await readdir(inbox)).filter((n) => n.startsWith('ho-so-')).sort();
+// Final once written, as a source system leaves its exports: read-only, so the job lands them as
+// hard links instead of copies (the extract stage, docs/operations.md).
+for (const name of await readdir(inbox)) await chmod(join(inbox, name), 0o444);
 const bytes = (await Promise.all(files.map((f) => stat(join(inbox, f))))).reduce((n, s) => n + s.size, 0);
 
 // 2. The job, end to end, on a fresh warehouse.

@@ -5,7 +5,7 @@
 // file still being written never leaves half a file where a landed one should be.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, copyFile, link, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pullPages } from '../../connectors/api.js';
@@ -199,14 +199,27 @@ async function land(
 }
 
 /**
- * Copies a file (in the kernel) while hashing it: the two overlap, which saves a third of the
- * time at national scale. 'changed' when the source's size or time moved meanwhile, so that the
- * copy and the hash are of the same content.
+ * Places a file in the landing zone while hashing it, reading its bytes once: a hard link where
+ * nobody may write the file (an export its system made read-only is final, and a link to it
+ * cannot change under its hash), else a copy-on-write clone where the file system has them, else
+ * a copy in the kernel overlapping the hash. 'changed' when the source's size or time moved
+ * meanwhile, so that the landed content and the hash are the same.
  */
 async function copyHashing(path: string, to: string, before: { size: number; mtimeMs: number }): Promise<string | 'changed'> {
   const hash = createHash('sha256');
-  await Promise.all([copyFile(path, to), pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash)]);
+  await Promise.all([place(path, to), pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash)]);
   const after = await stat(path);
   if (after.size !== before.size || after.mtime.getTime() !== before.mtimeMs) return 'changed';
   return hash.digest('hex');
+}
+
+async function place(path: string, to: string): Promise<void> {
+  // The file itself, not a symbolic link to it: a link to the link would follow the link's target as it changes.
+  const file = await realpath(path);
+  if (((await stat(file)).mode & 0o222) === 0) {
+    // Another file system, or one without hard links: copied as any other.
+    const linked = await link(file, to).then(() => true, () => false);
+    if (linked) return;
+  }
+  await copyFile(file, to, constants.COPYFILE_FICLONE);
 }
