@@ -131,6 +131,7 @@ function registerProblems(register: Register): string[] {
     if (u.parent !== null && u.level === null) problems.push(`${at}: no level (one of ${[...levels].join(', ')})`);
     if (u.level !== null && !levels.has(u.level)) problems.push(`${at}: level "${u.level}" is not one of the register's levels (${[...levels].join(', ')})`);
     if (u.parent !== null && !byCode.has(u.parent)) problems.push(`${at}: parent ${u.parent} is not a unit of the register`);
+    if (u.parent !== null && u.reportsTo !== null) problems.push(`${at}: reports_to is read on an entity at the top only (a unit without a parent, which signs the report): move it there, or remove it`);
     // A unit that receives dossiers hands its work on when it ends, or the restatement under
     // today's units would lose its dossiers.
     if (u.successors.length === 0) {

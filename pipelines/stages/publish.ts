@@ -4,14 +4,14 @@
 // release or the new one, never a mix.
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ModelError } from '../../core/errors.js';
+import { messageOf, ModelError, RunInterrupted } from '../../core/errors.js';
 import { syncPath, syncTree } from '../../core/files.js';
 import { ident, literal } from '../../core/warehouse.js';
 import { stopIfAsked, type RunContext } from '../context.js';
 import { discoverModels } from '../models/graph.js';
 import { ensureRoom, folderBytes } from '../ops/resources.js';
 import { failpoint } from '../ops/signals.js';
-import { PAGE_FILE, writeReleasePage } from '../outputs/page/release-page.js';
+import { PAGE_FILE, REPORTS_DIR, writeReleasePage } from '../outputs/page/release-page.js';
 import type { QuarantineReport } from './quarantine-report.js';
 import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from './snapshot.js';
 
@@ -64,11 +64,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
     stopIfAsked(ctx);
     // The workbooks read the release's Parquet and manifest as `cchc report` does; the manifest then lists them.
-    const workbooks = await writeReleasePage({
-      db: ctx.db, config: ctx.config, runId: ctx.runId, log, dir: partialDir, marts,
-      snapshot: SNAPSHOT_FILE, metabaseInit: METABASE_INIT, quarantine: options.quarantine ?? {},
-    });
-    Object.assign(written, { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file })) });
+    Object.assign(written, await writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} }));
     await writeManifest();
     stopIfAsked(ctx);
     // On disk before `current` can point at it: a power cut must not leave it at empty files.
@@ -88,6 +84,30 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await forgetSnapshots(ctx.db, (await readdir(releases)).filter((n) => !n.startsWith('.')));
   log.info({ release: releaseDir, marts: marts.length, snapshot, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
+}
+
+/**
+ * The page and the workbooks of the release, for the manifest. They are read by people, not by
+ * the dashboards: a failure to write them is logged as an error and said in the manifest, and the
+ * marts are published all the same.
+ */
+async function writePageAndReports(
+  ctx: RunContext,
+  dir: string,
+  release: { manifest: Record<string, unknown>; marts: PublishedMart[]; quarantine: Record<string, QuarantineReport> },
+): Promise<Record<string, unknown>> {
+  try {
+    const workbooks = await writeReleasePage({
+      db: ctx.db, config: ctx.config, runId: ctx.runId, log: ctx.log, dir, marts: release.marts, quarantine: release.quarantine,
+      manifest: release.manifest as { published_at: string; data_as_of: string | null }, snapshot: SNAPSHOT_FILE, metabaseInit: METABASE_INIT,
+    });
+    return { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file })) };
+  } catch (error) {
+    if (error instanceof RunInterrupted) throw error;
+    ctx.log.error({ stage: 'publish', err: messageOf(error) }, 'the release page and workbooks could not be written: the marts are published without them');
+    await Promise.all([rm(join(dir, PAGE_FILE), { force: true }), rm(join(dir, REPORTS_DIR), { recursive: true, force: true })]);
+    return { page: null, reports: [], page_error: messageOf(error) };
+  }
 }
 
 /**

@@ -59,7 +59,7 @@ describe('the unit register', () => {
     ]);
   });
 
-  it('refuses a unit whose code is the deployment\'s, an entry with a misspelt field and a day that does not exist, by its code', () => {
+  it('refuses a unit whose code is the deployment\'s, an entry with a misspelt field, a day that does not exist and reports_to below the top, by its code', () => {
     expect(problemsOf(`${HEAD}  - { code: W, name: Phường Mẫu, level: commune, type: ward, parent: QT }\n`)).toContain(
       "W: the deployment's code (the code of its totals) is also a unit's",
     );
@@ -68,6 +68,9 @@ describe('the unit register', () => {
     );
     expect(problemsOf(`${HEAD}  - { code: W.A, name: Phường A, level: commune, type: ward, parent: QT, valid_to: 2025-02-30, successors: [QT] }\n`)).toContain(
       'units[1] (W.A).valid_to: no such day',
+    );
+    expect(problemsOf(`${HEAD}  - { code: W.A, name: Phường A, level: commune, type: ward, parent: QT, reports_to: UBND tỉnh Quảng Trị }\n`)).toContain(
+      'W.A: reports_to is read on an entity at the top only',
     );
   });
 });

@@ -1,7 +1,7 @@
 // The report workbook as it prints: written from the release of the whole sample, converted to
 // PDF by LibreOffice and read back page by page with pdftotext. Each page names its sheet and its
 // number in the footer, which tells which sheet it belongs to and how the sheet is numbered.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,9 +12,11 @@ import { tempDir } from '../helpers.js';
 
 const run = promisify(execFile);
 const onPath = (tool: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, tool)));
-const SKIP = ['soffice', 'pdftotext', 'pdfinfo'].every(onPath)
+// Liberation Serif has Times New Roman's metrics: without it LibreOffice lays the forms out in another font.
+const hasLiberation = () => onPath('fc-list') && execFileSync('fc-list', ['Liberation Serif'], { encoding: 'utf8' }).trim() !== '';
+const SKIP = ['soffice', 'pdftotext', 'pdfinfo'].every(onPath) && hasLiberation()
   ? false
-  : 'LibreOffice (Debian package libreoffice-calc-nogui) and poppler-utils are not installed: `apt-get install libreoffice-calc-nogui poppler-utils fonts-liberation`';
+  : 'LibreOffice (Debian package libreoffice-calc-nogui), poppler-utils or fonts-liberation are not installed: `apt-get install libreoffice-calc-nogui poppler-utils fonts-liberation`';
 if (SKIP) console.warn(`report-print.test.ts skipped: ${SKIP}`);
 
 const SHEETS = ['Biểu 06', 'Số hóa', 'DVC trực tuyến', 'Thanh toán trực tuyến', 'PAKN và hài lòng', 'Ngân sách', 'Chỉ số CCHC'];

@@ -62,8 +62,9 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
       var key = function (row) { var cell = row.cells[col]; return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.dataset.value; };
       rows.sort(function (a, b) {
         var x = key(a), y = key(b), order;
-        if (x === '' || y === '') order = (x === '') - (y === '');
-        else if (th.dataset.type === 'text') order = x.localeCompare(y, 'vi');
+        // A cell with no figure goes last either way.
+        if (x === '' || y === '') return (x === '') - (y === '') || Number(a.dataset.order) - Number(b.dataset.order);
+        if (th.dataset.type === 'text') order = x.localeCompare(y, 'vi');
         else order = Number(x) - Number(y);
         return (descending ? -order : order) || Number(a.dataset.order) - Number(b.dataset.order);
       });

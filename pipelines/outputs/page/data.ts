@@ -2,10 +2,11 @@
 // marts it publishes (the same rows as its Parquet files), the targets of the deployment, and
 // the run's own account of the sources (freshness, quarantine, data tests, reconciliation).
 import type { Config } from '../../../config/load.js';
-import { ident, type Row, type Warehouse } from '../../../core/warehouse.js';
+import type { Row, Warehouse } from '../../../core/warehouse.js';
 import { freshnessOf, type Freshness } from '../../ops/ledger.js';
 import type { QuarantineReport } from '../../stages/quarantine-report.js';
-import { HEADLINE_MARTS, totalsOf, type Totals } from '../headline.js';
+import { totalsOf, type Totals } from '../headline.js';
+import { unitRows, type OpenRelease, type Period } from '../report/release.js';
 
 export type Measure = keyof Omit<Totals, 'period_key'>;
 /** A headline indicator of the page; `lower` when fewer is better (overdue dossiers). */
@@ -23,7 +24,6 @@ export const INDICATORS: Indicator[] = [
   { measure: 'revenue_execution_rate', label: 'Thu ngân sách lũy kế so với dự toán', kind: 'rate' },
 ];
 
-export type Period = { period_key: string; period_type: string; period_label: string; year: number; period_start: Date; period_end: Date; is_complete: boolean };
 export type Target = { year: number; measure: string; comparison: string; value: number; description: string | null };
 export type Warning = { test_name: string; model: string | null; failing_rows: number; description: string | null };
 export type Reconciliation = { counts: { status: string; figures: number }[]; differing: Row[] };
@@ -34,6 +34,8 @@ export type PageData = {
   deployment: string;
   runId: string;
   publishedAt: Date;
+  /** Marts the report needs that are not built yet (a source never loaded): no figures then. */
+  missing: string[];
   /** The latest change of a dossier the warehouse holds. */
   dataAsOf: Date | null;
   /** The latest complete quarter, and the year it belongs to (so far, if it has not ended). */
@@ -43,7 +45,7 @@ export type PageData = {
   quarters: Period[];
   totals: Map<string, Totals>;
   targets: Target[];
-  /** Biểu 06 of the latest complete quarter: the total, the levels, the units (with `level_label`), in the register's order. */
+  /** Biểu 06 of the latest complete quarter as the workbook lists it, with each row's `level_label` and `level_position`. */
   bieu06: Row[];
   freshness: Freshness[];
   quarantine: (QuarantineReport & { source: string })[];
@@ -54,31 +56,35 @@ export type PageData = {
 };
 
 export type PageSources = {
+  /** The warehouse being published: the targets, the data tests, the reconciliation, the freshness. */
   db: Warehouse;
   config: Config;
   runId: string;
-  /** What this run's load said of each source's quarantine; a source it did not load is absent. */
+  manifest: { published_at: string; data_as_of: string | null };
+  /** The release's marts, opened once; absent when some are missing. */
+  release: OpenRelease | undefined;
+  missing: string[];
   quarantine: Record<string, QuarantineReport>;
   links: Link[];
   workbooks: Workbook[];
 };
 
 export async function readPage(sources: PageSources): Promise<PageData> {
-  const { db } = sources;
-  const marts = new Set((await db.all<{ name: string }>(`SELECT table_name AS name FROM duckdb_tables() WHERE schema_name = 'marts'`)).map((t) => t.name));
-  const published = HEADLINE_MARTS.every((m) => marts.has(m));
-  const quarters = published ? await completeQuarters(db) : [];
+  const { db, release } = sources;
+  const quarters = release ? await completeQuarters(release) : [];
   const quarter = quarters.at(-1) ?? null;
-  const year = quarter
-    ? ((await db.all<Period>(`SELECT * FROM marts.dim_period WHERE period_type = 'year' AND year = $1`, [quarter.year]))[0] ?? null)
+  const year = release && quarter
+    ? ((await release.db.all<Period>(`SELECT * FROM ${release.mart('dim_period')} WHERE period_type = 'year' AND year = $1`, [quarter.year]))[0] ?? null)
     : null;
   const keys = [...quarters, ...(year ? [year] : [])].map((p) => p.period_key);
-  const totals = published ? await totalsOf(db, (name) => `marts.${ident(name)}`, keys) : [];
+  const totals = release ? await totalsOf(release.db, release.mart, keys) : [];
+  const reconciliation = await reconciliationOf(db);
   return {
     deployment: (await db.one<{ name: string }>('SELECT name FROM seeds.deployment'))?.name ?? '',
     runId: sources.runId,
-    publishedAt: new Date(),
-    dataAsOf: await dataAsOf(db),
+    publishedAt: new Date(sources.manifest.published_at),
+    missing: sources.missing,
+    dataAsOf: sources.manifest.data_as_of ? new Date(sources.manifest.data_as_of) : null,
     quarter,
     year,
     quarters,
@@ -86,37 +92,35 @@ export async function readPage(sources: PageSources): Promise<PageData> {
     targets: await db.all<Target>(
       `SELECT year::INTEGER AS year, measure, comparison, target_value::DOUBLE AS value, description FROM seeds.targets ORDER BY year, measure`,
     ),
-    bieu06: quarter ? await bieu06Of(db, quarter.period_key) : [],
+    bieu06: release && quarter ? await bieu06Of(release, quarter.period_key) : [],
     freshness: await freshnessOf(db, sources.config),
     quarantine: Object.entries(sources.quarantine).map(([source, report]) => ({ source, ...report })),
     warnings: await warningsOf(db),
-    reconciliation: marts.has('rpt_reconciliation') ? await reconciliationOf(db) : null,
+    reconciliation: reconciliation.counts.length > 0 ? reconciliation : null,
     links: sources.links,
     workbooks: sources.workbooks,
   };
 }
 
-function completeQuarters(db: Warehouse): Promise<Period[]> {
-  return db.all<Period>(`SELECT * FROM marts.dim_period WHERE period_type = 'quarter' AND is_complete ORDER BY period_start`);
+function completeQuarters(release: OpenRelease): Promise<Period[]> {
+  return release.db.all<Period>(`SELECT * FROM ${release.mart('dim_period')} WHERE period_type = 'quarter' AND is_complete ORDER BY period_start`);
 }
 
-async function dataAsOf(db: Warehouse): Promise<Date | null> {
-  const staged = await db.one<{ n: number }>(`SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name = 'staging' AND table_name = 'stg_motcua__dossiers'`);
-  if (!staged?.n) return null;
-  return (await db.one<{ as_of: Date | null }>('SELECT max(updated_at) AS as_of FROM staging.stg_motcua__dossiers'))?.as_of ?? null;
-}
-
-/** The rows of Biểu 06 as the workbook lays them out: the total, each level, its units in the register's order. */
-function bieu06Of(db: Warehouse, periodKey: string): Promise<Row[]> {
-  return db.all(
-    `WITH units AS (SELECT unit_code, rowid AS position FROM marts.dim_unit),
-          levels AS (SELECT level, unit_name AS level_label, level_position FROM marts.dim_unit WHERE is_rollup AND level IS NOT NULL)
-     SELECT f.*, l.level_label, coalesce(l.level_position, 1e9) AS level_position
-     FROM marts.fct_tthc_resolution f LEFT JOIN units u USING (unit_code) LEFT JOIN levels l USING (level)
-     WHERE f.period_key = $1
-     ORDER BY f.scope <> 'total', level_position, f.scope <> 'level', u.position NULLS LAST, f.unit_name`,
-    [periodKey],
+/** The rows of Biểu 06 as the workbook reads them (a unit of part of the quarter named with its dates), with the label of each level. */
+async function bieu06Of(release: OpenRelease, periodKey: string): Promise<Row[]> {
+  const levels = await release.db.all<{ level: string; label: string }>(
+    `SELECT level, unit_name AS label FROM ${release.mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`,
   );
+  const rows = await unitRows(release.db, release.mart, 'fct_tthc_resolution', periodKey);
+  const position = (row: Row) => {
+    const at = levels.findIndex((l) => l.level === row.level);
+    return at === -1 ? levels.length : at;
+  };
+  const order = (row: Row) => (row.scope === 'total' ? 0 : row.scope === 'level' ? 1 : 2);
+  // As the form: the total, each level's sum, then the units, by level in the register's order (a stable sort keeps theirs).
+  return rows
+    .map((row) => ({ ...row, level_label: levels[position(row)]?.label ?? null, level_position: position(row) }))
+    .sort((a, b) => order(a) - order(b) || a.level_position - b.level_position);
 }
 
 /** The warn-level data tests that found rows in the latest run that tested. */
@@ -129,6 +133,8 @@ function warningsOf(db: Warehouse): Promise<Warning[]> {
 }
 
 async function reconciliationOf(db: Warehouse): Promise<Reconciliation> {
+  const built = await db.one<{ n: number }>(`SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'rpt_reconciliation'`);
+  if (!built?.n) return { counts: [], differing: [] };
   return {
     counts: await db.all(`SELECT status, count(*)::INTEGER AS figures FROM marts.rpt_reconciliation GROUP BY status ORDER BY status`),
     differing: await db.all(

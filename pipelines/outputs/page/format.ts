@@ -1,9 +1,8 @@
 // Numbers and times as Vietnamese reads them: 15.755 hồ sơ, 78,51 %, 06/12/2026 14:05.
+import { VIETNAM } from '../report/vietnamese.js';
 
 const COUNT = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 0 });
 const PERCENT = new Intl.NumberFormat('vi-VN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-/** The office's clock: publish times are shown as Vietnam reads them, whatever the server's zone. */
-const ZONE = 'Asia/Ho_Chi_Minh';
 
 /** A count with "." between thousands, a rate as a percentage with two decimals; no figure is "–". */
 export function formatValue(value: number | null | undefined, kind: 'count' | 'rate'): string {
@@ -21,7 +20,7 @@ export function formatBytes(bytes: number): string {
  * dd/mm/yyyy hh:mm. `zone` UTC for the exports' times, which are Vietnam's local times stored
  * without a zone (read as UTC they show as written).
  */
-export function vietnameseDateTime(date: Date, zone = ZONE): string {
+export function vietnameseDateTime(date: Date, zone = VIETNAM): string {
   const parts = new Intl.DateTimeFormat('vi-VN', {
     timeZone: zone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
   }).formatToParts(date);

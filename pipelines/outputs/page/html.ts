@@ -1,12 +1,13 @@
 // The release page as one self-contained HTML document: the headline indicators with their
 // trends and targets, Biểu 06 of the latest complete quarter, the state of the data, and the
-// files of the release. Every figure carries its unrounded value in data-value, so that what is
-// shown can be checked against the marts.
+// files of the release. The figures of the cards and of Biểu 06 carry their unrounded value in
+// data-value, so that what is shown can be checked against the marts.
 import type { Row } from '../../../core/warehouse.js';
 import { UNIT_TABLES } from '../report/forms.js';
 import { STYLE, SCRIPT } from './assets.js';
 import { escapeXml as esc, sparkline } from './chart.js';
-import { INDICATORS, type Indicator, type PageData, type Period, type Target } from './data.js';
+import type { Period } from '../report/release.js';
+import { INDICATORS, type Indicator, type PageData, type Target } from './data.js';
 import { statusSections } from './status.js';
 import { formatValue, vietnameseDateTime } from './format.js';
 
@@ -41,6 +42,9 @@ ${filesSection(data)}
 }
 
 function headlineSection(data: PageData): string {
+  if (data.missing.length > 0) {
+    return `<section id="headline"><h2>Chỉ tiêu chính</h2><p>Chưa có số liệu: các mart ${esc(data.missing.join(', '))} chưa được xây dựng (một nguồn chưa từng nạp được).</p></section>`;
+  }
   if (!data.quarter) return '<section id="headline"><h2>Chỉ tiêu chính</h2><p>Chưa có quý nào trọn vẹn trong số liệu đã công bố.</p></section>';
   const yearLabel = data.year ? `${data.year.period_label}${data.year.is_complete ? '' : ' (từ đầu năm đến nay)'}` : '';
   return `<section id="headline">
@@ -141,7 +145,7 @@ function filesSection(data: PageData): string {
   return `<section id="files">
 <h2>Tải về</h2>
 <h3>Báo cáo (Excel), theo kỳ trọn vẹn</h3>
-${data.workbooks.length === 0 ? '<p>Chưa có kỳ nào trọn vẹn.</p>' : `<ul class="links">${data.workbooks.map((w) => item(w.file, w.label, w.file)).join('\n')}</ul>`}
+${data.workbooks.length === 0 ? `<p>${data.missing.length > 0 ? 'Chưa có: một số mart chưa được xây dựng.' : 'Chưa có kỳ nào trọn vẹn.'}</p>` : `<ul class="links">${data.workbooks.map((w) => item(w.file, w.label, w.file)).join('\n')}</ul>`}
 <h3>Dữ liệu</h3>
 <ul class="links">${data.links.map((l) => item(l.file, l.label, l.detail)).join('\n')}</ul>
 </section>`;

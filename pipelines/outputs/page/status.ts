@@ -71,16 +71,15 @@ function reconciliation(data: PageData): string {
   const counts = data.reconciliation.counts.map((c) => `<li data-status="${esc(c.status)}" data-value="${c.figures}">${esc(STATUS[c.status] ?? c.status)}: ${count(c.figures)} số liệu</li>`);
   const rows = data.reconciliation.differing.map(
     (r) =>
-      `<tr><td>${esc(String(r.figure_id))}</td><td>${esc(String(r.period_key))}</td><td>${esc(String(r.description ?? r.measure))}</td><td class="n">${esc(plain(r.published_value))}</td><td class="n">${esc(plain(r.derived_value))}</td><td>${esc(STATUS[String(r.status)] ?? String(r.status))}</td><td>${esc(String(r.reason ?? ''))}</td></tr>`,
+      `<tr><td>${esc(String(r.figure_id))}</td><td>${esc(String(r.period_key))}</td><td>${esc(String(r.description ?? r.measure))}</td><td class="n">${esc(plain(r.published_value, r.measure))}</td><td class="n">${esc(plain(r.derived_value, r.measure))}</td><td>${esc(STATUS[String(r.status)] ?? String(r.status))}</td><td>${esc(String(r.reason ?? ''))}</td></tr>`,
   );
   return `<h3>Đối chiếu với báo cáo tham chiếu</h3>
 <ul id="reconciliation">${counts.join('')}</ul>
 ${rows.length === 0 ? '' : `<table><thead><tr><th>Mã</th><th>Kỳ</th><th>Số liệu</th><th>Báo cáo</th><th>Kho dữ liệu</th><th>Kết quả</th><th>Lý do</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`}`;
 }
 
-/** A figure of the reference report: a count, or a rate written as a fraction below 1. */
-function plain(value: unknown): string {
+/** A figure of the reference report: a rate (its measure says so) or a count. */
+function plain(value: unknown, measure: unknown): string {
   if (value === null || value === undefined) return '–';
-  const n = Number(value);
-  return Math.abs(n) < 1 && n !== 0 ? formatValue(n, 'rate') : formatValue(n, 'count');
+  return formatValue(Number(value), String(measure).endsWith('_rate') ? 'rate' : 'count');
 }

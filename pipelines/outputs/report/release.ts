@@ -120,7 +120,7 @@ function readManifest(releaseDir: string): { run_id?: string; data_as_of?: strin
  * part of the period only named with its dates: 2025 lists phường Đồng Sơn twice, the ward of
  * the city until 30/06 and that of the province from 01/07.
  */
-function unitRows(db: Warehouse, mart: MartReader, name: FactMart, periodKey: string): Promise<Row[]> {
+export function unitRows(db: Warehouse, mart: MartReader, name: FactMart, periodKey: string): Promise<Row[]> {
   return db.all(
     `SELECT f.* REPLACE (f.unit_name || CASE
          WHEN f.scope <> 'unit' THEN ''

@@ -28,8 +28,11 @@ export function committeeOf(name: string): string {
  * day below 10 and the months January and February take a leading zero (Nghị định 30/2020/NĐ-CP).
  */
 export function placeAndDate(place: string, date: Date): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Ho_Chi_Minh', day: 'numeric', month: 'numeric', year: 'numeric' }).formatToParts(date);
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: VIETNAM, day: 'numeric', month: 'numeric', year: 'numeric' }).formatToParts(date);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const [day, month] = [part('day'), part('month')];
   return `${place}, ngày ${String(day).padStart(2, '0')} tháng ${month <= 2 ? `0${month}` : month} năm ${part('year')}`;
 }
+
+/** The office's clock: dates and times are written as Vietnam reads them, whatever the server's zone. */
+export const VIETNAM = 'Asia/Ho_Chi_Minh';

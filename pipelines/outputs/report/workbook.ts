@@ -25,16 +25,11 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   }
 }
 
-/** Writes the report of each period of `reports` from one release, opened once. */
-export async function writeReports(releaseDir: string, reports: Omit<ReportOptions, 'releaseDir'>[]): Promise<ReportResult[]> {
-  const release = await openRelease(releaseDir);
-  try {
-    const written: ReportResult[] = [];
-    for (const report of reports) written.push(await writeFrom(release, report));
-    return written;
-  } finally {
-    release.close();
-  }
+/** Writes the report of each period of `reports` from a release opened once (the publish's). */
+export async function writeReports(release: OpenRelease, reports: Omit<ReportOptions, 'releaseDir'>[]): Promise<ReportResult[]> {
+  const written: ReportResult[] = [];
+  for (const report of reports) written.push(await writeFrom(release, report));
+  return written;
 }
 
 async function writeFrom(release: OpenRelease, options: Omit<ReportOptions, 'releaseDir'>): Promise<ReportResult> {
