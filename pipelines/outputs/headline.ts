@@ -53,7 +53,7 @@ export function totalsOf(db: Warehouse, mart: (name: HeadlineMart) => string, pe
   if (periodKeys.length === 0) return Promise.resolve([]);
   return db.all<Totals>(
     `SELECT r.period_key, r.received_online, r.received_direct, r.carried_over, r.received_total, r.resolved_total,
-       r.resolved_early + r.resolved_on_time AS resolved_early_or_on_time, r.in_progress_within, r.in_progress_overdue,
+       r.resolved_early_or_on_time, r.in_progress_within, r.in_progress_overdue,
        r.stopped_total, r.on_time_rate, d.dossier_digitization_rate, d.result_digitization_rate, o.online_rate,
        p.online_payment_rate, f.satisfaction_rate, b.execution_rate AS revenue_execution_rate
      FROM ${mart('fct_tthc_resolution')} r
