@@ -46,6 +46,7 @@ export function discoverModels(sqlDir = SQL_DIR): Model[] {
   for (const model of models) {
     model.dependsOn = [...new Set(model.references.map((r) => r.table).filter((t) => ids.has(t) && t !== model.id))].sort();
   }
+  for (const model of models) checkBuiltFrom(model, models);
   return orderByDependencies(models);
 }
 
@@ -67,7 +68,7 @@ function readModel(path: string, schema: Model['schema'], sqlDir: string): Model
     });
   }
   // The merge keeps each key's latest version: the model must keep the same one itself.
-  if (header.incremental && !/\blatest_version\s*\(/i.test(sql)) {
+  if (header.incremental && !header.incremental.from && !/\blatest_version\s*\(/i.test(sql)) {
     throw new ModelError(`${file}: an incremental model keeps each ${header.incremental.unique_key}'s latest version with latest_version(rows, key), the rule its nightly merge uses`, {
       action: `select from latest_version(<the typed rows>, ${header.incremental.unique_key}), or make the model a table`,
     });
@@ -121,6 +122,19 @@ function* tableNames(sql: string): Generator<{ table: string; index: number; len
   const pattern = /(?<![\w."])"?(raw|seeds|settings|staging|intermediate|marts)"?\s*\.\s*"?([a-z_][a-z0-9_]*)\b"?/gi;
   for (const match of code.matchAll(pattern)) {
     yield { table: `${match[1]!.toLowerCase()}.${match[2]!.toLowerCase()}`, index: match.index, length: match[0].length };
+  }
+}
+
+/** A model built from another's changes reads it, and that one is incremental on the same key. */
+function checkBuiltFrom(model: Model, models: readonly Model[]): void {
+  const from = model.header.incremental?.from;
+  if (!from) return;
+  const upstream = models.find((m) => m.id === from);
+  const key = model.header.incremental!.unique_key;
+  if (!upstream || upstream.header.incremental?.unique_key !== key || !model.dependsOn.includes(from)) {
+    throw new ModelError(`${model.file}: \`incremental.from: ${from}\` must name an incremental model on the same key (${key}) that this model reads`, {
+      action: 'name the incremental model this one is built from, or remove `from` to merge the raw rows',
+    });
   }
 }
 

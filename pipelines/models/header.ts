@@ -44,7 +44,18 @@ export const headerSchema = z.strictObject({
    * latest_version macro of sql/setup.sql, with which the model keeps it too) and adding up the
    * add_up counts.
    */
-  incremental: z.strictObject({ unique_key: column, add_up: z.array(column).default([]) }).optional(),
+  incremental: z
+    .strictObject({
+      unique_key: column,
+      add_up: z.array(column).default([]),
+      /**
+       * An incremental model it is built from (`staging.stg_motcua__dossiers`), sharing its key:
+       * a run rebuilds only the keys whose rows that model's merges changed since the last build,
+       * instead of merging raw rows.
+       */
+      from: z.string().regex(/^(staging|intermediate)\.[a-z][a-z0-9_]*$/).optional(),
+    })
+    .optional(),
   /**
    * How the published snapshot holds the model: a copy of its rows (table, the default), or its
    * SQL as a view over the snapshot's other tables, for a big model cheap to compute from them

@@ -16,48 +16,87 @@ import { kindOf } from './swap.js';
 export async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolean): Promise<Build> {
   const spec = model.header.incremental!;
   const rawTables = [...new Set(model.references.map((r) => r.table).filter((t) => t.startsWith('raw.')))];
-  const loaded = rawTables.map((t) => `SELECT max(_load_id) AS id FROM ${qualified(t)}`).join(' UNION ALL ');
-  const high = Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${loaded})`))!.id);
+  // The high-water mark: the last raw load merged, or for a model built from another, its last change.
+  const high = spec.from
+    ? Number((await db.one<{ id: number }>('SELECT coalesce(max(change_id), 0) AS id FROM ops.model_changes WHERE model = $1', [spec.from]))!.id)
+    : Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${rawTables.map((t) => `SELECT max(_load_id) AS id FROM ${qualified(t)}`).join(' UNION ALL ')})`))!.id);
   const fingerprint = await buildFingerprint(db, model, rawTables);
   const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
   const saveState = async () => {
     await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
     await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [model.id, fingerprint, high]);
   };
-  // What the merges changed, by key, for the snapshot to copy (snapshot.ts); a key of NULL is a rebuild.
+  // What the merges changed, by key, for the snapshot to copy (snapshot.ts) and the models built
+  // from this one; a key of NULL is a rebuild.
   const noteChanges = (keys: string) =>
     db.run(`INSERT INTO ops.model_changes SELECT $1, nextval('ops.change_ids'), key FROM (${keys}) AS changed (key)`, [model.id]);
-  if (fullRefresh || !last || !(await kindOf(db, model.schema, model.name)) || last.fingerprint !== fingerprint) {
+  const since = Number(last?.max_load_id ?? 0);
+  // Built from another model: its rebuild since the last build makes this one a rebuild too.
+  const upstreamRebuilt = spec.from !== undefined && (await db.one('SELECT 1 FROM ops.model_changes WHERE model = $1 AND change_id > $2 AND key IS NULL', [spec.from, since])) !== undefined;
+  if (fullRefresh || !last || !(await kindOf(db, model.schema, model.name)) || last.fingerprint !== fingerprint || upstreamRebuilt) {
     await buildWhole(db, model, async () => {
       await saveState();
       await noteChanges('SELECT NULL::VARCHAR');
     });
     return 'full';
   }
-  if (high <= Number(last.max_load_id)) return 'unchanged';
-  const since = Number(last.max_load_id);
+  if (high <= since) return 'unchanged';
+  await db.transaction(async () => {
+    if (spec.from) await mergeKeysOf(db, model, spec.from, since);
+    else await mergeNewRows(db, model, since);
+    await noteChanges(`SELECT ${ident(spec.unique_key)}::VARCHAR FROM model_merge`);
+    await db.run('DROP TABLE model_merge');
+    await saveState();
+  });
+  return 'increment';
+}
+
+/**
+ * The model over the raw rows loaded after load `since`, merged with its rows of the same keys:
+ * the latest version wins. Leaves the merged rows in the temporary table model_merge.
+ */
+async function mergeNewRows(db: Warehouse, model: Model, since: number): Promise<void> {
+  const spec = model.header.incremental!;
   const newRows = rewriteReferences(model.sql, 'raw', (table) => `(SELECT * FROM ${table} WHERE _load_id > ${since})`);
   const key = ident(spec.unique_key);
   const table = qualified(model.id);
   const addUp = spec.add_up.map((c) => `sum(${ident(c)}) OVER (PARTITION BY ${key})::BIGINT AS ${ident(c)}`);
-  await db.transaction(async () => {
-    await db.run(`CREATE OR REPLACE TEMP TABLE model_increment AS\n${newRows}`);
-    // The key's rows of this build and its row of the last, counted together: the latest version wins.
-    // A view: the candidates are read once, by the merge below.
-    await db.run(
-      `CREATE OR REPLACE TEMP VIEW model_candidates AS
-       SELECT * ${addUp.length > 0 ? `REPLACE (${addUp.join(', ')})` : ''}
-       FROM (SELECT * FROM model_increment UNION ALL BY NAME SELECT * FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_increment))`,
-    );
-    await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT * FROM latest_version(model_candidates, ${key})`);
-    await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
-    await db.run(`INSERT INTO ${table} BY NAME SELECT * FROM model_merge`);
-    await noteChanges(`SELECT ${key}::VARCHAR FROM model_merge`);
-    await db.run('DROP VIEW model_candidates');
-    for (const temporary of ['model_increment', 'model_merge']) await db.run(`DROP TABLE ${temporary}`);
-    await saveState();
-  });
-  return 'increment';
+  await db.run(`CREATE OR REPLACE TEMP TABLE model_increment AS\n${newRows}`);
+  // The key's rows of this build and its row of the last, counted together: the latest version wins.
+  // A view: the candidates are read once, by the merge below.
+  await db.run(
+    `CREATE OR REPLACE TEMP VIEW model_candidates AS
+     SELECT * ${addUp.length > 0 ? `REPLACE (${addUp.join(', ')})` : ''}
+     FROM (SELECT * FROM model_increment UNION ALL BY NAME SELECT * FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_increment))`,
+  );
+  await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT * FROM latest_version(model_candidates, ${key})`);
+  await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
+  await db.run(`INSERT INTO ${table} BY NAME SELECT * FROM model_merge`);
+  await db.run('DROP VIEW model_candidates');
+  await db.run('DROP TABLE model_increment');
+}
+
+/**
+ * The model again for the keys whose rows `from` changed after change `since`: their rows are
+ * replaced by what the model's SQL gives for them now (none, when a key no longer qualifies).
+ * Leaves the keys in the temporary table model_merge.
+ */
+async function mergeKeysOf(db: Warehouse, model: Model, from: string, since: number): Promise<void> {
+  const key = ident(model.header.incremental!.unique_key);
+  const table = qualified(model.id);
+  // The few changed keys cast to the key's type, not the millions of keys to text.
+  const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(from)} LIMIT 1`))?.t ?? 'VARCHAR';
+  await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT DISTINCT CAST(key AS ${type}) AS ${key} FROM ops.model_changes WHERE model = $1 AND change_id > $2`, [from, since]);
+  const rows = rewriteReferences(model.sql, from.split('.')[0]!, (reference) =>
+    normalized(reference) === from ? `(SELECT * FROM ${reference} WHERE ${key} IN (SELECT ${key} FROM model_merge))` : reference,
+  );
+  await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
+  await db.run(`INSERT INTO ${table} BY NAME\n${rows}`);
+}
+
+/** A reference as written (`staging . "stg_x"`) as a model id. */
+function normalized(reference: string): string {
+  return reference.replace(/["\s]/g, '').toLowerCase();
 }
 
 /**
@@ -78,6 +117,24 @@ async function buildFingerprint(db: Warehouse, model: Model, rawTables: readonly
     .update(key_id ?? 'no key')
     .update(fingerprint)
     .update(String(releases))
+    .update(model.header.incremental!.from ? await inputsOf(db, model) : '')
     .digest('hex');
+}
+
+/**
+ * For a model built from another: the content of whatever else it reads (the other models, the
+ * settings), which a change of any would change every key's row. They are small tables; the
+ * hashes of their rows are added up, in any order.
+ */
+async function inputsOf(db: Warehouse, model: Model): Promise<string> {
+  // The settings as this build wrote them, not the last build's (kept as `__previous` until it passes).
+  const settings = await db.all<{ id: string }>(
+    `SELECT 'settings.' || table_name AS id FROM information_schema.tables
+     WHERE table_catalog = current_database() AND table_schema = 'settings' AND NOT regexp_matches(table_name, '__(previous|next)$') ORDER BY 1`,
+  );
+  const read = [...model.dependsOn.filter((id) => id !== model.header.incremental!.from), ...settings.map((s) => s.id)];
+  const hashes = read.map((id) => `SELECT ${literal(id)} AS id, count(*) AS n, bit_xor(hash(t)) AS x, sum(hash(t)::HUGEINT) AS s FROM ${qualified(id)} AS t`);
+  const rows = hashes.length === 0 ? [] : await db.all(`${hashes.join(' UNION ALL ')} ORDER BY id`);
+  return JSON.stringify(rows, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 

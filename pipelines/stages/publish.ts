@@ -81,7 +81,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await syncPath(publishDir);
   await linkMetabaseInit(publishDir);
   const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
-  await forgetSnapshots(ctx.db, (await readdir(releases)).filter((n) => !n.startsWith('.')));
+  await forgetSnapshots(ctx.db, ctx.config.paths.sqlDir, (await readdir(releases)).filter((n) => !n.startsWith('.')));
   log.info({ release: releaseDir, marts: marts.length, snapshot, stale: marts.filter((m) => m.stale).map((m) => m.name), removed }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
 }

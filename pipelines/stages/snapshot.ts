@@ -82,14 +82,18 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
 
 /**
  * Forgets what only deleted releases needed: their states, and the changes every kept
- * release's snapshot already holds.
+ * release's snapshot already holds and every model built from them has merged.
  */
-export async function forgetSnapshots(db: Warehouse, kept: readonly string[]): Promise<void> {
+export async function forgetSnapshots(db: Warehouse, sqlDir: string, kept: readonly string[]): Promise<void> {
+  const builtFrom = discoverModels(sqlDir).flatMap((m) => (m.header.incremental?.from ? [[m.header.incremental.from, m.id]] : []));
+  const merged = builtFrom.map(
+    ([from, id]) => `AND (c.model <> ${literal(from!)} OR change_id <= (SELECT coalesce(min(max_load_id), 0) FROM ops.model_state WHERE model = ${literal(id!)}))`,
+  );
   await db.transaction(async () => {
     await db.run(`DELETE FROM ops.snapshot_state WHERE release NOT IN (${['', ...kept].map(literal).join(', ')})`);
     await db.run(
       `DELETE FROM ops.model_changes AS c
-       WHERE change_id <= (SELECT coalesce(min(change_id), 0) FROM ops.snapshot_state AS s WHERE s.model = c.model)`,
+       WHERE change_id <= (SELECT coalesce(min(change_id), 0) FROM ops.snapshot_state AS s WHERE s.model = c.model) ${merged.join(' ')}`,
     );
   });
 }

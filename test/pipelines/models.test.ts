@@ -61,6 +61,19 @@ describe('the model graph', () => {
     expect(modelError(() => discoverModels(dir))).toBe('sql/marts/fct_raw.sql:5 reads raw.motcua__dossiers: only staging models read raw tables');
   });
 
+  it('refuses a model built from another that is not an incremental model on its key, or that it does not read', () => {
+    const dir = sqlCopy();
+    const model = (from: string, reads: string) =>
+      `/*\ndescription: d\ngrain: g\nmaterialized: incremental\nincremental:\n  unique_key: dossier_id\n  from: ${from}\n*/\nselect * from ${reads}\n`;
+    const message = (from: string) => `sql/intermediate/int_x.sql: \`incremental.from: ${from}\` must name an incremental model on the same key (dossier_id) that this model reads`;
+    writeFileSync(join(dir, 'intermediate', 'int_x.sql'), model('staging.stg_motcua__procedures', 'staging.stg_motcua__procedures'));
+    expect(modelError(() => discoverModels(dir))).toBe(message('staging.stg_motcua__procedures'));
+    writeFileSync(join(dir, 'intermediate', 'int_x.sql'), model('staging.stg_motcua__dossiers', 'intermediate.int_dossiers_classified'));
+    expect(modelError(() => discoverModels(dir))).toBe(message('staging.stg_motcua__dossiers'));
+    writeFileSync(join(dir, 'intermediate', 'int_x.sql'), model('staging.stg_motcua__dossiers', 'staging.stg_motcua__dossiers'));
+    expect(discoverModels(dir).find((m) => m.id === 'intermediate.int_x')?.dependsOn).toEqual(['staging.stg_motcua__dossiers']);
+  });
+
   it('finds what a model reads in its SQL, quoted or not, and not in strings, comments or quoted names', () => {
     const sql = [
       'select u.unit_name, "staging.total" as x -- marts.fct_in_a_comment',

@@ -7,7 +7,7 @@ description: >
 grain: one row per dossier
 primary_key: [dossier_id]
 # A night's exports are a sliver of the history: only the rows loaded since the last run are
-# typed and merged in (see docs/operations.md, "Incremental staging").
+# typed and merged in (see docs/operations.md, "Incremental models").
 materialized: incremental
 incremental:
   unique_key: dossier_id
