@@ -21,10 +21,13 @@ const options = new Command('bench')
   .option('--scale <n>', 'cities like Đồng Hới in the exports', (v) => Number(v))
   .option('--memory-limit <size>', 'duckdb.memory_limit of the job', '2GB')
   .option('--out <file>', 'the results file', join(ROOT, 'bench', 'results.md'))
+  .option('--growth <millions>', 'sizes of the growth runs, in millions of rows (default 1,10,30; with --quick, 1 alone)', (v) => v.split(',').map(Number))
   .parse()
-  .opts<{ quick?: boolean; scale?: number; memoryLimit: string; out: string }>();
+  .opts<{ quick?: boolean; scale?: number; memoryLimit: string; out: string; growth?: number[] }>();
 
 const scale = options.scale ?? (options.quick ? 15 : 147);
+// The growth runs: the job alone on a fresh warehouse at each size, 1 million rows being 15 cities.
+const growthScales = (options.growth ?? (options.quick ? [1] : [1, 10, 30])).map((millions) => Math.round((millions * 1e6) / CITY_ROWS));
 // --quick keeps to about two minutes: a smaller row-by-row subset and smaller workbooks.
 const BASELINE_ROWS = options.quick ? 250_000 : 1_000_000;
 const [SMALL_XLSX, BIG_XLSX] = options.quick ? [50_000, 250_000] : [100_000, 500_000];
@@ -54,39 +57,11 @@ function log(line: string): void {
 }
 
 // 1. The exports, once per scale.
-if (!existsSync(inbox)) {
-  log(`writing the exports of ${scale} cities (${(scale * CITY_ROWS).toLocaleString('en-US')} dossier rows)…`);
-  const { register, sample } = loadConfig();
-  const scaled = await writeScaledSample({ baseDir: join(work, 'sample'), out: sampleDir, scale, sample: { register, plan: sample?.plan } });
-  log(`written in ${(scaled.ms / 1000).toFixed(1)} s, ${(scaled.bytes / 1e9).toFixed(2)} GB`);
-}
-const files = (await readdir(inbox)).filter((n) => n.startsWith('ho-so-')).sort();
-// Final once written, as a source system leaves its exports: read-only, so the job lands them as
-// hard links instead of copies (the extract stage, docs/operations.md).
-for (const name of await readdir(inbox)) await chmod(join(inbox, name), 0o444);
-const bytes = (await Promise.all(files.map((f) => stat(join(inbox, f))))).reduce((n, s) => n + s.size, 0);
+const { files, bytes } = await exportsOf(scale);
 
 // 2. The job, end to end, on a fresh warehouse.
-const jobDir = await fresh(join(work, 'job'));
-const jobInbox = join(jobDir, 'inbox');
-await mkdir(jobInbox);
-for (const name of await readdir(inbox)) await symlink(join(inbox, name), join(jobInbox, name));
-const config = join(jobDir, 'config.yaml');
-await writeFile(
-  config,
-  stringify({
-    // The sample's deployment (its register of units), which the scaled exports are copies of.
-    deployment: { register: loadConfig().register.file },
-    warehouse: { data_dir: './data' },
-    duckdb: { threads: 2, memory_limit: options.memoryLimit },
-    sources: { motcua: { inbox: './inbox' } },
-  }),
-);
 log('full load: the job over every export…');
-const full = await task('job', { config });
-const exported = scale * CITY_ROWS;
-// Every exported row loaded, or the measure would mean nothing.
-if (full.rows !== exported) throw new Error(`the job loaded ${full.rows} rows of the ${exported} exported`);
+const { dir: jobDir, inbox: jobInbox, config, measure: full } = await jobOnFreshWarehouse(scale, 'job');
 
 // 3. The floor: DuckDB alone, same reading, models and Parquet.
 log('floor: DuckDB alone…');
@@ -125,6 +100,20 @@ for (const rows of [SMALL_XLSX, BIG_XLSX]) {
   xlsx[rows] = await task('readXlsx', { out, memoryLimit: options.memoryLimit });
 }
 
+// 7. Growth: the job on a fresh warehouse at each size (the main run stands for its own size).
+const growth: { scale: number; m: Measure }[] = [];
+for (const g of growthScales) {
+  if (g === scale) {
+    growth.push({ scale, m: full });
+    continue;
+  }
+  log(`growth: the job over ${count(g * CITY_ROWS)} rows…`);
+  await exportsOf(g);
+  growth.push({ scale: g, m: (await jobOnFreshWarehouse(g, 'growth')).measure });
+  await rm(join(work, 'growth'), { recursive: true, force: true });
+}
+growth.sort((a, b) => a.scale - b.scale);
+
 // The report.
 const limitMb = sizeInMb(options.memoryLimit);
 const baselineScaledMs = (rowByRow.ms * full.rows) / rowByRow.rows;
@@ -133,6 +122,8 @@ const baselineScaledMs = (rowByRow.ms * full.rows) / rowByRow.rows;
 const ingestMs = (full.stages?.extract ?? 0) + (full.stages?.load ?? 0);
 const big = xlsx[BIG_XLSX]!;
 const small = xlsx[SMALL_XLSX]!;
+const perRow = (m: Measure) => (m.ms * 1000) / m.rows;
+const [largest, nextLargest] = [growth.at(-1), growth.at(-2)];
 const targets = [
   ['full load / physical floor', ratio(full.ms / physical.ms), '≤ 2.5×', full.ms / physical.ms <= 2.5],
   ['full load / same-model floor', ratio(full.ms / floor.ms), '≤ 1.25×', full.ms / floor.ms <= 1.25],
@@ -142,6 +133,17 @@ const targets = [
   [`XLSX ingest, ${count(BIG_XLSX)} rows`, `${count(Math.round(big.rows / (big.ms / 1000)))} rows/s`, '≥ 50,000 rows/s', big.rows / (big.ms / 1000) >= 50_000],
   [`XLSX peak memory, ${count(BIG_XLSX)} vs ${count(SMALL_XLSX)} rows`, `${big.maxRssMb} vs ${small.maxRssMb} MB`, 'flat (≤ +25 %)', big.maxRssMb <= small.maxRssMb * 1.25],
   ['peak RSS, full load', `${full.maxRssMb} MB`, `≤ ${limitMb + 512} MB (memory_limit + 512 MB)`, full.maxRssMb <= limitMb + 512],
+  ...(largest && nextLargest
+    ? [[
+        `time per row, ${millions(largest.m.rows)} vs ${millions(nextLargest.m.rows)} rows`,
+        `${perRow(largest.m).toFixed(1)} vs ${perRow(nextLargest.m).toFixed(1)} µs (${signed(perRow(largest.m) / perRow(nextLargest.m) - 1)})`,
+        'within 15 %',
+        Math.abs(perRow(largest.m) / perRow(nextLargest.m) - 1) <= 0.15,
+      ] as const]
+    : []),
+  ...(growth.length > 1
+    ? [['peak RSS, every size of the growth runs', `${Math.max(...growth.map((g) => g.m.maxRssMb))} MB at most`, `≤ ${limitMb + 512} MB`, growth.every((g) => g.m.maxRssMb <= limitMb + 512)] as const]
+    : []),
 ] as const;
 const measures = [
   ['full load (the job)', full],
@@ -178,15 +180,79 @@ const lines = [
     `(${jobTotal2023 === physical.total2023 ? 'equal' : `${count(Math.abs((jobTotal2023 ?? 0) - (physical.total2023 ?? 0)))} apart`}; the floor keeps units as exported, ` +
     'checks no value and maps no spelling, which the scaled exports do not need).',
   '',
+  ...(growth.length > 1
+    ? [
+        'Growth: the job alone on a fresh warehouse at each size, the same exports repeated for more cities.',
+        '',
+        '| rows | time | per row | peak RSS |',
+        '| ---: | ---: | ---: | ---: |',
+        ...growth.map(({ m }) => `| ${count(m.rows)} | ${(m.ms / 1000).toFixed(1)} s | ${perRow(m).toFixed(1)} µs | ${m.maxRssMb} MB |`),
+        '',
+      ]
+    : []),
   '| target | measured | goal | met |',
   '| --- | ---: | --- | --- |',
   ...targets.map(([name, value, goal, met]) => `| ${name} | ${value} | ${goal} | ${met ? 'yes' : '**no**'} |`),
   '',
-  `Reproduce: \`npm run bench${options.quick ? ' -- --quick' : options.scale ? ` -- --scale ${scale}` : ''}\` (the exports are written once, to \`data/bench/\`).`,
+  `Reproduce: \`npm run bench${reproduce()}\` (the exports are written once, to \`data/bench/\`).`,
   '',
 ];
 await writeFile(options.out, lines.join('\n'));
 console.log(lines.join('\n'));
+
+function reproduce(): string {
+  const flags = [options.quick ? '--quick' : options.scale ? `--scale ${scale}` : '', options.growth ? `--growth ${options.growth.join(',')}` : ''].filter(Boolean);
+  return flags.length > 0 ? ` -- ${flags.join(' ')}` : '';
+}
+
+function millions(rows: number): string {
+  return `${(rows / 1e6).toFixed(rows < 1e7 ? 1 : 0)} M`;
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} %`;
+}
+
+/** The scaled exports of `cities` cities, written once: the dossier files and their bytes. */
+async function exportsOf(cities: number): Promise<{ files: string[]; bytes: number }> {
+  const dir = join(work, `sample-x${cities}`);
+  const exports = join(dir, 'motcua', 'inbox');
+  if (!existsSync(exports)) {
+    log(`writing the exports of ${cities} cities (${count(cities * CITY_ROWS)} dossier rows)…`);
+    const { register, sample } = loadConfig();
+    const scaled = await writeScaledSample({ baseDir: join(work, 'sample'), out: dir, scale: cities, sample: { register, plan: sample?.plan } });
+    log(`written in ${(scaled.ms / 1000).toFixed(1)} s, ${(scaled.bytes / 1e9).toFixed(2)} GB`);
+  }
+  const names = (await readdir(exports)).filter((n) => n.startsWith('ho-so-')).sort();
+  // Final once written, as a source system leaves its exports: read-only, so the job lands them as
+  // hard links instead of copies (the extract stage, docs/operations.md).
+  for (const name of await readdir(exports)) await chmod(join(exports, name), 0o444);
+  return { files: names, bytes: (await Promise.all(names.map((f) => stat(join(exports, f))))).reduce((n, s) => n + s.size, 0) };
+}
+
+/** The job over the exports of `cities` cities, on a fresh warehouse in data/bench/<name>. */
+async function jobOnFreshWarehouse(cities: number, name: string): Promise<{ dir: string; inbox: string; config: string; measure: Measure }> {
+  const dir = await fresh(join(work, name));
+  const exports = join(work, `sample-x${cities}`, 'motcua', 'inbox');
+  const jobExports = join(dir, 'inbox');
+  await mkdir(jobExports);
+  for (const file of await readdir(exports)) await symlink(join(exports, file), join(jobExports, file));
+  const configFile = join(dir, 'config.yaml');
+  await writeFile(
+    configFile,
+    stringify({
+      // The sample's deployment (its register of units), which the scaled exports are copies of.
+      deployment: { register: loadConfig().register.file },
+      warehouse: { data_dir: './data' },
+      duckdb: { threads: 2, memory_limit: options.memoryLimit },
+      sources: { motcua: { inbox: './inbox' } },
+    }),
+  );
+  const measure = await task('job', { config: configFile });
+  // Every exported row loaded, or the measure would mean nothing.
+  if (measure.rows !== cities * CITY_ROWS) throw new Error(`the job loaded ${measure.rows} rows of the ${cities * CITY_ROWS} exported`);
+  return { dir, inbox: jobExports, config: configFile, measure };
+}
 
 function ratio(x: number): string {
   return `${x.toFixed(2)}×`;
