@@ -22,6 +22,11 @@ export type DataTest = {
   sql: string;
   /** The models it reads, to run it when any of them is built. */
   reads: string[];
+  /**
+   * The same test over some rows of its model only (`relation`), for a test whose failing rows
+   * each come from one row: after a merge, only the merged rows need it (runDataTests).
+   */
+  over?: (relation: string) => string;
 };
 
 export type TestResult = {
@@ -64,11 +69,16 @@ function checkTestReferences(tests: readonly DataTest[], ids: Set<string>): void
 function declaredTests(model: Model): DataTest[] {
   const key = model.header.test_primary_key ? model.header.primary_key : undefined;
   const implied: DeclaredTest[] = key ? [{ unique: key, severity: 'error' }, { not_null: key, severity: 'error' }] : [];
-  return [...implied, ...model.header.tests].map((test) => compile(model, test));
+  return [...implied, ...model.header.tests].map((test) => {
+    const compiled = compile(model, test);
+    // A relationship's target may change under unchanged rows; two rows share a value of other
+    // columns than the key whether they were merged or not.
+    const byRow = !('relationships' in test) && !('unique' in test && test.unique.join() !== model.header.incremental?.unique_key);
+    return byRow && model.materialized === 'incremental' ? { ...compiled, over: (relation: string) => compile(model, test, relation).sql } : compiled;
+  });
 }
 
-function compile(model: Model, test: DeclaredTest): DataTest {
-  const from = qualified(model.id);
+function compile(model: Model, test: DeclaredTest, from = qualified(model.id)): DataTest {
   const base = { model: model.id, severity: test.severity, reads: [model.id] };
   if ('unique' in test) {
     const columns = test.unique.map(ident).join(', ');
@@ -110,12 +120,18 @@ function sqlTests(sqlDir: string): DataTest[] {
 }
 
 /** Runs every test; a test whose SQL does not run is a model error, named with its test. */
-export async function runDataTests(db: Warehouse, tests: readonly DataTest[]): Promise<TestResult[]> {
+/**
+ * Runs the tests. `merged` gives, for a model that a merge changed in this run, the relation of
+ * its merged rows: a test of it that passed last time, whose failing rows each come from one
+ * row, runs over those rows only, since the others are those it passed on.
+ */
+export async function runDataTests(db: Warehouse, tests: readonly DataTest[], merged: ReadonlyMap<string, string> = new Map()): Promise<TestResult[]> {
   const results: TestResult[] = [];
   for (const test of tests) {
     try {
+      const sql = test.over && merged.has(test.model!) && (await passedLastTime(db, test)) ? test.over(merged.get(test.model!)!) : test.sql;
       // One pass: the count of all failing rows rides on each of the first few.
-      const rows = await db.all(`SELECT *, count(*) OVER () AS _failing_rows FROM (${test.sql}) LIMIT ${SAMPLE_ROWS}`);
+      const rows = await db.all(`SELECT *, count(*) OVER () AS _failing_rows FROM (${sql}) LIMIT ${SAMPLE_ROWS}`);
       const failingRows = Number(rows[0]?._failing_rows ?? 0);
       const sample = rows.map(({ _failing_rows, ...row }) => plain(row));
       const { name, model, severity, description } = test;
@@ -128,6 +144,11 @@ export async function runDataTests(db: Warehouse, tests: readonly DataTest[]): P
     }
   }
   return results;
+}
+
+async function passedLastTime(db: Warehouse, test: DataTest): Promise<boolean> {
+  const last = await db.one<{ status: string }>('SELECT status FROM ops.test_results WHERE test_name = $1 ORDER BY tested_at DESC LIMIT 1', [test.name]);
+  return last?.status === 'pass';
 }
 
 export async function recordTestResults(db: Warehouse, runId: string, results: readonly TestResult[]): Promise<void> {

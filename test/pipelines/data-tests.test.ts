@@ -3,9 +3,14 @@
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
+import { CONNECTORS } from '../../connectors/registry.js';
+import { Warehouse } from '../../core/warehouse.js';
+import { recordTestResults, runDataTests, testsOf } from '../../pipelines/models/data-tests.js';
 import { discoverModels } from '../../pipelines/models/graph.js';
 import { selectModels } from '../../pipelines/models/selection.js';
 import { runJob } from '../../pipelines/run.js';
+import { deploymentReference, prepareWarehouse } from '../../pipelines/setup/layout.js';
 import { capturedLog, inboxWith, queryFile, sampleConfig, sqlCopy, tempDir } from '../helpers.js';
 
 const EXPORTS = ['motcua/danh-muc-tthc.csv', 'motcua/ho-so-2024-W01.csv', 'motcua/ho-so-2024-W13.csv', 'motcua/ho-so-2024-W14.csv'];
@@ -84,5 +89,33 @@ describe('data tests in a run', () => {
     const warned = summary.stages.transform!.tests.find((t) => t.name === 'every_total_is_wrong')!;
     expect(warned).toMatchObject({ status: 'fail', severity: 'warn' });
     expect(lines().some((l) => l.level === 40 && l.test === 'every_total_is_wrong')).toBe(true);
+  });
+});
+
+describe('data tests after a merge', () => {
+  it('run over the merged rows only when they passed last time, and still find a broken merged row', async () => {
+    const models = discoverModels();
+    const tests = testsOf(models.filter((m) => m.id === 'staging.stg_motcua__dossiers'), undefined, models).filter((t) => t.model === 'staging.stg_motcua__dossiers' && t.reads.length === 1);
+    const db = await Warehouse.open(':memory:');
+    await prepareWarehouse(db, CONNECTORS, { reference: deploymentReference(loadConfig({ env: {} })) });
+    try {
+      // Dossier A is in the table twice, from before the merge; C was merged.
+      await db.run(
+        `CREATE TABLE staging.stg_motcua__dossiers AS
+         SELECT * FROM (VALUES ('A', 'U', 'online', 2, TIMESTAMP '2024-01-01', 'received'), ('A', 'U', 'online', 2, TIMESTAMP '2024-01-02', 'received'),
+                               ('B', 'U', 'direct', 9, TIMESTAMP '2024-01-03', 'resolved'), ('C', 'U', 'direct', 9, TIMESTAMP '2024-01-04', 'resolved'))
+           AS t (dossier_id, unit_code, channel, status_code, updated_at, status_group)`,
+      );
+      const merged = new Map([['staging.stg_motcua__dossiers', `(SELECT * FROM staging.stg_motcua__dossiers WHERE dossier_id IN ('C'))`]]);
+      const unique = async () => (await runDataTests(db, tests, merged)).find((r) => r.name === 'stg_motcua__dossiers: unique(dossier_id)')!;
+      // No result of the last run: the whole table is tested.
+      expect(await unique()).toMatchObject({ status: 'fail', failingRows: 1, sample: [{ dossier_id: 'A' }] });
+      await recordTestResults(db, 'last', tests.map((t) => ({ name: t.name, model: t.model, severity: t.severity, status: 'pass', failingRows: 0, sample: [], description: t.description })));
+      expect(await unique()).toMatchObject({ status: 'pass', failingRows: 0 });
+      await db.run(`INSERT INTO staging.stg_motcua__dossiers VALUES ('C', 'U', 'direct', 9, TIMESTAMP '2024-01-05', 'resolved')`);
+      expect(await unique()).toMatchObject({ status: 'fail', failingRows: 1, sample: [{ dossier_id: 'C' }] });
+    } finally {
+      db.close();
+    }
   });
 });
