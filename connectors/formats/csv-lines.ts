@@ -121,7 +121,8 @@ export async function lineCount(path: string): Promise<{ lines: number; decompos
   let breaks = 0;
   let last = LF;
   let decomposed = false;
-  for await (const chunk of createReadStream(path)) {
+  // Chunks of a megabyte: the default 64 KB made the count a quarter slower.
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
     const bytes = chunk as Buffer;
     const records = breaks > 0 ? 0 : bytes.indexOf(LF);
     if (records !== -1) decomposed ||= bytes.includes(0xcc, records) || bytes.includes(0xcd, records);
