@@ -119,17 +119,41 @@ function sqlTests(sqlDir: string): DataTest[] {
   });
 }
 
-/** Runs every test; a test whose SQL does not run is a model error, named with its test. */
 /**
- * Runs the tests. `merged` gives, for a model that a merge changed in this run, the relation of
- * its merged rows: a test of it that passed last time, whose failing rows each come from one
- * row, runs over those rows only, since the others are those it passed on.
+ * For a model this build merged or left as it was, its rows changed since a change id
+ * (ops.model_changes), or undefined when it was rebuilt since.
  */
-export async function runDataTests(db: Warehouse, tests: readonly DataTest[], merged: ReadonlyMap<string, string> = new Map()): Promise<TestResult[]> {
+export type ChangedRows = ReadonlyMap<string, (since: number) => Promise<string | undefined>>;
+
+/** The changed rows of the models `builds` says were merged or left as they were (changedRows). */
+export async function changedRows(db: Warehouse, models: readonly Model[], builds: Readonly<Record<string, string>>): Promise<ChangedRows> {
+  const changed = new Map<string, (since: number) => Promise<string | undefined>>();
+  for (const model of models.filter((m) => builds[m.id] === 'increment' || builds[m.id] === 'unchanged')) {
+    const key = ident(model.header.incremental!.unique_key);
+    const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(model.id)} LIMIT 1`))?.t ?? 'VARCHAR';
+    const changes = (since: number) => `FROM ops.model_changes WHERE model = ${literal(model.id)} AND change_id > ${since}`;
+    changed.set(model.id, async (since) => {
+      // A rebuild (a key of NULL) since then, by a run whose tests did not record: all rows are new.
+      if (await db.one(`SELECT 1 ${changes(since)} AND key IS NULL`)) return undefined;
+      return `(SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (SELECT CAST(key AS ${type}) ${changes(since)}))`;
+    });
+  }
+  return changed;
+}
+
+/**
+ * Runs every test; a test whose SQL does not run is a model error, named with its test. A test
+ * whose failing rows each come from one row, on a model in `changed`, that passed when it last
+ * ran, runs over the rows changed since then only: the others are those it passed on.
+ */
+export async function runDataTests(db: Warehouse, tests: readonly DataTest[], changed: ChangedRows = new Map()): Promise<TestResult[]> {
   const results: TestResult[] = [];
   for (const test of tests) {
     try {
-      const sql = test.over && merged.has(test.model!) && (await passedLastTime(db, test)) ? test.over(merged.get(test.model!)!) : test.sql;
+      const rowsOf = changed.get(test.model ?? '');
+      const since = test.over && rowsOf ? await passedAt(db, test) : undefined;
+      const changedSince = since === undefined ? undefined : await rowsOf!(since);
+      const sql = changedSince === undefined ? test.sql : test.over!(changedSince);
       // One pass: the count of all failing rows rides on each of the first few.
       const rows = await db.all(`SELECT *, count(*) OVER () AS _failing_rows FROM (${sql}) LIMIT ${SAMPLE_ROWS}`);
       const failingRows = Number(rows[0]?._failing_rows ?? 0);
@@ -146,18 +170,25 @@ export async function runDataTests(db: Warehouse, tests: readonly DataTest[], me
   return results;
 }
 
-async function passedLastTime(db: Warehouse, test: DataTest): Promise<boolean> {
-  const last = await db.one<{ status: string }>('SELECT status FROM ops.test_results WHERE test_name = $1 ORDER BY tested_at DESC LIMIT 1', [test.name]);
-  return last?.status === 'pass';
+/** The last change the test saw when it last ran, if it passed then. */
+async function passedAt(db: Warehouse, test: DataTest): Promise<number | undefined> {
+  const last = await db.one<{ status: string; change_id: number | null }>(
+    'SELECT status, change_id FROM ops.test_results WHERE test_name = $1 ORDER BY tested_at DESC LIMIT 1',
+    [test.name],
+  );
+  return last?.status === 'pass' && last.change_id !== null ? Number(last.change_id) : undefined;
 }
 
-/** One statement for all: a row each took a night a few hundred milliseconds. */
-export async function recordTestResults(db: Warehouse, runId: string, results: readonly TestResult[]): Promise<void> {
+/**
+ * Records the results, with the last change of the models they saw (`changeId`). One statement
+ * for all: a row each took a night a few hundred milliseconds.
+ */
+export async function recordTestResults(db: Warehouse, runId: string, results: readonly TestResult[], changeId: number | null): Promise<void> {
   if (results.length === 0) return;
-  const rows = results.map((_, i) => `(${Array.from({ length: 8 }, (_, j) => `$${i * 8 + j + 1}`).join(', ')}, current_timestamp)`);
+  const rows = results.map((_, i) => `(${Array.from({ length: 8 }, (_, j) => `$${i * 8 + j + 1}`).join(', ')}, current_timestamp, $${results.length * 8 + 1})`);
   await db.run(
-    `INSERT INTO ops.test_results VALUES ${rows.join(', ')}`,
-    results.flatMap((r) => [runId, r.name, r.model ?? null, r.severity, r.status, r.failingRows, JSON.stringify(r.sample), r.description]),
+    `INSERT INTO ops.test_results (run_id, test_name, model, severity, status, failing_rows, sample, description, tested_at, change_id) VALUES ${rows.join(', ')}`,
+    [...results.flatMap((r) => [runId, r.name, r.model ?? null, r.severity, r.status, r.failingRows, JSON.stringify(r.sample), r.description]), changeId],
   );
 }
 

@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS ops.load_failures (
 CREATE TABLE IF NOT EXISTS ops.test_results (
   run_id VARCHAR, test_name VARCHAR, model VARCHAR, severity VARCHAR, status VARCHAR,
   failing_rows BIGINT, sample JSON, description VARCHAR, tested_at TIMESTAMP);
+-- The last change of the merged models (ops.model_changes) when the test ran: the next run tests
+-- the rows changed since (data-tests.ts).
+ALTER TABLE ops.test_results ADD COLUMN IF NOT EXISTS change_id BIGINT;
 CREATE TABLE IF NOT EXISTS ops.model_state (
   model VARCHAR, fingerprint VARCHAR, max_load_id BIGINT, built_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS ops.build_journal (

@@ -3,11 +3,10 @@
 // `error` fails, the build is undone (models/swap.ts): the warehouse keeps the models of the
 // last good run, and the run stops before publishing.
 import { messageOf } from '../../core/errors.js';
-import { ident, literal, qualified } from '../../core/warehouse.js';
 import type { RunContext } from '../context.js';
 import { buildModels, type Build } from '../models/build.js';
-import { recordTestResults, runDataTests, testsOf, type TestResult } from '../models/data-tests.js';
-import { discoverModels, type Model } from '../models/graph.js';
+import { changedRows, recordTestResults, runDataTests, testsOf, type TestResult } from '../models/data-tests.js';
+import { discoverModels } from '../models/graph.js';
 import { modelsReadingSources, selectModels } from '../models/selection.js';
 import { writeSettings } from '../models/settings.js';
 import { keepBuild, undoBuild } from '../models/swap.js';
@@ -46,7 +45,6 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   try {
     // The settings the models read are undone with them.
     await writeSettings(ctx.db, ctx.config);
-    const changesBefore = await lastChange(ctx);
     ctx.progress.start('transform', models.length, 'models');
     await buildModels(ctx.db, models, {
       fullRefresh: options.fullRefresh ?? false,
@@ -57,7 +55,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
       },
     });
     ctx.progress.end();
-    results = await runDataTests(ctx.db, tests, await mergedRows(ctx, models, incremental, changesBefore));
+    results = await runDataTests(ctx.db, tests, await changedRows(ctx.db, models, incremental));
   } catch (error) {
     // The build's own error is what the operator needs; an undo that fails too is logged, and
     // the next run undoes the build again.
@@ -66,7 +64,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   }
   if (results.some(isBlocking)) await undoBuild(ctx.db);
   else await keepBuild(ctx.db);
-  await recordTestResults(ctx.db, ctx.runId, results);
+  await recordTestResults(ctx.db, ctx.runId, results, await lastChange(ctx));
 
   const blocking = results.filter(isBlocking);
   for (const r of results.filter((t) => t.status === 'fail')) {
@@ -92,18 +90,6 @@ async function reconcile(ctx: RunContext): Promise<TransformResult['reconciliati
 
 async function lastChange(ctx: RunContext): Promise<number> {
   return Number((await ctx.db.one<{ id: number }>('SELECT coalesce(max(change_id), 0) AS id FROM ops.model_changes'))!.id);
-}
-
-/** The rows of each model that this build merged rather than rebuilt: those of the keys it changed. */
-async function mergedRows(ctx: RunContext, models: readonly Model[], builds: Record<string, Build>, changesBefore: number): Promise<Map<string, string>> {
-  const merged = new Map<string, string>();
-  for (const model of models.filter((m) => builds[m.id] === 'increment')) {
-    const key = ident(model.header.incremental!.unique_key);
-    const type = (await ctx.db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(model.id)} LIMIT 1`))?.t ?? 'VARCHAR';
-    const keys = `SELECT CAST(key AS ${type}) FROM ops.model_changes WHERE model = ${literal(model.id)} AND change_id > ${changesBefore}`;
-    merged.set(model.id, `(SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (${keys}))`);
-  }
-  return merged;
 }
 
 function isBlocking(result: TestResult): boolean {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { Warehouse } from '../../core/warehouse.js';
-import { recordTestResults, runDataTests, testsOf } from '../../pipelines/models/data-tests.js';
+import { changedRows, recordTestResults, runDataTests, testsOf } from '../../pipelines/models/data-tests.js';
 import { discoverModels } from '../../pipelines/models/graph.js';
 import { selectModels } from '../../pipelines/models/selection.js';
 import { runJob } from '../../pipelines/run.js';
@@ -93,27 +93,41 @@ describe('data tests in a run', () => {
 });
 
 describe('data tests after a merge', () => {
-  it('run over the merged rows only when they passed last time, and still find a broken merged row', async () => {
+  it('run over the rows changed since they last passed, find a broken changed row, and run whole after a rebuild or a failure', async () => {
     const models = discoverModels();
-    const tests = testsOf(models.filter((m) => m.id === 'staging.stg_motcua__dossiers'), undefined, models).filter((t) => t.model === 'staging.stg_motcua__dossiers' && t.reads.length === 1);
+    const dossiers = models.filter((m) => m.id === 'staging.stg_motcua__dossiers');
+    const tests = testsOf(dossiers, undefined, models).filter((t) => t.model === 'staging.stg_motcua__dossiers' && t.reads.length === 1);
     const db = await Warehouse.open(':memory:');
     await prepareWarehouse(db, CONNECTORS, { reference: deploymentReference(loadConfig({ env: {} })) });
     try {
-      // Dossier A is in the table twice, from before the merge; C was merged.
+      // Dossier A is in the table twice since before the last tests; C was merged after them (change 5).
       await db.run(
         `CREATE TABLE staging.stg_motcua__dossiers AS
          SELECT * FROM (VALUES ('A', 'U', 'online', 2, TIMESTAMP '2024-01-01', 'received'), ('A', 'U', 'online', 2, TIMESTAMP '2024-01-02', 'received'),
                                ('B', 'U', 'direct', 9, TIMESTAMP '2024-01-03', 'resolved'), ('C', 'U', 'direct', 9, TIMESTAMP '2024-01-04', 'resolved'))
            AS t (dossier_id, unit_code, channel, status_code, updated_at, status_group)`,
       );
-      const merged = new Map([['staging.stg_motcua__dossiers', `(SELECT * FROM staging.stg_motcua__dossiers WHERE dossier_id IN ('C'))`]]);
-      const unique = async () => (await runDataTests(db, tests, merged)).find((r) => r.name === 'stg_motcua__dossiers: unique(dossier_id)')!;
-      // No result of the last run: the whole table is tested.
+      await db.run(`INSERT INTO ops.model_changes VALUES ('staging.stg_motcua__dossiers', 3, 'A'), ('staging.stg_motcua__dossiers', 5, 'C')`);
+      const changed = await changedRows(db, dossiers, { 'staging.stg_motcua__dossiers': 'increment' });
+      const record = (status: 'pass' | 'fail', changeId: number) =>
+        recordTestResults(db, `run-${changeId}`, tests.map((t) => ({ name: t.name, model: t.model, severity: t.severity, status, failingRows: 0, sample: [], description: t.description })), changeId);
+      const unique = async () => (await runDataTests(db, tests, changed)).find((r) => r.name === 'stg_motcua__dossiers: unique(dossier_id)')!;
+      // No result yet: the whole table is tested.
       expect(await unique()).toMatchObject({ status: 'fail', failingRows: 1, sample: [{ dossier_id: 'A' }] });
-      await recordTestResults(db, 'last', tests.map((t) => ({ name: t.name, model: t.model, severity: t.severity, status: 'pass', failingRows: 0, sample: [], description: t.description })));
+      // Passed when the last change was 4: only C is tested again.
+      await record('pass', 4);
       expect(await unique()).toMatchObject({ status: 'pass', failingRows: 0 });
       await db.run(`INSERT INTO staging.stg_motcua__dossiers VALUES ('C', 'U', 'direct', 9, TIMESTAMP '2024-01-05', 'resolved')`);
       expect(await unique()).toMatchObject({ status: 'fail', failingRows: 1, sample: [{ dossier_id: 'C' }] });
+      await db.run(`DELETE FROM staging.stg_motcua__dossiers WHERE dossier_id = 'C' AND updated_at = TIMESTAMP '2024-01-05'`);
+      // A rebuild since the last tests, or a failure when they last ran: the whole table again.
+      await db.run(`INSERT INTO ops.model_changes VALUES ('staging.stg_motcua__dossiers', 6, NULL)`);
+      expect(await unique()).toMatchObject({ status: 'fail', sample: [{ dossier_id: 'A' }] });
+      await record('fail', 6);
+      await db.run(`INSERT INTO ops.model_changes VALUES ('staging.stg_motcua__dossiers', 7, 'B')`);
+      expect(await unique()).toMatchObject({ status: 'fail', sample: [{ dossier_id: 'A' }] });
+      await record('pass', 7);
+      expect(await unique()).toMatchObject({ status: 'pass' });
     } finally {
       db.close();
     }
