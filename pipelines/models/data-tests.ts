@@ -71,9 +71,11 @@ function declaredTests(model: Model): DataTest[] {
   const implied: DeclaredTest[] = key ? [{ unique: key, severity: 'error' }, { not_null: key, severity: 'error' }] : [];
   return [...implied, ...model.header.tests].map((test) => {
     const compiled = compile(model, test);
-    // A relationship's target may change under unchanged rows; two rows share a value of other
-    // columns than the key whether they were merged or not.
-    const byRow = !('relationships' in test) && !('unique' in test && test.unique.join() !== model.header.incremental?.unique_key);
+    // A relationship's target may change under unchanged rows, and so may what an expression
+    // reads besides its row (a subquery, a setting); two rows share a value of other columns than
+    // the key whether they were merged or not.
+    const readsBeyondRow = 'expression' in test && /\bselect\b|reporting_setting|deployment_(code|name)/i.test(test.expression);
+    const byRow = !('relationships' in test) && !readsBeyondRow && !('unique' in test && test.unique.join() !== model.header.incremental?.unique_key);
     return byRow && model.materialized === 'incremental' ? { ...compiled, over: (relation: string) => compile(model, test, relation).sql } : compiled;
   });
 }
@@ -133,7 +135,8 @@ export async function changedRows(db: Warehouse, models: readonly Model[], build
     const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(model.id)} LIMIT 1`))?.t ?? 'VARCHAR';
     const changes = (since: number) => `FROM ops.model_changes WHERE model = ${literal(model.id)} AND change_id > ${since}`;
     changed.set(model.id, async (since) => {
-      // A rebuild (a key of NULL) since then, by a run whose tests did not record: all rows are new.
+      // A key of NULL marks a rebuild (or a merged row without a key, which IN would miss):
+      // since then, the whole table is new.
       if (await db.one(`SELECT 1 ${changes(since)} AND key IS NULL`)) return undefined;
       return `(SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (SELECT CAST(key AS ${type}) ${changes(since)}))`;
     });
@@ -170,12 +173,16 @@ export async function runDataTests(db: Warehouse, tests: readonly DataTest[], ch
   return results;
 }
 
-/** The last change the test saw when it last ran, if it passed then. */
+/**
+ * The last change the test saw when it last ran, if it passed then, as it is now: the same
+ * model, and the same description, which spells out its columns, values or expression.
+ */
 async function passedAt(db: Warehouse, test: DataTest): Promise<number | undefined> {
-  const last = await db.one<{ status: string; change_id: number | null }>(
-    'SELECT status, change_id FROM ops.test_results WHERE test_name = $1 ORDER BY tested_at DESC LIMIT 1',
-    [test.name],
+  const last = await db.one<{ status: string; change_id: number | null; description: string }>(
+    'SELECT status, change_id, description FROM ops.test_results WHERE test_name = $1 AND model IS NOT DISTINCT FROM $2 ORDER BY tested_at DESC LIMIT 1',
+    [test.name, test.model ?? null],
   );
+  if (last?.description !== test.description) return undefined;
   return last?.status === 'pass' && last.change_id !== null ? Number(last.change_id) : undefined;
 }
 

@@ -64,7 +64,9 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   }
   if (results.some(isBlocking)) await undoBuild(ctx.db);
   else await keepBuild(ctx.db);
-  await recordTestResults(ctx.db, ctx.runId, results, await lastChange(ctx));
+  // An undone build put back tables these results do not vouch for: no change recorded, and the
+  // next run tests them whole.
+  await recordTestResults(ctx.db, ctx.runId, results, results.some(isBlocking) ? null : await lastChange(ctx));
 
   const blocking = results.filter(isBlocking);
   for (const r of results.filter((t) => t.status === 'fail')) {
