@@ -33,8 +33,6 @@ const BASELINE_ROWS = options.quick ? 250_000 : 1_000_000;
 const [SMALL_XLSX, BIG_XLSX] = options.quick ? [50_000, 250_000] : [100_000, 500_000];
 const count = (n: number) => n.toLocaleString('en-US');
 const work = join(ROOT, 'data', 'bench');
-const sampleDir = join(work, `sample-x${scale}`);
-const inbox = join(sampleDir, 'motcua', 'inbox');
 
 type Measure = { ms: number; rows: number; maxRssMb: number; stages?: Record<string, number> };
 
@@ -57,11 +55,11 @@ function log(line: string): void {
 }
 
 // 1. The exports, once per scale.
-const { files, bytes } = await exportsOf(scale);
+const { inbox, files, bytes } = await exportsOf(scale);
 
 // 2. The job, end to end, on a fresh warehouse.
 log('full load: the job over every export…');
-const { dir: jobDir, inbox: jobInbox, config, measure: full } = await jobOnFreshWarehouse(scale, 'job');
+const { dir: jobDir, inbox: jobInbox, config, measure: full } = await jobOnFreshWarehouse(scale, inbox, 'job');
 
 // 3. The floor: DuckDB alone, same reading, models and Parquet.
 log('floor: DuckDB alone…');
@@ -109,8 +107,7 @@ for (const g of growthScales) {
     continue;
   }
   log(`growth: the job over ${count(g * CITY_ROWS)} rows…`);
-  await exportsOf(g);
-  growth.push({ scale: g, m: (await jobOnFreshWarehouse(g, 'growth')).measure });
+  growth.push({ scale: g, m: (await jobOnFreshWarehouse(g, (await exportsOf(g)).inbox, 'growth')).measure });
   await rm(join(work, 'growth'), { recursive: true, force: true });
 }
 growth.sort((a, b) => a.scale - b.scale);
@@ -215,7 +212,7 @@ function signed(x: number): string {
 }
 
 /** The scaled exports of `cities` cities, written once: the dossier files and their bytes. */
-async function exportsOf(cities: number): Promise<{ files: string[]; bytes: number }> {
+async function exportsOf(cities: number): Promise<{ inbox: string; files: string[]; bytes: number }> {
   const dir = join(work, `sample-x${cities}`);
   const exports = join(dir, 'motcua', 'inbox');
   if (!existsSync(exports)) {
@@ -228,13 +225,12 @@ async function exportsOf(cities: number): Promise<{ files: string[]; bytes: numb
   // Final once written, as a source system leaves its exports: read-only, so the job lands them as
   // hard links instead of copies (the extract stage, docs/operations.md).
   for (const name of await readdir(exports)) await chmod(join(exports, name), 0o444);
-  return { files: names, bytes: (await Promise.all(names.map((f) => stat(join(exports, f))))).reduce((n, s) => n + s.size, 0) };
+  return { inbox: exports, files: names, bytes: (await Promise.all(names.map((f) => stat(join(exports, f))))).reduce((n, s) => n + s.size, 0) };
 }
 
-/** The job over the exports of `cities` cities, on a fresh warehouse in data/bench/<name>. */
-async function jobOnFreshWarehouse(cities: number, name: string): Promise<{ dir: string; inbox: string; config: string; measure: Measure }> {
+/** The job over the exports of `cities` cities (in `exports`), on a fresh warehouse in data/bench/<name>. */
+async function jobOnFreshWarehouse(cities: number, exports: string, name: string): Promise<{ dir: string; inbox: string; config: string; measure: Measure }> {
   const dir = await fresh(join(work, name));
-  const exports = join(work, `sample-x${cities}`, 'motcua', 'inbox');
   const jobExports = join(dir, 'inbox');
   await mkdir(jobExports);
   for (const file of await readdir(exports)) await symlink(join(exports, file), join(jobExports, file));

@@ -55,7 +55,7 @@ create or replace macro vn_integer(s) as
     end;
 
 -- Yes/no as words, marks or digits ("Có", "x", "1" / "Không", "0"). list_contains, not IN:
--- DuckDB plans an IN list of this length as a join, which took staging twice as long here.
+-- DuckDB plans an IN list of this length as a join, which made staging a third slower.
 create or replace macro vn_boolean(s) as
     case
         when list_contains(['co', 'x', '1', 'true', 'yes', 'y', 'da', 'dung'], norm_key(s)) then true

@@ -11,6 +11,7 @@ import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.
 import { LAYERS } from '../setup/layout.js';
 import { referencesIn, sqlFiles, type Model } from './graph.js';
 import { parseHeader, splitHeader, type DeclaredTest } from './header.js';
+import { keysChangedSince } from './incremental.js';
 
 export type DataTest = {
   name: string;
@@ -131,14 +132,12 @@ export type ChangedRows = ReadonlyMap<string, (since: number) => Promise<string 
 export async function changedRows(db: Warehouse, models: readonly Model[], builds: Readonly<Record<string, string>>): Promise<ChangedRows> {
   const changed = new Map<string, (since: number) => Promise<string | undefined>>();
   for (const model of models.filter((m) => builds[m.id] === 'increment' || builds[m.id] === 'unchanged')) {
-    const key = ident(model.header.incremental!.unique_key);
-    const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(model.id)} LIMIT 1`))?.t ?? 'VARCHAR';
-    const changes = (since: number) => `FROM ops.model_changes WHERE model = ${literal(model.id)} AND change_id > ${since}`;
+    const key = model.header.incremental!.unique_key;
     changed.set(model.id, async (since) => {
       // A key of NULL marks a rebuild (or a merged row without a key, which IN would miss):
       // since then, the whole table is new.
-      if (await db.one(`SELECT 1 ${changes(since)} AND key IS NULL`)) return undefined;
-      return `(SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (SELECT CAST(key AS ${type}) ${changes(since)}))`;
+      if (await db.one('SELECT 1 FROM ops.model_changes WHERE model = $1 AND change_id > $2 AND key IS NULL', [model.id, since])) return undefined;
+      return `(SELECT * FROM ${qualified(model.id)} WHERE ${ident(key)} IN (${await keysChangedSince(db, model.id, key, since)}))`;
     });
   }
   return changed;

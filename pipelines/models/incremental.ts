@@ -84,14 +84,22 @@ async function mergeNewRows(db: Warehouse, model: Model, since: number): Promise
 async function mergeKeysOf(db: Warehouse, model: Model, from: string, since: number): Promise<void> {
   const key = ident(model.header.incremental!.unique_key);
   const table = qualified(model.id);
-  // The few changed keys cast to the key's type, not the millions of keys to text.
-  const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(from)} LIMIT 1`))?.t ?? 'VARCHAR';
-  await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT DISTINCT CAST(key AS ${type}) AS ${key} FROM ops.model_changes WHERE model = $1 AND change_id > $2`, [from, since]);
+  await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT DISTINCT * FROM (${await keysChangedSince(db, from, model.header.incremental!.unique_key, since)}) AS k (${key})`);
   const rows = rewriteReferences(model.sql, from.split('.')[0]!, (reference) =>
     normalized(reference) === from ? `(SELECT * FROM ${reference} WHERE ${key} IN (SELECT ${key} FROM model_merge))` : reference,
   );
   await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
   await db.run(`INSERT INTO ${table} BY NAME\n${rows}`);
+}
+
+/**
+ * SQL: the keys of `model` (an incremental model) that its merges changed after change `since`,
+ * as ops.model_changes notes them: cast to the key's type, so that the few changed keys are cast
+ * and not the millions of keys to text.
+ */
+export async function keysChangedSince(db: Warehouse, model: string, key: string, since: number): Promise<string> {
+  const type = (await db.one<{ t: string }>(`SELECT typeof(${ident(key)}) AS t FROM ${qualified(model)} LIMIT 1`))?.t ?? 'VARCHAR';
+  return `SELECT CAST(key AS ${type}) FROM ops.model_changes WHERE model = ${literal(model)} AND change_id > ${since}`;
 }
 
 /** A reference as written (`staging . "stg_x"`) as a model id. */

@@ -13,6 +13,7 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
 import { commentOn } from '../models/build.js';
+import { keysChangedSince } from '../models/incremental.js';
 import { discoverModels, type Model } from '../models/graph.js';
 
 export const SNAPSHOT_FILE = 'cchc.duckdb';
@@ -141,13 +142,8 @@ async function canUpdate(db: Warehouse, target: string, last: State, now: Omit<S
 async function updateByKey(db: Warehouse, model: Model, target: string, since: number): Promise<void> {
   const key = ident(model.header.incremental!.unique_key);
   await db.transaction(async () => {
-    await db.run(
-      'CREATE OR REPLACE TEMP TABLE snapshot_keys AS SELECT DISTINCT key FROM ops.model_changes WHERE model = $1 AND change_id > $2',
-      [model.id, since],
-    );
-    // The few changed keys are cast to the key's type, not the millions of keys to text.
-    const type = (await db.one<{ t: string }>(`SELECT typeof(${key}) AS t FROM ${qualified(model.id)} LIMIT 1`))?.t ?? 'VARCHAR';
-    const keys = `SELECT CAST(key AS ${type}) FROM snapshot_keys`;
+    await db.run(`CREATE OR REPLACE TEMP TABLE snapshot_keys AS SELECT DISTINCT * FROM (${await keysChangedSince(db, model.id, model.header.incremental!.unique_key, since)}) AS k (${key})`);
+    const keys = `SELECT ${key} FROM snapshot_keys`;
     await db.run(`DELETE FROM ${target} WHERE ${key} IN (${keys})`);
     await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (${keys})`);
     await db.run('DROP TABLE snapshot_keys');

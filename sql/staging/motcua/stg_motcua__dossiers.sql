@@ -51,7 +51,7 @@ with source_rows as not materialized (
 ),
 
 -- The latest version of each dossier is chosen on the few columns that decide it, and only the
--- winners are typed: typing every version, and sorting them whole, took three times as long.
+-- winners are typed: typing every version, and sorting them whole, took about twice as long.
 decided as (
     select trim(dossier_id) as dossier_id, vn_timestamp(updated_at) as updated_at, _load_id, _row,
            count(*) over (partition by trim(dossier_id)) as versions
