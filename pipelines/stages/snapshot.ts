@@ -38,40 +38,46 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   const written: Record<string, 'by key' | 'whole'> = {};
   const states: State[] = [];
   try {
+    const incremental = new Set([...models.values()].filter((m) => m.materialized === 'incremental' && m.header.snapshot !== 'view').map((m) => m.id));
     // Of a copied snapshot only the incremental tables are worth keeping: the rest is written again.
-    await dropAllBut(db, new Set([...models.values()].filter((m) => m.materialized === 'incremental' && m.header.snapshot !== 'view').map((m) => m.id)));
-    const views: Model[] = [];
-    for (const schema of SNAPSHOT_SCHEMAS) {
-      await db.run(`CREATE SCHEMA IF NOT EXISTS snapshot.${schema}`);
-      for (const name of await tablesOf(db, schema)) {
-        const id = `${schema}.${name}`;
-        const target = `snapshot.${schema}.${ident(name)}`;
+    // Each step is one transaction: dozens of small DDL statements, each committed alone, cost a
+    // night more than the rows they write.
+    await db.transaction(() => dropAllBut(db, incremental));
+    const tables = (await Promise.all(SNAPSHOT_SCHEMAS.map(async (schema) => (await tablesOf(db, schema)).map((name) => ({ schema, name, id: `${schema}.${name}` }))))).flat();
+    await db.transaction(async () => {
+      for (const schema of SNAPSHOT_SCHEMAS) await db.run(`CREATE SCHEMA IF NOT EXISTS snapshot.${schema}`);
+    });
+    for (const model of tables.filter((t) => incremental.has(t.id)).map((t) => models.get(t.id)!)) {
+      const target = `snapshot.${model.schema}.${ident(model.name)}`;
+      const state = await currentState(db, model);
+      const last = copied ? previous.find((p) => p.model === model.id) : undefined;
+      const byKey = last && (await canUpdate(db, target, last, state));
+      if (byKey) await updateByKey(db, model, target, last.change_id);
+      else await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT * FROM ${qualified(model.id)}`);
+      written[model.id] = byKey ? 'by key' : 'whole';
+      states.push({ ...state, rows: (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${target}`))!.n });
+      await commentOn(db, model, target);
+    }
+    await db.transaction(async () => {
+      const views: Model[] = [];
+      for (const { schema, name, id } of tables.filter((t) => !incremental.has(t.id))) {
         const model = models.get(id);
         if (model?.header.snapshot === 'view') {
           views.push(model);
           continue;
         }
-        if (model?.materialized === 'incremental') {
-          const state = await currentState(db, model);
-          const last = copied ? previous.find((p) => p.model === id) : undefined;
-          const byKey = last && (await canUpdate(db, target, last, state));
-          if (byKey) await updateByKey(db, model, target, last.change_id);
-          else await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
-          written[id] = byKey ? 'by key' : 'whole';
-          states.push({ ...state, rows: (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${target}`))!.n });
-        } else {
-          await db.run(`CREATE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
-        }
+        const target = `snapshot.${schema}.${ident(name)}`;
+        await db.run(`CREATE TABLE ${target} AS SELECT * FROM ${schema}.${ident(name)}`);
         if (model) await commentOn(db, model, target);
       }
-    }
-    // After the tables they read. Their SQL names tables by schema only, so it reads the
-    // snapshot's own tables wherever the snapshot is opened.
-    for (const model of views) {
-      const target = `snapshot.${model.schema}.${ident(model.name)}`;
-      await db.run(`CREATE VIEW ${target} AS\n${model.sql}`);
-      await commentOn(db, model, target, 'VIEW');
-    }
+      // After the tables they read. Their SQL names tables by schema only, so it reads the
+      // snapshot's own tables wherever the snapshot is opened.
+      for (const model of views) {
+        const target = `snapshot.${model.schema}.${ident(model.name)}`;
+        await db.run(`CREATE VIEW ${target} AS\n${model.sql}`);
+        await commentOn(db, model, target, 'VIEW');
+      }
+    });
   } finally {
     await db.run('DETACH snapshot');
   }

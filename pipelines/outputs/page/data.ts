@@ -111,7 +111,7 @@ async function bieu06Of(release: OpenRelease, periodKey: string): Promise<Row[]>
   const levels = await release.db.all<{ level: string; label: string }>(
     `SELECT level, unit_name AS label FROM ${release.mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`,
   );
-  const rows = await unitRows(release.db, release.mart, 'fct_tthc_resolution', periodKey);
+  const rows = await unitRows(release, 'fct_tthc_resolution', periodKey);
   const position = (row: Row) => {
     const at = levels.findIndex((l) => l.level === row.level);
     return at === -1 ? levels.length : at;

@@ -26,8 +26,10 @@ export type Period = {
 /**
  * A release opened for reports: its marts read once from Parquet into an in-memory database, so
  * that the publish writes the workbook of every complete period for little more than one.
+ * `unitRows` of a mart are read for every period at its first use, then kept (the release does not
+ * change): one query per mart instead of one per mart and period, most of a workbook's reading.
  */
-export type OpenRelease = { dir: string; db: Warehouse; mart: MartReader; close: () => void };
+export type OpenRelease = { dir: string; db: Warehouse; mart: MartReader; close: () => void; unitRows: Map<FactMart, Promise<Map<string, Row[]>>> };
 
 /** A mart of the open release, by name (dim_unit with its `file_row_number`, the register's order). */
 export type MartReader = (name: Mart) => string;
@@ -49,7 +51,7 @@ export async function openRelease(releaseDir: string): Promise<OpenRelease> {
     db.close();
     throw error;
   }
-  return { dir: releaseDir, db, mart: ident, close: () => db.close() };
+  return { dir: releaseDir, db, mart: ident, close: () => db.close(), unitRows: new Map() };
 }
 
 /** The report of `periodKey` from an open release, signed on `writtenAt`. */
@@ -64,7 +66,7 @@ export async function readReport(release: OpenRelease, periodKey: string, writte
   for (const table of UNIT_TABLES) {
     // The deployment's name: in 2025 its units are a city's until 30 June and a province's after.
     const title = `${table.title} – ${heading.deployment.toLocaleUpperCase('vi-VN')}`;
-    sheets.push(unitSheet({ ...table, title }, levels, await unitRows(db, mart, table.mart, period.period_key)));
+    sheets.push(unitSheet({ ...table, title }, levels, await unitRows(release, table.mart, period.period_key)));
   }
   sheets.push(budgetSheet(await budgetLines(db, mart, period.period_key)));
   sheets.push(await parSheet(db, mart, period));
@@ -120,8 +122,13 @@ function readManifest(releaseDir: string): { run_id?: string; data_as_of?: strin
  * part of the period only named with its dates: 2025 lists phường Đồng Sơn twice, the ward of
  * the city until 30/06 and that of the province from 01/07.
  */
-export function unitRows(db: Warehouse, mart: MartReader, name: FactMart, periodKey: string): Promise<Row[]> {
-  return db.all(
+export async function unitRows(release: OpenRelease, name: FactMart, periodKey: string): Promise<Row[]> {
+  if (!release.unitRows.has(name)) release.unitRows.set(name, byPeriod(release, name));
+  return (await release.unitRows.get(name)!).get(periodKey) ?? [];
+}
+
+async function byPeriod({ db, mart }: OpenRelease, name: FactMart): Promise<Map<string, Row[]>> {
+  const rows = await db.all(
     `SELECT f.* REPLACE (f.unit_name || CASE
          WHEN f.scope <> 'unit' THEN ''
          WHEN u.valid_from > f.period_start AND u.valid_to < f.period_end
@@ -132,9 +139,15 @@ export function unitRows(db: Warehouse, mart: MartReader, name: FactMart, period
      FROM ${mart(name)} f
      LEFT JOIN (SELECT unit_code, valid_from, valid_to, file_row_number AS position FROM ${mart('dim_unit')}) u
        USING (unit_code)
-     WHERE f.period_key = $1 ORDER BY u.position NULLS LAST, f.unit_name`,
-    [periodKey],
+     ORDER BY f.period_key, u.position NULLS LAST, f.unit_name`,
   );
+  const periods = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = String(row.period_key);
+    if (!periods.has(key)) periods.set(key, []);
+    periods.get(key)!.push(row);
+  }
+  return periods;
 }
 
 function budgetLines(db: Warehouse, mart: MartReader, periodKey: string): Promise<Row[]> {
