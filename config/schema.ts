@@ -133,6 +133,12 @@ export const configSchema = z.strictObject({
       data_dir: z.string().min(1).default('./data'),
       /** Releases and `current`; defaults to `<data_dir>/publish`. */
       publish_dir: z.string().min(1).optional(),
+      /**
+       * The group that reads the publish folder (the account Metabase runs as is in it), by name or
+       * number: releases are made 0750/0640 and that group's. Unset, they are readable by every
+       * account (0755/0644): they hold no personal data. The data folder is the job's account's alone.
+       */
+      publish_group: z.string().min(1).optional(),
       /** The SQL models, seeds and tests; defaults to the project's sql/ folder. */
       sql_dir: z.string().min(1).optional(),
       /** Releases kept under <publish_dir>/releases; older ones are deleted after a publish (never `current`). At least 2: a reader may still be in the one before. */

@@ -19,6 +19,7 @@ import { acquireLock, RunLockedError } from './ops/lock.js';
 import { explainResourceFailure } from './ops/resources.js';
 import { failpoint } from './ops/signals.js';
 import { deploymentReference, prepareWarehouse } from './setup/layout.js';
+import { closeDataDir, PRIVATE_UMASK, publishAccess } from './setup/modes.js';
 import type { PullWindow } from './stages/extract.js';
 import { runStep, type StageReport } from './steps.js';
 
@@ -47,7 +48,11 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
   const runLog = log.child({ run_id: runId });
   const summary = newSummary({ runId, trigger: options.trigger ?? 'manual', pid: process.pid, startedAt: new Date().toISOString() });
   const dataDir = config.paths.dataDir;
+  // Everything the run creates is private unless published (setup/modes.ts): the landing zone
+  // and the warehouse hold citizens' personal data.
+  process.umask(PRIVATE_UMASK);
   await mkdir(dataDir, { recursive: true });
+  await closeDataDir(config, publishAccess(config));
   let lock;
   try {
     lock = await acquireLock(dataDir, { run_id: runId, trigger: summary.trigger, started_at: summary.startedAt }, runLog);

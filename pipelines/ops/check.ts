@@ -13,6 +13,7 @@ import { Warehouse } from '../../core/warehouse.js';
 import { testsOf } from '../models/data-tests.js';
 import { discoverModels } from '../models/graph.js';
 import { deploymentReference, prepareWarehouse } from '../setup/layout.js';
+import { exposedPaths } from '../setup/modes.js';
 
 /** Prints what is fine and returns the problems, each with what to do. */
 export async function checkDeployment(config: Config): Promise<string[]> {
@@ -25,6 +26,7 @@ export async function checkDeployment(config: Config): Promise<string[]> {
     for (const note of checkHeaderAliases(name, Object.values(contract.tables), source.header_aliases)) console.log(`note: ${note}`);
   }
   const problems = [...(await checkSources(config)), ...checkWritable(config.paths.dataDir, 'warehouse.data_dir')];
+  await warnOfExposedData(config);
   const db = await Warehouse.open(':memory:');
   try {
     await prepareWarehouse(db, CONNECTORS, { sqlDir: config.paths.sqlDir, reference: deploymentReference(config) });
@@ -66,6 +68,18 @@ async function checkSources(config: Config): Promise<string[]> {
     }
   }
   return problems;
+}
+
+/** The data folder holds personal data: what other accounts of the machine can read in it (a folder from before the job made it private, or opened by hand). */
+async function warnOfExposedData(config: Config): Promise<void> {
+  const exposed = await exposedPaths(config);
+  if (exposed.length === 0) return console.log(`warehouse.data_dir ${config.paths.dataDir}: private to its owner`);
+  const listed = exposed.slice(0, 5).map((e) => `  ${e.mode} ${e.path}`).join('\n');
+  const more = exposed.length > 5 ? `\n  … and ${exposed.length - 5} more` : '';
+  console.log(
+    `warning: other accounts of this machine can read or enter ${exposed.length} path${exposed.length > 1 ? 's' : ''} of the data folder, which holds citizens' personal data:\n${listed}${more}\n` +
+      `  → chmod -R go-rwx ${config.paths.dataDir}, then run the job: it opens the publish folder to its readers again (docs/security.md)`,
+  );
 }
 
 function checkWritable(dir: string, key: string): string[] {

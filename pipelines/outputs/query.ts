@@ -1,11 +1,13 @@
 // `cchc query`: SQL on the current snapshot, read-only, printed as a table, CSV or JSON. The file
 // is resolved through `current` once, so a publish during the query does not change what it reads.
+// The query reads the snapshot and the files of its release, nothing else (sandbox.ts).
 import { realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StatementType } from '@duckdb/node-api';
 import { CchcError, messageOf } from '../../core/errors.js';
 import { Warehouse, type Row } from '../../core/warehouse.js';
 import { SNAPSHOT_FILE } from '../stages/snapshot.js';
+import { isRefusedFile, sandbox } from './sandbox.js';
 
 export const QUERY_FORMATS = ['table', 'csv', 'json'] as const;
 export type QueryFormat = (typeof QUERY_FORMATS)[number];
@@ -15,12 +17,17 @@ export async function querySnapshot(publishDir: string, sql: string): Promise<Ro
   const path = await realpath(link).catch(() => {
     throw new CchcError(`no snapshot is published yet (${link})`, { action: 'run the job first: `cchc run`' });
   });
+  const release = dirname(path);
   const db = await Warehouse.openReadOnly(path);
   const failed = (problem: string) =>
     new CchcError(`the query failed: ${problem}`, {
-      action: 'give one SELECT; the snapshot is read-only, and `cchc query "SHOW ALL TABLES"` lists what it holds (docs/analysts.md)',
+      action: isRefusedFile(problem)
+        ? `query the snapshot's tables (\`cchc query "SHOW ALL TABLES"\`); the only files a query may read are those of the release, under ${release}/ (its Parquet in marts/)`
+        : 'give one SELECT; the snapshot is read-only, and `cchc query "SHOW ALL TABLES"` lists what it holds (docs/analysts.md)',
     });
   try {
+    // Locked as well: the user's SQL cannot change a setting, not even one that reads no file.
+    for (const statement of [...sandbox([release]), 'SET lock_configuration = true']) await db.run(statement);
     let types: StatementType[];
     try {
       types = await db.statementTypes(sql);
@@ -30,6 +37,8 @@ export async function querySnapshot(publishDir: string, sql: string): Promise<Ro
     // One question at a time, and only questions: a COPY … TO would write files, even from a read-only database.
     if (types.length !== 1) throw failed(`${types.length} statements; give one`);
     if (!ANSWERS.has(types[0]!)) throw failed(`${StatementType[types[0]!]} is not a query`);
+    // EXPLAIN ANALYZE runs what it explains: EXPLAIN ANALYZE COPY … TO writes the file.
+    if (types[0] === StatementType.EXPLAIN && /^explain\s+analy[sz]e\b/i.test(withoutLeadingComments(sql))) throw failed('EXPLAIN ANALYZE runs the statement it explains; give EXPLAIN alone');
     return await db.all(sql).catch((error: Error) => {
       throw failed(error.message);
     });
@@ -40,6 +49,10 @@ export async function querySnapshot(publishDir: string, sql: string): Promise<Ro
 
 /** Statements that only read: SELECT (SHOW and DESCRIBE are SELECTs too) and EXPLAIN. A PRAGMA could set a file to write. */
 const ANSWERS = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
+
+function withoutLeadingComments(sql: string): string {
+  return sql.replace(/^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, '');
+}
 
 export function formatRows(rows: readonly Row[], format: QueryFormat): string {
   if (format === 'json') {

@@ -5,7 +5,7 @@
 // file still being written never leaves half a file where a landed one should be.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { constants, copyFile, link, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pullPages } from '../../connectors/api.js';
@@ -219,7 +219,10 @@ async function place(path: string, to: string): Promise<void> {
   if (((await stat(file)).mode & 0o222) === 0) {
     // Another file system, or one without hard links: copied as any other.
     const linked = await link(file, to).then(() => true, () => false);
+    // The export's own inode: it keeps the inbox's mode, and landing/, the owner's alone, hides it.
     if (linked) return;
   }
   await copyFile(file, to, constants.COPYFILE_FICLONE);
+  // A copy takes the mode of the export it copies; it holds personal data (setup/modes.ts).
+  await chmod(to, 0o600);
 }

@@ -9,9 +9,11 @@ import { syncPath, syncTree } from '../../core/files.js';
 import { ident, literal } from '../../core/warehouse.js';
 import { stopIfAsked, type RunContext } from '../context.js';
 import { discoverModels } from '../models/graph.js';
+import { shareRelease } from '../setup/modes.js';
 import { ensureRoom, folderBytes } from '../ops/resources.js';
 import { failpoint } from '../ops/signals.js';
 import { PAGE_FILE, REPORTS_DIR, writeReleasePage } from '../outputs/page/release-page.js';
+import { sandbox } from '../outputs/sandbox.js';
 import type { QuarantineReport } from './quarantine-report.js';
 import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from './snapshot.js';
 
@@ -77,6 +79,8 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     Object.assign(written, await timed('page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })));
     await writeManifest();
     stopIfAsked(ctx);
+    // Written private (the run's umask), opened to the readers of the publish folder once whole.
+    await shareRelease(ctx.config, partialDir);
     // On disk before `current` can point at it: a power cut must not leave it at empty files.
     await syncTree(partialDir);
   } catch (error) {
@@ -142,12 +146,29 @@ async function pruneReleases(releases: string, current: string, keep: number): P
 /**
  * The init SQL of Metabase's DuckDB driver on a `:memory:` database: one view per mart over the
  * Parquet of `current`, so Metabase holds no lock on a file the job writes, and sees each new
- * release at its next query.
+ * release at its next query. The connection may read the publish folder and nothing else
+ * (sandbox.ts): `current` is a link that moves, so the whole folder, never the data folder.
+ *
+ * The driver runs this text again on the connections it clones to sync, which share the DuckDB
+ * instance: the settings can no longer change there, and it accepts only an error it reads as
+ * "already attached". The first statement gives that error on a second run, before the rest.
+ * Nothing is locked: the driver sets the report's time zone after it.
  */
 function metabaseInit(publishDir: string, marts: readonly PublishedMart[]): string {
   const views = marts.map((m) => `CREATE OR REPLACE VIEW ${ident(m.name)} AS SELECT * FROM read_parquet(${literal(join(publishDir, 'current', m.file))});`);
-  return `-- Written by cchc-warehouse at each publish: the init SQL of Metabase's DuckDB connection (see docs/metabase.md).\n${views.join('\n')}\n`;
+  return [
+    "-- Written by cchc-warehouse at each publish: the init SQL of Metabase's DuckDB connection (see docs/metabase.md).",
+    '-- Fails on a second run on the same database with an error the driver takes as "already initialised".',
+    `CREATE SEQUENCE ${ident(INIT_MARKER)};`,
+    '-- The connection reads the published files and nothing else: not the landed exports, not the warehouse.',
+    ...sandbox([publishDir]).map((s) => `${s};`),
+    ...views,
+    '',
+  ].join('\n');
 }
+
+/** Its name is in the error of a second run: the driver matches "already attached". */
+const INIT_MARKER = 'cchc sandbox already attached';
 
 /** <publish>/metabase-init.sql is a link to the current release's: it changes with `current`, in the same rename. */
 async function linkMetabaseInit(publishDir: string): Promise<void> {

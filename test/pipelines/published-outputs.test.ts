@@ -197,8 +197,9 @@ describe('the snapshot for analysts', () => {
     const drop = await runCchc(['query', 'DROP TABLE marts.fct_tthc_resolution', '--config', config]);
     expect(drop.code).toBe(1);
     expect(drop.stderr).toMatch(/^the query failed: DROP is not a query/);
-    // A read-only database still lets COPY write files: it is not a query either.
-    const target = join(dir, 'copied.csv');
+    // A read-only database still lets COPY write files: it is not a query either, even into the
+    // release, the one folder the sandbox lets it reach (elsewhere, the sandbox refuses it first).
+    const target = join(realpathSync(join(publishDir, 'current')), 'copied.csv');
     const copy = await runCchc(['query', `COPY (SELECT 1) TO '${target}'`, '--config', config]);
     expect(copy.stderr).toMatch(/^the query failed: COPY is not a query/);
     expect(existsSync(target)).toBe(false);
