@@ -59,7 +59,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const config = parsed.data;
   const secrets = readSecrets(config, env, file);
   const base = dirname(file);
-  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  // Normalised (no trailing slash, no `..`): paths are compared as text (setup/modes.ts).
+  const at = (p: string) => (isAbsolute(p) ? resolve(p) : resolve(base, p));
   const dataDir = at(config.warehouse.data_dir);
   return {
     ...config,

@@ -12,6 +12,7 @@ import { Warehouse } from '../../core/warehouse.js';
 import { sendAlert } from './alert.js';
 import { closeInterruptedRuns, newSummary, type RunError, type Trigger } from './ledger.js';
 import { acquireLock, deadLockHolder } from './lock.js';
+import { PRIVATE_UMASK } from '../setup/modes.js';
 
 const CLI = fileURLToPath(new URL('../../bin/cchc.js', import.meta.url));
 
@@ -51,6 +52,8 @@ export async function recordAbnormalEnd(config: Config, log: Logger, end: ChildE
       'keep the log and see docs/operations.md, "When the run process dies"',
   };
   const dataDir = config.paths.dataDir;
+  // As a run's: the lock and a WAL it may create sit in the data folder (setup/modes.ts).
+  process.umask(PRIVATE_UMASK);
   const dead = await deadLockHolder(dataDir);
   const runId = dead?.run_id ?? `pid-${end.pid}`;
   log.error({ run_id: runId, pid: end.pid, signal: end.signal, code: end.code }, `the run process ${how}: recorded as failed`);

@@ -37,8 +37,9 @@ export async function querySnapshot(publishDir: string, sql: string): Promise<Ro
     // One question at a time, and only questions: a COPY … TO would write files, even from a read-only database.
     if (types.length !== 1) throw failed(`${types.length} statements; give one`);
     if (!ANSWERS.has(types[0]!)) throw failed(`${StatementType[types[0]!]} is not a query`);
-    // EXPLAIN ANALYZE runs what it explains: EXPLAIN ANALYZE COPY … TO writes the file.
-    if (types[0] === StatementType.EXPLAIN && /^explain\s+analy[sz]e\b/i.test(withoutLeadingComments(sql))) throw failed('EXPLAIN ANALYZE runs the statement it explains; give EXPLAIN alone');
+    // EXPLAIN ANALYZE runs what it explains, and EXPLAIN ANALYZE COPY … TO writes the file: an
+    // EXPLAIN is taken only of a query, whatever comments or options come between.
+    if (types[0] === StatementType.EXPLAIN && !EXPLAINED_QUERY.test(withoutComments(sql))) throw failed('give EXPLAIN followed by the query itself (EXPLAIN SELECT …): EXPLAIN ANALYZE runs the statement it explains');
     return await db.all(sql).catch((error: Error) => {
       throw failed(error.message);
     });
@@ -50,8 +51,11 @@ export async function querySnapshot(publishDir: string, sql: string): Promise<Ro
 /** Statements that only read: SELECT (SHOW and DESCRIBE are SELECTs too) and EXPLAIN. A PRAGMA could set a file to write. */
 const ANSWERS = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 
-function withoutLeadingComments(sql: string): string {
-  return sql.replace(/^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, '');
+const EXPLAINED_QUERY = /^\s*explain\s+(select|with|from|values|table|show|describe|summarize|pivot|unpivot)\b/i;
+
+/** The statement without its comments, for the check above only (a comment mark inside a string may cut it short: refused, never let through). */
+function withoutComments(sql: string): string {
+  return sql.replace(/--[^\n]*|\/\*[\s\S]*?(\*\/|$)/g, ' ');
 }
 
 export function formatRows(rows: readonly Row[], format: QueryFormat): string {

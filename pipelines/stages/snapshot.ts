@@ -43,7 +43,8 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
     // Each step is one transaction: dozens of small DDL statements, each committed alone, cost a
     // night more than the rows they write.
     await db.transaction(() => dropAllBut(db, incremental));
-    const tables = (await Promise.all(SNAPSHOT_SCHEMAS.map(async (schema) => (await tablesOf(db, schema)).map((name) => ({ schema, name, id: `${schema}.${name}` }))))).flat();
+    const tables: { schema: string; name: string; id: string }[] = [];
+    for (const schema of SNAPSHOT_SCHEMAS) for (const name of await tablesOf(db, schema)) tables.push({ schema, name, id: `${schema}.${name}` });
     await db.transaction(async () => {
       for (const schema of SNAPSHOT_SCHEMAS) await db.run(`CREATE SCHEMA IF NOT EXISTS snapshot.${schema}`);
     });

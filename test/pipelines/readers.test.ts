@@ -46,12 +46,17 @@ describe('cchc query', () => {
       `ATTACH '${join(dataDir, 'warehouse.duckdb')}' AS w`,
       `COPY (SELECT 1) TO '${release}/x.csv'`,
       `/* a comment first */ EXPLAIN ANALYZE COPY (SELECT 1) TO '${release}/x.csv'`,
+      `EXPLAIN /**/ ANALYZE COPY (SELECT 1) TO '${release}/x.csv'`,
+      `EXPLAIN -- a comment between\nANALYZE COPY (SELECT 1) TO '${release}/x.csv'`,
+      `EXPLAIN (ANALYZE) COPY (SELECT 1) TO '${release}/x.csv'`,
       'SET enable_external_access = true',
     ]) {
       const result = await runCchc(['query', sql, '--config', config]);
       expect(result.code, sql).not.toBe(0);
     }
     expect(readdirSync(release)).not.toContain('x.csv');
+    const explained = await runCchc(['query', '/* the plan */ EXPLAIN SELECT count(*) FROM marts.dim_unit', '--config', config]);
+    expect(explained.code).toBe(0);
   });
 
   it('runs with the configuration locked, and reads the Parquet of its own release', async () => {
@@ -128,11 +133,16 @@ describe('the files of a run', () => {
     expect(Object.keys(modes).some((p) => p.includes('warehouse.duckdb'))).toBe(true);
     expect(Object.keys(modes).filter((p) => p.startsWith('/data/landing/')).length).toBeGreaterThan(4);
 
-    // cchc check says the folder is private; opened by hand, it names what others can read.
+    // cchc check says the folder is private; left open as a folder from before (umask 022), it
+    // names what others can read, and the next run closes it again.
     expect((await runCchc(['check', '--config', config])).stdout).toContain('private to its owner');
     chmodSync(join(data, 'landing'), 0o755);
+    chmodSync(join(data, 'warehouse.duckdb'), 0o644);
     const check = await runCchc(['check', '--config', config]);
-    expect(check.stdout).toMatch(/warning: other accounts of this machine can read or enter 1 path of the data folder[^\n]*\n {2}0755 .*\/data\/landing\n/);
+    expect(check.stdout).toMatch(/warning: other accounts of this machine can read or enter 2 paths of the data folder[^\n]*\n {2}0755 .*\/data\/landing\n {2}0644 .*\/data\/warehouse\.duckdb\n/);
+    expect((await runCchc(['run', '--config', config])).code).toBe(0);
+    expect([statSync(join(data, 'landing')).mode & 0o777, statSync(join(data, 'warehouse.duckdb')).mode & 0o777]).toEqual([0o700, 0o600]);
+    expect((await runCchc(['check', '--config', config])).stdout).toContain('private to its owner');
   });
 
   it.skipIf(process.getuid?.() !== 0)('let Metabase, as another account of the publish group, read the marts and write nothing into the release (needs root to run as another account)', async () => {
