@@ -19,7 +19,7 @@ import { acquireLock, RunLockedError } from './ops/lock.js';
 import { explainResourceFailure } from './ops/resources.js';
 import { failpoint } from './ops/signals.js';
 import { deploymentReference, prepareWarehouse } from './setup/layout.js';
-import { closeDataDir, PRIVATE_UMASK, publishAccess } from './setup/modes.js';
+import { closeDataDir, PRIVATE_UMASK } from './setup/modes.js';
 import type { PullWindow } from './stages/extract.js';
 import { runStep, type StageReport } from './steps.js';
 
@@ -52,7 +52,7 @@ export async function runJob(config: Config, log: Logger, options: RunOptions = 
   // and the warehouse hold citizens' personal data.
   process.umask(PRIVATE_UMASK);
   await mkdir(dataDir, { recursive: true });
-  await closeDataDir(config, publishAccess(config));
+  await closeDataDir(config);
   let lock;
   try {
     lock = await acquireLock(dataDir, { run_id: runId, trigger: summary.trigger, started_at: summary.startedAt }, runLog);

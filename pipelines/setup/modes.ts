@@ -16,9 +16,9 @@ import { CchcError } from '../../core/errors.js';
 export const PRIVATE_UMASK = 0o077;
 
 /** What the readers of the publish folder get: its group, or everyone when none is set. */
-export type PublishAccess = { gid?: number; dirMode: number; fileMode: number };
+type PublishAccess = { gid?: number; dirMode: number; fileMode: number };
 
-export function publishAccess(config: Config): PublishAccess {
+function publishAccess(config: Config): PublishAccess {
   const group = config.warehouse.publish_group;
   if (group === undefined) return { dirMode: 0o755, fileMode: 0o644 };
   return { gid: groupId(group), dirMode: 0o750, fileMode: 0o640 };
@@ -31,8 +31,9 @@ export function publishAccess(config: Config): PublishAccess {
  * 0644): each entry loses every right of the group and of others. An inbox inside it is the
  * operator's, with whatever rights the system that drops the exports needs: left as it is.
  */
-export async function closeDataDir(config: Config, access: PublishAccess): Promise<void> {
+export async function closeDataDir(config: Config): Promise<void> {
   const { dataDir, publishDir, inboxes } = await placesOf(config);
+  const access = publishAccess(config);
   const passage = access.gid === undefined ? 0o711 : 0o710;
   const close = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir)) {
@@ -104,7 +105,7 @@ export async function exposedPaths(config: Config): Promise<{ path: string; mode
 
 function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/');
+  return rel !== '' && rel !== '..' && !rel.startsWith('../');
 }
 
 /** The path with its links resolved, as far as it exists: a publish folder given through a link into the data folder is inside it. */

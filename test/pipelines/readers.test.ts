@@ -76,7 +76,7 @@ describe("Metabase's init SQL", () => {
     await first.run(init);
     const clone = await instance.connect();
     const second = await clone.run(init).then(() => 'no error', (error: Error) => error.message);
-    expect(second === 'no error' || driverTakesAsInitialised(second), second).toBe(true);
+    expect(driverTakesAsInitialised(second), second).toBe(true);
     await clone.run("SET TimeZone='Asia/Ho_Chi_Minh'");
     expect((await clone.runAndReadAll(`SELECT current_setting('TimeZone') AS tz`)).getRowObjectsJS()).toEqual([{ tz: 'Asia/Ho_Chi_Minh' }]);
     const city = await clone.runAndReadAll(`SELECT received_total::INTEGER AS n FROM fct_tthc_resolution WHERE scope = 'total' AND period_key = '2023'`);
@@ -169,18 +169,15 @@ describe('the files of a run', () => {
        await c.run(readFileSync(${JSON.stringify(join(publish, METABASE_INIT))}, 'utf8'));
        const n = (await c.runAndReadAll("SELECT count(*)::INTEGER AS n FROM fct_tthc_resolution")).getRowObjectsJS()[0].n;
        const copy = await c.run("COPY (SELECT 1) TO '${release}/marts/fct_tthc_resolution.parquet'").then(() => 'written', (e) => e.message);
-       const warehouse = readFileSync(${JSON.stringify(join(dir, 'data', 'warehouse.duckdb'))}).length;
+       let warehouse = 'read';
+       try { readFileSync(${JSON.stringify(join(dir, 'data', 'warehouse.duckdb'))}); } catch (error) { warehouse = error.code; }
        console.log(JSON.stringify({ n, copy, warehouse }));`,
     );
-    chmodSync(join(reader, 'read.mjs'), 0o644);
-    const run = promisify(execFile)(process.execPath, ['read.mjs'], { cwd: reader, ...nobody });
-    await expect(run).rejects.toThrow(/EACCES: permission denied, open '.*warehouse\.duckdb'/);
-    const withoutWarehouse = readFileSync(join(reader, 'read.mjs'), 'utf8').replace(/const warehouse = .*\n/, 'const warehouse = null;\n');
-    writeFileSync(join(reader, 'read.mjs'), withoutWarehouse);
     const { stdout } = await promisify(execFile)(process.execPath, ['read.mjs'], { cwd: reader, ...nobody });
-    const seen = JSON.parse(stdout) as { n: number; copy: string };
+    const seen = JSON.parse(stdout) as { n: number; copy: string; warehouse: string };
     expect(seen.n).toBeGreaterThan(0);
     expect(seen.copy).toMatch(/Permission denied|Cannot open file/i);
+    expect(seen.warehouse).toBe('EACCES');
     expect(statSync(join(release, 'marts', 'fct_tthc_resolution.parquet')).size).toBeGreaterThan(100);
   });
 });
