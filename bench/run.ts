@@ -64,7 +64,7 @@ const { dir: jobDir, inbox: jobInbox, config, measure: full } = await jobOnFresh
 // 3. The floor: DuckDB alone, same reading, models and Parquet.
 log('floor: DuckDB alone…');
 const floorDir = await fresh(join(work, 'floor'));
-const floor = await task('floor', { config, inbox, dataDir: floorDir });
+const floor = (await task('floor', { config, inbox, dataDir: floorDir })) as Measure & { total2023: number | null };
 
 // 3b. The physical floor: the heart of the job in one plain SQL script of its own, which does not
 // move with the job's models (bench/physical-floor.sql).
@@ -77,6 +77,8 @@ const jobTotal2023 = await Warehouse.open(':memory:').then(async (db) => {
   db.close();
   return row?.n ?? null;
 });
+// The same models on the same rows give the same figures, or the floor did not do the job's work.
+if (floor.total2023 !== jobTotal2023) throw new Error(`the floor's 2023 total (${floor.total2023}) is not the job's (${jobTotal2023}): it did not build what the job builds`);
 
 // 4. The nightly increment: one more day on top of the full warehouse.
 log('nightly increment: one more day of exports…');

@@ -36,7 +36,10 @@ const tasks: Record<string, (o: Options) => Promise<Record<string, unknown>>> = 
   /**
    * The floor: what DuckDB alone needs for the same result. The exports read by DuckDB's CSV
    * reader straight into the raw table, the same SQL models, the marts written as Parquet; no
-   * landing, no checks of the values, no data tests, no snapshot, no ledger.
+   * landing, no checks of the values, no data tests, no snapshot, no ledger. A row's number is
+   * its place in the scan (its row id, given as the job gives it), unique in its file as the
+   * models need it: they join a winning version back to its row by it. Its 2023 total is
+   * returned to be held against the job's.
    */
   async floor(o) {
     const config = loadConfig({ file: o.config });
@@ -48,19 +51,23 @@ const tasks: Record<string, (o: Options) => Promise<Record<string, unknown>>> = 
       const { headers } = await sniffCsv(join(o.inbox!, files[0]!), files[0]!);
       const byHeader = new Map(motcua.tables.dossiers!.columns.map((c) => [c.aliases[0] ?? c.name, c.name]));
       const columns = `{${headers.map((h) => `${literal(h)}: 'VARCHAR'`).join(', ')}}`;
-      await db.run(
-        `INSERT INTO raw.motcua__dossiers (_load_id, _file, _row, ${headers.map((h) => ident(byHeader.get(h)!)).join(', ')})
-         SELECT list_position(${sqlList(files)}, parse_filename(filename)), parse_filename(filename), NULL, ${headers.map(ident).join(', ')}
-         FROM read_csv(${sqlList(files.map((f) => join(o.inbox!, f)))}, header = true, auto_detect = false, delim = ',', quote = '"',
-                       filename = true, columns = ${columns})`,
-      );
+      await db.transaction(async () => {
+        await db.run(
+          `INSERT INTO raw.motcua__dossiers (_load_id, _file, ${headers.map((h) => ident(byHeader.get(h)!)).join(', ')})
+           SELECT list_position(${sqlList(files)}, parse_filename(filename)), parse_filename(filename), ${headers.map(ident).join(', ')}
+           FROM read_csv(${sqlList(files.map((f) => join(o.inbox!, f)))}, header = true, auto_detect = false, delim = ',', quote = '"',
+                         filename = true, columns = ${columns})`,
+        );
+        await db.run('UPDATE raw.motcua__dossiers SET _row = rowid + 1');
+      });
       await writeSettings(db, config);
       await buildModels(db, discoverModels(config.paths.sqlDir));
       await keepBuild(db);
       const marts = await db.all<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'marts'`);
       for (const { name } of marts) await db.run(`COPY marts.${ident(name)} TO ${literal(join(o.dataDir!, `${name}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
       const rows = (await db.one<{ n: number }>('SELECT count(*) AS n FROM raw.motcua__dossiers'))!.n;
-      return { rows };
+      const total = await db.one<{ n: number }>(`SELECT received_total AS n FROM marts.fct_tthc_resolution WHERE scope = 'total' AND period_key = '2023'`);
+      return { rows, total2023: total?.n ?? null };
     } finally {
       db.close();
     }

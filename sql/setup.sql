@@ -155,10 +155,17 @@ create or replace macro json_items(list) as unnest(json_extract(list, '$[*]'));
 -- Latest version wins: of the rows that share a key, the one updated last, then loaded last,
 -- then last in its file. Every staging model of a source that sends new versions of a record
 -- keeps each record this way, and the incremental merge of such a model uses it too, so that the
--- rule is stated here only.
+-- rule is stated here only: version_order is the order, the greatest version is the latest (a
+-- version without an update time comes before those with one).
+create or replace macro version_order(updated_at, _load_id, _row) as
+    struct_pack(known := updated_at is not null, updated_at := updated_at, _load_id := _load_id, _row := _row);
+
+-- The latest version of each key, whole. A grouping, not a window: a window sorts every version
+-- of every key and holds them all at once, which took twice as long on ten million rows.
 create or replace macro latest_version(rows, key) as table
-    select * from query_table(rows)
-    qualify row_number() over (partition by key order by updated_at desc nulls last, _load_id desc, _row desc) = 1;
+    select unnest(max_by(r, version_order(r.updated_at, r._load_id, r._row)))
+    from query_table(rows) as r
+    group by key;
 
 -- The row loaded last wins: for a list exported whole each time, with no update time (the
 -- catalogue of procedures), the latest export is its state.

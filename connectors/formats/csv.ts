@@ -103,16 +103,13 @@ type ScanInto = { table: string; files: { path: string; displayName: string; loa
 
 /**
  * Files of one shape into a table in one INSERT. Header and types are known, so DuckDB's sniffer
- * stays off. `_row` is the line a record starts on when records sit one per line after the
- * header: row_number() over the scan, in file order (DuckDB streams it, at no cost), plus one,
- * less the data lines of the files before (counted beforehand). When a file before held other
- * than one record a line, the rows after it are put right (countAccepted). Text with letters
- * written decomposed (NFD, a base letter and combining marks, as some keyboards and Macs type
- * Vietnamese) is composed to NFC by DuckDB in the same INSERT, so that "Đồng Hới" equals itself
- * whichever way it was typed.
+ * stays off. Text with letters written decomposed (NFD, a base letter and combining marks, as
+ * some keyboards and Macs type Vietnamese) is composed to NFC by DuckDB in the same INSERT, so
+ * that "Đồng Hới" equals itself whichever way it was typed. The rows are numbered after
+ * (numberInFileOrder).
  */
 async function scan(db: Warehouse, into: ScanInto, shape: CsvShape, mapping: HeaderMapping, limits: CsvLimits): Promise<Map<string, ScanCounts>> {
-  const { counts, linesBefore, decomposed } = await countLines(into.files, limits.maxRows);
+  const { counts, decomposed } = await countLines(into.files, limits.maxRows);
   const columns = `{${mapping.names.map((n) => `${literal(n)}: 'VARCHAR'`).join(', ')}}`;
   const present = [...mapping.original.keys()].map(ident).join(', ');
   const values = decomposed ? [...mapping.original.keys()].map((n) => `nfc_normalize(${ident(n)})`).join(', ') : present;
@@ -123,8 +120,8 @@ async function scan(db: Warehouse, into: ScanInto, shape: CsvShape, mapping: Hea
   await db.run('DROP TABLE IF EXISTS csv_reject_scans');
   try {
     await db.run(
-      `INSERT INTO ${into.table} (${withLoad ? '_load_id, _file, ' : ''}_row, ${present})
-       SELECT ${load}row_number() OVER () + 1 - ${sqlList(linesBefore.map(String), false)}[i], ${values}
+      `INSERT INTO ${into.table} (${withLoad ? '_load_id, _file, ' : ''}${present})
+       SELECT ${load}${values}
        FROM (SELECT file_index::BIGINT + 1 AS i, *
              FROM read_csv(${paths}, auto_detect = false, header = true, delim = ${literal(shape.delimiter)},
                            quote = '"', escape = '"', columns = ${columns}, max_line_size = ${limits.maxLineBytes},
@@ -139,54 +136,46 @@ async function scan(db: Warehouse, into: ScanInto, shape: CsvShape, mapping: Hea
       cause: error,
     });
   }
-  await countAccepted(db, into, counts, linesBefore);
+  await numberInFileOrder(db, into, counts);
   await countRejected(db, counts);
   return counts;
 }
 
 /**
- * The lines of each file, counted before the scan: `_row` needs the data lines of the files
- * before each, and so a file with too many is refused before DuckDB reads a row. Whether any
- * holds decomposed text comes from the same pass (lineCount).
+ * The lines of each file, counted before the scan, so that a file with too many is refused before
+ * DuckDB reads a row. Whether any holds decomposed text comes from the same pass (lineCount).
  */
-async function countLines(files: ScanInto['files'], maxRows: number): Promise<{ counts: Map<string, ScanCounts>; linesBefore: number[]; decomposed: boolean }> {
+async function countLines(files: ScanInto['files'], maxRows: number): Promise<{ counts: Map<string, ScanCounts>; decomposed: boolean }> {
   const counts = new Map<string, ScanCounts>();
-  const linesBefore: number[] = [];
-  let lines = 0;
   let decomposed = false;
   for (const f of files) {
-    linesBefore.push(lines);
     const text = await lineCount(f.path);
     refuseTooManyRecords(f.displayName, text.lines - 1, maxRows, 'lines of records');
     counts.set(f.path, { lines: text.lines, accepted: 0, rejected: [] });
-    lines += text.lines - 1;
     decomposed ||= text.decomposed;
   }
-  return { counts, linesBefore, decomposed };
+  return { counts, decomposed };
 }
 
 /**
- * The records each file of a scan had accepted. `_row` counted the files before as one record a
- * line: after one that held otherwise, the rows are put right here; updating rows just inserted
- * makes the commit rewrite them, so it is done only then.
+ * Counts the records each file of a scan had accepted, and numbers them: `_row` is the line a
+ * record starts on when records sit one per line after the header (numberRows puts right the
+ * others). The INSERT keeps the scan's order (DuckDB's insertion order), so a file's rows have
+ * consecutive row ids in its order: the first is on line 2. A window numbering them in the
+ * INSERT would make DuckDB read the files on one thread; updating rows just inserted makes the
+ * commit write them again, which costs less.
  */
-async function countAccepted(db: Warehouse, into: ScanInto, counts: Map<string, ScanCounts>, linesBefore: number[]): Promise<void> {
-  if (into.files[0]!.loadId === undefined) {
-    counts.get(into.files[0]!.path)!.accepted = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${into.table}`))!.n;
-    return;
-  }
-  const accepted = new Map(
-    (await db.all<{ id: number; n: number }>(
-      `SELECT _load_id AS id, count(*) AS n FROM ${into.table} WHERE _load_id IN (${into.files.map((f) => f.loadId).join(', ')}) GROUP BY _load_id`,
-    )).map((r) => [Number(r.id), Number(r.n)]),
+async function numberInFileOrder(db: Warehouse, into: ScanInto, counts: Map<string, ScanCounts>): Promise<void> {
+  const withLoad = into.files[0]!.loadId !== undefined;
+  const scanned = withLoad ? `_load_id IN (${into.files.map((f) => f.loadId).join(', ')})` : 'true';
+  const firsts = await db.all<{ id: number | null; n: number; first: bigint | number }>(
+    `SELECT ${withLoad ? '_load_id' : 'NULL'} AS id, count(*) AS n, min(rowid) AS first FROM ${into.table} WHERE ${scanned} GROUP BY ALL`,
   );
-  let recordsBefore = 0;
-  for (const [i, f] of into.files.entries()) {
-    counts.get(f.path)!.accepted = accepted.get(f.loadId!) ?? 0;
-    const off = linesBefore[i]! - recordsBefore;
-    if (off !== 0) await db.run(`UPDATE ${into.table} SET _row = _row + ${off} WHERE _load_id = ${f.loadId}`);
-    recordsBefore += counts.get(f.path)!.accepted;
-  }
+  const byLoad = new Map(firsts.map((f) => [f.id === null ? null : Number(f.id), f]));
+  for (const f of into.files) counts.get(f.path)!.accepted = Number(byLoad.get(f.loadId ?? null)?.n ?? 0);
+  if (firsts.length === 0) return;
+  const first = withLoad ? `CASE _load_id ${firsts.map((f) => `WHEN ${f.id} THEN ${f.first}`).join(' ')} END` : String(firsts[0]!.first);
+  await db.run(`UPDATE ${into.table} SET _row = rowid - ${first} + 2 WHERE ${scanned}`);
 }
 
 /** The records of each file of a scan that DuckDB rejected, from its rejects tables. */

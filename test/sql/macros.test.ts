@@ -24,3 +24,28 @@ describe('vn_integer', () => {
     expect(await read(null)).toBeNull();
   });
 });
+
+describe('latest_version', () => {
+  let db: Warehouse;
+  beforeAll(async () => {
+    db = await modelsOn({}, ['staging.stg_seeds__levels']);
+  });
+  afterAll(() => db.close());
+
+  it('keeps the version updated last, then loaded last, then last in its file; one without an update time loses to any with one', async () => {
+    await db.run(`CREATE TEMP TABLE versions AS SELECT * FROM (VALUES
+      ('updated last', TIMESTAMP '2024-01-02', 1, 1, 'wins'), ('updated last', TIMESTAMP '2024-01-01', 9, 9, 'loaded later, updated before'),
+      ('same time', TIMESTAMP '2024-01-01', 2, 1, 'wins'), ('same time', TIMESTAMP '2024-01-01', 1, 9, 'loaded first'),
+      ('same load', TIMESTAMP '2024-01-01', 3, 7, 'wins'), ('same load', TIMESTAMP '2024-01-01', 3, 2, 'earlier in the file'),
+      ('no time', NULL, 9, 9, 'no update time'), ('no time', TIMESTAMP '2020-01-01', 1, 1, 'wins'),
+      ('never a time', NULL, 4, 1, 'wins'), ('never a time', NULL, 3, 8, 'loaded first'),
+      (NULL, NULL, 1, 1, 'loaded first'), (NULL, NULL, 2, 1, 'wins')
+    ) AS v(key, updated_at, _load_id, _row, note)`);
+    const kept = await db.all<{ key: string | null; note: string }>('SELECT key, note FROM latest_version(versions, key) ORDER BY key NULLS LAST');
+    expect(kept.map((k) => [k.key, k.note])).toEqual([
+      ['never a time', 'wins'], ['no time', 'wins'], ['same load', 'wins'], ['same time', 'wins'], ['updated last', 'wins'], [null, 'wins'],
+    ]);
+    // Whole rows, column by column as they came.
+    expect(Object.keys((await db.one('SELECT * FROM latest_version(versions, key) LIMIT 1'))!)).toEqual(['key', 'updated_at', '_load_id', '_row', 'note']);
+  });
+});
