@@ -224,8 +224,8 @@ export const configSchema = z.strictObject({
       max_file_mb: z.number().positive().default(4096),
       /** A CSV line longer than this is quarantined as a row too long. */
       max_row_kb: z.number().int().min(64).max(1024 * 1024).default(2048),
-      /** A file with more records than this is not loaded: a CSV export is refused before it is read, a workbook or API page (read as a stream, in bounded memory) after. */
-      max_rows_per_file: z.number().int().positive().default(50_000_000),
+      /** A file with more records than this is not loaded: a CSV export is refused before it is read, a workbook or API page (read as a stream, in bounded memory) after. Below 2^32: version_rank (sql/setup.sql) orders a file's rows by a 32-bit row number. */
+      max_rows_per_file: z.number().int().positive().max(2 ** 32 - 1).default(50_000_000),
       /**
        * A source whose rows quarantined since it last passed are more than this share of its rows
        * read (and more than quarantine_rows_tolerated) fails the run: its marts keep their last

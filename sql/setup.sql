@@ -153,19 +153,20 @@ create or replace macro unit_at(value, day) as
 create or replace macro json_items(list) as unnest(json_extract(list, '$[*]'));
 
 -- Latest version wins: of the rows that share a key, the one updated last, then loaded last,
--- then last in its file. Every staging model of a source that sends new versions of a record
--- keeps each record this way, and the incremental merge of such a model uses it too, so that the
--- rule is stated here only: version_order is the order, the greatest version is the latest (a
--- version without an update time comes before those with one).
-create or replace macro version_order(updated_at, _load_id, _row) as
-    struct_pack(known := updated_at is not null, updated_at := updated_at, _load_id := _load_id, _row := _row);
+-- then last in its file; a version without an update time comes before every one with. Every
+-- staging model of a source that sends new versions of a record keeps each record this way, and
+-- the incremental merge of such a model uses it too, so that the rule is stated here only:
+-- version_rank is that order as one number, the greatest the latest. A number, not a struct,
+-- because a grouping by key can then spill to disk (ten million dossiers do not fit DuckDB's
+-- memory; a grouping holding structs failed there). It holds while a file has fewer than 2^32
+-- rows (limits.max_rows_per_file) and the loads number fewer than 2^31.
+create or replace macro version_rank(updated_at, _load_id, _row) as
+    coalesce(epoch_us(updated_at)::hugeint, -9223372036854775807) * 18446744073709551616 + _load_id::hugeint * 4294967296 + _row;
 
--- The latest version of each key, whole. A grouping, not a window: a window sorts every version
--- of every key and holds them all at once, which took twice as long on ten million rows.
+-- The latest version of each key, whole.
 create or replace macro latest_version(rows, key) as table
-    select unnest(max_by(r, version_order(r.updated_at, r._load_id, r._row)))
-    from query_table(rows) as r
-    group by key;
+    select * from query_table(rows)
+    qualify row_number() over (partition by key order by version_rank(updated_at, _load_id, _row) desc) = 1;
 
 -- The row loaded last wins: for a list exported whole each time, with no update time (the
 -- catalogue of procedures), the latest export is its state.

@@ -2,7 +2,6 @@
 // down, alerts, stale sources, the ledger and `cchc status`, old releases cleaned up. Real
 // processes, real files, a real HTTP server for the webhook.
 import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, rmSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,10 +67,12 @@ describe('one run at a time', () => {
     const { config, data } = setUp();
     mkdirSync(data, { recursive: true });
     // A parent that never reaps: its child, killed, stays a zombie (state Z) until the parent ends.
-    const parent = spawn('sh', ['-c', 'sleep 60 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The child is killed only once the shell has become `sleep`: the shell itself may reap it.
+    const parent = spawn('sh', ['-c', 'sleep 60 & exec sleep 60'], { stdio: 'ignore' });
     try {
-      const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
-      const pid = Number(line.toString().trim());
+      const children = () => readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim();
+      while (readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() !== 'sleep' || children() === '') await new Promise((resolve) => setTimeout(resolve, 20));
+      const pid = Number(children().split(' ')[0]);
       const stat = () => {
         const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
         return text.slice(text.lastIndexOf(')') + 2).split(' ');

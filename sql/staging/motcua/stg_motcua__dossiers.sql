@@ -51,16 +51,15 @@ with source_rows as not materialized (
 ),
 
 -- The latest version of each dossier is chosen on the few columns that decide it, and only the
--- winners are typed: typing every version, and sorting them whole, took about twice as long. The
--- versions are counted in the same grouping (latest_version, with a count, which it cannot give).
+-- winners are typed: typing every version, and sorting them whole, took about twice as long. A
+-- grouping by dossier, not latest_version's window: on ten million rows the model took half the
+-- time. The versions are counted in the same grouping.
 winners as (
-    select dossier_id, latest.updated_at, latest._load_id, latest._row, versions
-    from (
-        select dossier_id, count(*) as versions,
-               max_by(struct_pack(updated_at, _load_id, _row), version_order(updated_at, _load_id, _row)) as latest
-        from (select trim(dossier_id) as dossier_id, vn_timestamp(updated_at) as updated_at, _load_id, _row from source_rows)
-        group by dossier_id
-    )
+    select dossier_id, count(*) as versions,
+           arg_max(_load_id, version_rank(updated_at, _load_id, _row)) as _load_id,
+           arg_max(_row, version_rank(updated_at, _load_id, _row)) as _row
+    from (select trim(dossier_id) as dossier_id, vn_timestamp(updated_at) as updated_at, _load_id, _row from source_rows)
+    group by dossier_id
 ),
 
 -- A unit's name is looked up once per name and day of reception, not once per dossier.
@@ -115,7 +114,7 @@ typed as (
         ) as fee_vnd,
         coalesce(vn_boolean(r.paid_online), false) as paid_online,
         person_key(r.applicant_id_number) as applicant_key,
-        w.updated_at,
+        vn_timestamp(r.updated_at) as updated_at,
         w.versions,
         r._load_id,
         r._file,
