@@ -2,7 +2,7 @@
 // loader, on the same scaled one-stop-shop exports, in one run, as ratios. Each measure runs in a
 // process of its own (bench/tasks.ts) for its own peak memory. Writes bench/results.md.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -137,8 +137,9 @@ const targets = [
     ? [[
         `time per row, ${millions(largest.m.rows)} vs ${millions(nextLargest.m.rows)} rows`,
         `${perRow(largest.m).toFixed(1)} vs ${perRow(nextLargest.m).toFixed(1)} µs (${signed(perRow(largest.m) / perRow(nextLargest.m) - 1)})`,
-        'within 15 %',
-        Math.abs(perRow(largest.m) / perRow(nextLargest.m) - 1) <= 0.15,
+        // A growth bound: cheaper rows at the larger size, the fixed costs spread, are no miss.
+        'at most 15 % more',
+        perRow(largest.m) / perRow(nextLargest.m) - 1 <= 0.15,
       ] as const]
     : []),
   ...(growth.length > 1
@@ -247,6 +248,9 @@ async function jobOnFreshWarehouse(cities: number, exports: string, name: string
       sources: { motcua: { inbox: './inbox' } },
     }),
   );
+  // Every export read once before, so that the job, like the floors after it, reads them from the
+  // page cache: an earlier size's exports may have pushed these out, and the job alone would pay for the disk.
+  for (const file of await readdir(exports)) for await (const _ of createReadStream(join(exports, file), { highWaterMark: 4 * 1024 * 1024 }));
   const measure = await task('job', { config: configFile });
   // Every exported row loaded, or the measure would mean nothing.
   if (measure.rows !== cities * CITY_ROWS) throw new Error(`the job loaded ${measure.rows} rows of the ${cities * CITY_ROWS} exported`);
