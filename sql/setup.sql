@@ -157,9 +157,9 @@ create or replace macro json_items(list) as unnest(json_extract(list, '$[*]'));
 -- staging model of a source that sends new versions of a record keeps each record this way, and
 -- the incremental merge of such a model uses it too, so that the rule is stated here only:
 -- version_rank is that order as one number, the greatest the latest. A number, not a struct,
--- because a grouping by key can then spill to disk (ten million dossiers do not fit DuckDB's
--- memory; a grouping holding structs failed there). It holds while a file has fewer than 2^32
--- rows (limits.max_rows_per_file) and the loads number fewer than 2^31.
+-- because a grouping by key can then spill to disk (a grouping holding structs ran out of
+-- memory on thirty million dossier rows). It holds while a file has fewer than 2^32 rows
+-- (limits.max_rows_per_file) and the loads number fewer than 2^31.
 create or replace macro version_rank(updated_at, _load_id, _row) as
     coalesce(epoch_us(updated_at)::hugeint, -9223372036854775807) * 18446744073709551616 + _load_id::hugeint * 4294967296 + _row;
 
@@ -167,6 +167,15 @@ create or replace macro version_rank(updated_at, _load_id, _row) as
 create or replace macro latest_version(rows, key) as table
     select * from query_table(rows)
     qualify row_number() over (partition by key order by version_rank(updated_at, _load_id, _row) desc) = 1;
+
+-- Which row is each key's latest version, and how many versions the key has: a grouping, for a
+-- model that types the winners only (on ten million rows it took half the time of the window).
+create or replace macro latest_row(rows, key) as table
+    select key, count(*) as versions,
+           arg_max(_load_id, version_rank(updated_at, _load_id, _row)) as _load_id,
+           arg_max(_row, version_rank(updated_at, _load_id, _row)) as _row
+    from query_table(rows)
+    group by key;
 
 -- The row loaded last wins: for a list exported whole each time, with no update time (the
 -- catalogue of procedures), the latest export is its state.

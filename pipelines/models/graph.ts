@@ -68,8 +68,8 @@ function readModel(path: string, schema: Model['schema'], sqlDir: string): Model
     });
   }
   // The merge keeps each key's latest version: the model must keep the same one itself.
-  if (header.incremental && !header.incremental.from && !/\b(latest_version|version_rank)\s*\(/i.test(sql)) {
-    throw new ModelError(`${file}: an incremental model keeps each ${header.incremental.unique_key}'s latest version with latest_version(rows, key) or version_rank(updated_at, _load_id, _row), the rule its nightly merge uses`, {
+  if (header.incremental && !header.incremental.from && !/\b(latest_version|latest_row)\s*\(/i.test(sql)) {
+    throw new ModelError(`${file}: an incremental model keeps each ${header.incremental.unique_key}'s latest version with latest_version(rows, key) or latest_row(rows, key), the rule its nightly merge uses`, {
       action: `select from latest_version(<the typed rows>, ${header.incremental.unique_key}), or make the model a table`,
     });
   }

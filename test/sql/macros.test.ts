@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../core/warehouse.js';
 import { modelsOn } from '../helpers.js';
 
-describe('vn_integer', () => {
-  let db: Warehouse;
-  beforeAll(async () => {
-    db = await modelsOn({}, ['staging.stg_seeds__levels']);
-  });
-  afterAll(() => db.close());
+let db: Warehouse;
+beforeAll(async () => {
+  db = await modelsOn({}, ['staging.stg_seeds__levels']);
+});
+afterAll(() => db.close());
 
+describe('vn_integer', () => {
   it('reads whole numbers with "." grouping thousands, and no number where a "." is a decimal point', async () => {
     const read = async (text: string | null) => (await db.one<{ n: bigint | number | null }>('SELECT vn_integer($1) AS n', [text]))!.n;
     expect(await read('15')).toBe(15);
@@ -25,14 +25,8 @@ describe('vn_integer', () => {
   });
 });
 
-describe('latest_version', () => {
-  let db: Warehouse;
-  beforeAll(async () => {
-    db = await modelsOn({}, ['staging.stg_seeds__levels']);
-  });
-  afterAll(() => db.close());
-
-  it('keeps the version updated last, then loaded last, then last in its file; one without an update time loses to any with one; a grouping by its rank keeps the same', async () => {
+describe('latest_version and latest_row', () => {
+  it('keeps the version updated last, then loaded last, then last in its file; one without an update time loses to any with one; latest_row names the same rows', async () => {
     await db.run(`CREATE TEMP TABLE versions AS SELECT * FROM (VALUES
       ('updated last', TIMESTAMP '2024-01-02', 1, 1, 'wins'), ('updated last', TIMESTAMP '2024-01-01', 9, 9, 'loaded later, updated before'),
       ('same time', TIMESTAMP '2024-01-01', 2, 1, 'wins'), ('same time', TIMESTAMP '2024-01-01', 1, 9, 'loaded first'),
@@ -46,13 +40,13 @@ describe('latest_version', () => {
     expect(kept.map((k) => [k.key, k.note])).toEqual([
       ['never a time', 'wins'], ['no time', 'wins'], ['same load', 'wins'], ['same time', 'wins'], ['time before 1970', 'wins'], ['updated last', 'wins'], [null, 'wins'],
     ]);
-    // The grouping of stg_motcua__dossiers keeps the same rows by the same rank.
-    const grouped = await db.all<{ key: string | null; note: string }>(
-      `SELECT v.key, v.note FROM versions AS v JOIN (
-         SELECT key, arg_max(_load_id, version_rank(updated_at, _load_id, _row)) AS _load_id, arg_max(_row, version_rank(updated_at, _load_id, _row)) AS _row
-         FROM versions GROUP BY key) AS g ON g.key IS NOT DISTINCT FROM v.key AND g._load_id = v._load_id AND g._row = v._row
+    // The grouping stg_motcua__dossiers keeps its winners with: the same rows, and the versions counted.
+    const grouped = await db.all<{ key: string | null; note: string; versions: number }>(
+      `SELECT v.key, v.note, g.versions FROM versions AS v
+       JOIN latest_row(versions, key) AS g ON g.key IS NOT DISTINCT FROM v.key AND g._load_id = v._load_id AND g._row = v._row
        ORDER BY v.key NULLS LAST`,
     );
-    expect(grouped).toEqual(kept);
+    expect(grouped.map((g) => [g.key, g.note])).toEqual(kept.map((k) => [k.key, k.note]));
+    expect(grouped.map((g) => Number(g.versions))).toEqual([2, 2, 2, 2, 2, 2, 2]);
   });
 });

@@ -51,15 +51,14 @@ with source_rows as not materialized (
 ),
 
 -- The latest version of each dossier is chosen on the few columns that decide it, and only the
--- winners are typed: typing every version, and sorting them whole, took about twice as long. A
--- grouping by dossier, not latest_version's window: on ten million rows the model took half the
--- time. The versions are counted in the same grouping.
+-- winners are typed: typing every version, and sorting them whole, took about twice as long.
+decided as (
+    select trim(dossier_id) as dossier_id, vn_timestamp(updated_at) as updated_at, _load_id, _row
+    from source_rows
+),
+
 winners as (
-    select dossier_id, count(*) as versions,
-           arg_max(_load_id, version_rank(updated_at, _load_id, _row)) as _load_id,
-           arg_max(_row, version_rank(updated_at, _load_id, _row)) as _row
-    from (select trim(dossier_id) as dossier_id, vn_timestamp(updated_at) as updated_at, _load_id, _row from source_rows)
-    group by dossier_id
+    select * from latest_row(decided, dossier_id)
 ),
 
 -- A unit's name is looked up once per name and day of reception, not once per dossier.
