@@ -11,6 +11,8 @@ export type BuildOptions = {
   /** Rebuild incremental models from all of raw, as if for the first time. */
   fullRefresh?: boolean;
   onModel?: (model: Model, ms: number, how: Build) => void;
+  /** Every model, when `models` is a selection: a parted model reads others' SQL (partitions.ts). */
+  all?: readonly Model[];
 };
 
 /** How a model was built: from scratch, by merging new raw rows, or left as it was (no new rows). */
@@ -25,7 +27,7 @@ export async function buildModels(db: Warehouse, models: readonly Model[], optio
     const started = performance.now();
     let how: Build = 'full';
     try {
-      if (model.materialized === 'incremental') how = await buildIncremental(db, model, options.fullRefresh ?? false);
+      if (model.materialized === 'incremental') how = await buildIncremental(db, model, options.fullRefresh ?? false, options.all ?? models);
       else await buildWhole(db, model);
     } catch (error) {
       if (error instanceof ModelError) throw error;

@@ -131,8 +131,9 @@ export type ChangedRows = ReadonlyMap<string, (since: number) => Promise<string 
 /** The changed rows of the models `builds` says were merged or left as they were (changedRows). */
 export async function changedRows(db: Warehouse, models: readonly Model[], builds: Readonly<Record<string, string>>): Promise<ChangedRows> {
   const changed = new Map<string, (since: number) => Promise<string | undefined>>();
-  for (const model of models.filter((m) => builds[m.id] === 'increment' || builds[m.id] === 'unchanged')) {
-    const key = model.header.incremental!.unique_key;
+  // A parted model (no key) is small: its tests run whole.
+  for (const model of models.filter((m) => (builds[m.id] === 'increment' || builds[m.id] === 'unchanged') && m.header.incremental?.unique_key)) {
+    const key = model.header.incremental!.unique_key!;
     changed.set(model.id, async (since) => {
       // A key of NULL marks a rebuild (or a merged row without a key, which IN would miss):
       // since then, the whole table is new.

@@ -112,6 +112,11 @@ export function rewriteReferences(sql: string, schema: string, replace: (referen
   return rewritten;
 }
 
+/** A reference as written (`staging . "stg_x"`) as a model id. */
+export function normalized(reference: string): string {
+  return reference.replace(/["\s]/g, '').toLowerCase();
+}
+
 function* tableNames(sql: string): Generator<{ table: string; index: number; length: number }> {
   // Blanked: comments, string literals (with E'' escapes) and quoted names holding a dot ("a.b" is
   // one name). Blanking keeps every offset.
@@ -125,17 +130,35 @@ function* tableNames(sql: string): Generator<{ table: string; index: number; len
   }
 }
 
-/** A model built from another's changes reads it, and that one is incremental on the same key. */
+/**
+ * A model built from another's changes reads it, and that one is incremental on the same key; a
+ * model parted by a column reads it through a view (partitions.ts) and reads its partitions.
+ */
 function checkBuiltFrom(model: Model, models: readonly Model[]): void {
-  const from = model.header.incremental?.from;
-  if (!from) return;
-  const upstream = models.find((m) => m.id === from);
-  const key = model.header.incremental!.unique_key;
-  if (!upstream || upstream.header.incremental?.unique_key !== key || !model.dependsOn.includes(from)) {
-    throw new ModelError(`${model.file}: \`incremental.from: ${from}\` must name an incremental model on the same key (${key}) that this model reads`, {
+  const spec = model.header.incremental;
+  if (!spec?.from) return;
+  const upstream = models.find((m) => m.id === spec.from);
+  if (spec.partition_by) {
+    const views = viewsOver(model, spec.from, models);
+    const reads = [model, ...views].some((m) => m.dependsOn.includes(spec.partitions!));
+    if (!upstream?.header.incremental?.unique_key || views.length === 0 || !reads) {
+      throw new ModelError(`${model.file}: a model parted by ${spec.partition_by} reads \`from\` (${spec.from}, an incremental model with a key) through a view, and reads \`partitions\` (${spec.partitions})`, {
+        action: 'read the incremental model through a view that gives each key its parts, or make the model a table',
+      });
+    }
+    return;
+  }
+  const key = spec.unique_key;
+  if (!upstream || upstream.header.incremental?.unique_key !== key || !model.dependsOn.includes(spec.from)) {
+    throw new ModelError(`${model.file}: \`incremental.from: ${spec.from}\` must name an incremental model on the same key (${key}) that this model reads`, {
       action: 'name the incremental model this one is built from, or remove `from` to merge the raw rows',
     });
   }
+}
+
+/** The views a model reads that read `from` themselves: through them its rows follow from's keys. */
+export function viewsOver(model: Model, from: string, models: readonly Model[]): Model[] {
+  return models.filter((m) => model.dependsOn.includes(m.id) && m.materialized === 'view' && m.dependsOn.includes(from));
 }
 
 /** Every reference to a model that does not exist, with all its readers; raw read past staging. */

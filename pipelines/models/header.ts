@@ -46,7 +46,7 @@ export const headerSchema = z.strictObject({
    */
   incremental: z
     .strictObject({
-      unique_key: column,
+      unique_key: column.optional(),
       add_up: z.array(column).default([]),
       /**
        * An incremental model it is built from (`staging.stg_motcua__dossiers`), sharing its key:
@@ -54,7 +54,16 @@ export const headerSchema = z.strictObject({
        * instead of merging raw rows.
        */
       from: z.string().regex(/^(staging|intermediate)\.[a-z][a-z0-9_]*$/).optional(),
+      /**
+       * Instead of a key, a column whose values part the rows (period_key): a run rebuilds the
+       * parts that the changed keys of `from` fall in, before or after their change, and those
+       * whose row in the `partitions` model (intermediate.int_periods) changed (partitions.ts).
+       */
+      partition_by: column.optional(),
+      partitions: z.string().regex(/^(staging|intermediate)\.[a-z][a-z0-9_]*$/).optional(),
     })
+    .refine((i) => (i.unique_key === undefined) !== (i.partition_by === undefined), 'a unique_key, or a partition_by column, not both')
+    .refine((i) => i.partition_by === undefined || (i.from !== undefined && i.partitions !== undefined && i.add_up.length === 0), 'partition_by goes with from and partitions (and no add_up)')
     .optional(),
   /**
    * How the published snapshot holds the model: a copy of its rows (table, the default), or its

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
 import { buildWhole, type Build } from './build.js';
-import { rewriteReferences, type Model } from './graph.js';
+import { normalized, rewriteReferences, viewsOver, type Model } from './graph.js';
+import { keepsReplaced, rebuildParts, replacedTable, savePartitions } from './partitions.js';
 import { kindOf } from './swap.js';
 
 /**
@@ -13,14 +14,14 @@ import { kindOf } from './swap.js';
  * seeds. A merge is kept whatever the tests say: it holds the source's rows as of this run, and
  * undoing it would only mean merging the same rows again.
  */
-export async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolean): Promise<Build> {
+export async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolean, all: readonly Model[]): Promise<Build> {
   const spec = model.header.incremental!;
   const rawTables = [...new Set(model.references.map((r) => r.table).filter((t) => t.startsWith('raw.')))];
   // The high-water mark: the last raw load merged, or for a model built from another, its last change.
   const high = spec.from
     ? Number((await db.one<{ id: number }>('SELECT coalesce(max(change_id), 0) AS id FROM ops.model_changes WHERE model = $1', [spec.from]))!.id)
     : Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${rawTables.map((t) => `SELECT max(_load_id) AS id FROM ${qualified(t)}`).join(' UNION ALL ')})`))!.id);
-  const fingerprint = await buildFingerprint(db, model, rawTables);
+  const fingerprint = await buildFingerprint(db, model, rawTables, all);
   const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
   const saveState = async () => {
     await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
@@ -33,22 +34,39 @@ export async function buildIncremental(db: Warehouse, model: Model, fullRefresh:
   const since = Number(last?.max_load_id ?? 0);
   // Built from another model: its rebuild since the last build makes this one a rebuild too.
   const upstreamRebuilt = spec.from !== undefined && (await db.one('SELECT 1 FROM ops.model_changes WHERE model = $1 AND change_id > $2 AND key IS NULL', [spec.from, since])) !== undefined;
-  if (fullRefresh || !last || !(await kindOf(db, model.schema, model.name)) || last.fingerprint !== fingerprint || upstreamRebuilt) {
+  // Parted: the parts the changes fell in before can only be known from the rows they replaced.
+  const partsUnknown = spec.partition_by !== undefined && !(await keepsReplaced(db, spec.from!));
+  if (fullRefresh || !last || !(await kindOf(db, model.schema, model.name)) || last.fingerprint !== fingerprint || upstreamRebuilt || partsUnknown) {
     await buildWhole(db, model, async () => {
       await saveState();
       await noteChanges('SELECT NULL::VARCHAR');
+      // A rebuild has no rows to tell of, and may not have the columns of those it kept.
+      await db.run(`DROP TABLE IF EXISTS ${replacedTable(model.id)}`);
+      if (spec.partition_by) await savePartitions(db, model);
     });
     return 'full';
   }
   if (high <= since) return 'unchanged';
   await db.transaction(async () => {
-    if (spec.from) await mergeKeysOf(db, model, spec.from, since);
-    else await mergeNewRows(db, model, since);
-    await noteChanges(`SELECT ${ident(spec.unique_key)}::VARCHAR FROM model_merge`);
-    await db.run('DROP TABLE model_merge');
+    await merge(db, model, all, since, noteChanges);
     await saveState();
   });
   return 'increment';
+}
+
+/** The night's merge: the new rows by key, the keys `from` changed, or the parts they fall in. */
+async function merge(db: Warehouse, model: Model, all: readonly Model[], since: number, noteChanges: (keys: string) => Promise<void>): Promise<void> {
+  const spec = model.header.incremental!;
+  if (spec.partition_by) {
+    const fromKey = all.find((m) => m.id === spec.from)!.header.incremental!.unique_key!;
+    await rebuildParts(db, model, all, since, await keysChangedSince(db, spec.from!, fromKey, since));
+    await savePartitions(db, model);
+    return;
+  }
+  if (spec.from) await mergeKeysOf(db, model, spec.from, since, all.some((m) => m.header.incremental?.partition_by && m.header.incremental.from === model.id));
+  else await mergeNewRows(db, model, since);
+  await noteChanges(`SELECT ${ident(spec.unique_key!)}::VARCHAR FROM model_merge`);
+  await db.run('DROP TABLE model_merge');
 }
 
 /**
@@ -58,7 +76,7 @@ export async function buildIncremental(db: Warehouse, model: Model, fullRefresh:
 async function mergeNewRows(db: Warehouse, model: Model, since: number): Promise<void> {
   const spec = model.header.incremental!;
   const newRows = rewriteReferences(model.sql, 'raw', (table) => `(SELECT * FROM ${table} WHERE _load_id > ${since})`);
-  const key = ident(spec.unique_key);
+  const key = ident(spec.unique_key!);
   const table = qualified(model.id);
   const addUp = spec.add_up.map((c) => `sum(${ident(c)}) OVER (PARTITION BY ${key})::BIGINT AS ${ident(c)}`);
   await db.run(`CREATE OR REPLACE TEMP TABLE model_increment AS\n${newRows}`);
@@ -81,13 +99,22 @@ async function mergeNewRows(db: Warehouse, model: Model, since: number): Promise
  * replaced by what the model's SQL gives for them now (none, when a key no longer qualifies).
  * Leaves the keys in the temporary table model_merge.
  */
-async function mergeKeysOf(db: Warehouse, model: Model, from: string, since: number): Promise<void> {
-  const key = ident(model.header.incremental!.unique_key);
+async function mergeKeysOf(db: Warehouse, model: Model, from: string, since: number, keepReplaced: boolean): Promise<void> {
+  const key = ident(model.header.incremental!.unique_key!);
   const table = qualified(model.id);
-  await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT DISTINCT * FROM (${await keysChangedSince(db, from, model.header.incremental!.unique_key, since)}) AS k (${key})`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT DISTINCT * FROM (${await keysChangedSince(db, from, model.header.incremental!.unique_key!, since)}) AS k (${key})`);
   const rows = rewriteReferences(model.sql, from.split('.')[0]!, (reference) =>
     normalized(reference) === from ? `(SELECT * FROM ${reference} WHERE ${key} IN (SELECT ${key} FROM model_merge))` : reference,
   );
+  if (keepReplaced) {
+    // Marked with a change id of their own, above every change noted before this merge and below
+    // those it notes: the merges after a parted model's last build are those marked above its
+    // high-water mark (partitions.ts).
+    const replaced = replacedTable(model.id);
+    const mark = Number((await db.one<{ id: number }>(`SELECT nextval('ops.change_ids') AS id`))!.id);
+    await db.run(`CREATE TABLE IF NOT EXISTS ${replaced} AS SELECT *, 0::BIGINT AS _change_id FROM ${table} LIMIT 0`);
+    await db.run(`INSERT INTO ${replaced} BY NAME SELECT *, ${mark} AS _change_id FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
+  }
   await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
   await db.run(`INSERT INTO ${table} BY NAME\n${rows}`);
 }
@@ -102,17 +129,12 @@ export async function keysChangedSince(db: Warehouse, model: string, key: string
   return `SELECT CAST(key AS ${type}) FROM ops.model_changes WHERE model = ${literal(model)} AND change_id > ${since}`;
 }
 
-/** A reference as written (`staging . "stg_x"`) as a model id. */
-function normalized(reference: string): string {
-  return reference.replace(/["\s]/g, '').toLowerCase();
-}
-
 /**
  * What an incremental model's rows depend on besides raw: its SQL and header, the hash key, and
  * the reference data as prepareWarehouse fingerprinted it (macros, seeds, the deployment's
  * vocabulary and desk).
  */
-async function buildFingerprint(db: Warehouse, model: Model, rawTables: readonly string[]): Promise<string> {
+async function buildFingerprint(db: Warehouse, model: Model, rawTables: readonly string[], all: readonly Model[]): Promise<string> {
   const { key_id, fingerprint } = (await db.one<{ key_id: string | null; fingerprint: string }>('SELECT key_id, fingerprint FROM hash_key, reference_fingerprint'))!;
   // Rows released from the quarantine join raw under their old load ids, which a merge of the
   // loads since the last build would not see: each release makes the next build a whole one.
@@ -125,24 +147,28 @@ async function buildFingerprint(db: Warehouse, model: Model, rawTables: readonly
     .update(key_id ?? 'no key')
     .update(fingerprint)
     .update(String(releases))
-    .update(model.header.incremental!.from ? await inputsOf(db, model) : '')
+    .update(model.header.incremental!.from ? await inputsOf(db, model, all) : '')
     .digest('hex');
 }
 
 /**
  * For a model built from another: the content of whatever else it reads (the other models, the
  * settings), which a change of any would change every key's row. They are small tables; the
- * hashes of their rows are added up, in any order.
+ * hashes of their rows are added up, in any order. A parted model reads `from` through views:
+ * their SQL counts, and what they read besides `from` and the partitions, compared part by part.
  */
-async function inputsOf(db: Warehouse, model: Model): Promise<string> {
+async function inputsOf(db: Warehouse, model: Model, all: readonly Model[]): Promise<string> {
+  const spec = model.header.incremental!;
+  const views = spec.partition_by ? viewsOver(model, spec.from!, all) : [];
+  const skipped = new Set([spec.from, spec.partitions, ...views.map((v) => v.id)]);
   // The settings as this build wrote them, not the last build's (kept as `__previous` until it passes).
   const settings = await db.all<{ id: string }>(
     `SELECT 'settings.' || table_name AS id FROM information_schema.tables
      WHERE table_catalog = current_database() AND table_schema = 'settings' AND NOT regexp_matches(table_name, '__(previous|next)$') ORDER BY 1`,
   );
-  const read = [...model.dependsOn.filter((id) => id !== model.header.incremental!.from), ...settings.map((s) => s.id)];
-  const hashes = read.map((id) => `SELECT ${literal(id)} AS id, count(*) AS n, bit_xor(hash(t)) AS x, sum(hash(t)::HUGEINT) AS s FROM ${qualified(id)} AS t`);
+  const read = [...new Set([model, ...views].flatMap((m) => m.dependsOn))].filter((id) => !skipped.has(id)).sort();
+  const hashes = [...read, ...settings.map((s) => s.id)].map((id) => `SELECT ${literal(id)} AS id, count(*) AS n, bit_xor(hash(t)) AS x, sum(hash(t)::HUGEINT) AS s FROM ${qualified(id)} AS t`);
   const rows = hashes.length === 0 ? [] : await db.all(`${hashes.join(' UNION ALL ')} ORDER BY id`);
-  return JSON.stringify(rows, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify([rows, views.map((v) => v.sql)], (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 

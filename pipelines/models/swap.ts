@@ -68,6 +68,9 @@ export async function undoBuild(db: Warehouse): Promise<string[]> {
       await db.run(`DROP ${e.kind} ${e.schema_name}.${ident(e.object_name)}`);
       if (e.previous_kind) await db.run(`ALTER ${e.previous_kind} ${e.schema_name}.${ident(e.object_name + PREVIOUS)} RENAME TO ${ident(e.object_name)}`);
       await db.run('DELETE FROM ops.model_state WHERE model = $1', [e.model]);
+      // The parts a parted model was built with are this build's: with none, its next build
+      // takes every part as changed (partitions.ts).
+      await db.run('DELETE FROM ops.model_partitions WHERE model = $1', [e.model]);
       await db.run(
         `INSERT INTO ops.model_state SELECT model, previous_fingerprint, previous_max_load_id, previous_built_at
          FROM ops.build_journal WHERE model = $1 AND previous_fingerprint IS NOT NULL`,

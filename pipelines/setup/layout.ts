@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS ops.inbox_duplicates (
 CREATE TABLE IF NOT EXISTS ops.landed_files_erased (source VARCHAR, sha256 VARCHAR, erased_at TIMESTAMP, PRIMARY KEY (source, sha256));
 CREATE SEQUENCE IF NOT EXISTS ops.change_ids START 1;
 CREATE TABLE IF NOT EXISTS ops.model_changes (model VARCHAR, change_id BIGINT, key VARCHAR);
+-- The rows of its partitions a parted model was last built with (partitions.ts).
+CREATE TABLE IF NOT EXISTS ops.model_partitions (model VARCHAR, part VARCHAR, signature UBIGINT);
 CREATE TABLE IF NOT EXISTS ops.snapshot_state (
   release VARCHAR, model VARCHAR, fingerprint VARCHAR, change_id BIGINT, rows BIGINT);
 CREATE TABLE IF NOT EXISTS ops.quarantine (

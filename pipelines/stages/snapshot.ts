@@ -5,7 +5,8 @@
 // again: it starts from a copy of the current release's snapshot, and each incremental model
 // (materialized: incremental) is brought up to date by key, from the keys its merges changed
 // since that snapshot was written (ops.model_changes, against ops.snapshot_state). Everything
-// else is copied whole: it is small, or rebuilt whole each night anyway. The copy is used only
+// else is copied whole: it is small (as the models parted by period are), or rebuilt whole each
+// night anyway. The copy is used only
 // when it can be trusted: the model was not rebuilt from scratch since (same fingerprint, no
 // full build noted), and the copied table has the rows it was written with.
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
 import { commentOn } from '../models/build.js';
 import { keysChangedSince } from '../models/incremental.js';
+import { keepsReplaced, replacedTable } from '../models/partitions.js';
 import { discoverModels, type Model } from '../models/graph.js';
 
 export const SNAPSHOT_FILE = 'cchc.duckdb';
@@ -38,7 +40,7 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   const written: Record<string, 'by key' | 'whole'> = {};
   const states: State[] = [];
   try {
-    const incremental = new Set([...models.values()].filter((m) => m.materialized === 'incremental' && m.header.snapshot !== 'view').map((m) => m.id));
+    const incremental = new Set([...models.values()].filter((m) => m.header.incremental?.unique_key && m.header.snapshot !== 'view').map((m) => m.id));
     // Of a copied snapshot only the incremental tables are worth keeping: the rest is written again.
     // Each step is one transaction: dozens of small DDL statements, each committed alone, cost a
     // night more than the rows they write.
@@ -93,7 +95,8 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
  * release's snapshot already holds and every model built from them has merged.
  */
 export async function forgetSnapshots(db: Warehouse, sqlDir: string, kept: readonly string[]): Promise<void> {
-  const builtFrom = discoverModels(sqlDir).flatMap((m) => (m.header.incremental?.from ? [[m.header.incremental.from, m.id]] : []));
+  const builtFrom = discoverModels(sqlDir).flatMap((m) => (m.header.incremental?.from ? [[m.header.incremental.from, m.id, m.header.incremental.partition_by] as const] : []));
+  const parted = builtFrom.filter(([, , by]) => by !== undefined);
   const merged = builtFrom.map(
     ([from, id]) => `AND (c.model <> ${literal(from!)} OR change_id <= (SELECT coalesce(min(max_load_id), 0) FROM ops.model_state WHERE model = ${literal(id!)}))`,
   );
@@ -103,6 +106,13 @@ export async function forgetSnapshots(db: Warehouse, sqlDir: string, kept: reado
       `DELETE FROM ops.model_changes AS c
        WHERE change_id <= (SELECT coalesce(min(change_id), 0) FROM ops.snapshot_state AS s WHERE s.model = c.model) ${merged.join(' ')}`,
     );
+    // The rows merges replaced, once every model parted from theirs has built the parts they fell in.
+    for (const from of new Set(parted.map(([from]) => from))) {
+      if (!(await keepsReplaced(db, from))) continue;
+      const ids = parted.filter(([f]) => f === from).map(([, id]) => literal(id));
+      const built = `SELECT coalesce(min(max_load_id), 0) FROM ops.model_state WHERE model IN (${ids.join(', ')})`;
+      await db.run(`DELETE FROM ${replacedTable(from)} WHERE _change_id <= (${built})`);
+    }
   });
 }
 
@@ -147,9 +157,9 @@ async function canUpdate(db: Warehouse, target: string, last: State, now: Omit<S
 
 /** Replaces the rows of the keys changed since `since` with the warehouse's. */
 async function updateByKey(db: Warehouse, model: Model, target: string, since: number): Promise<void> {
-  const key = ident(model.header.incremental!.unique_key);
+  const key = ident(model.header.incremental!.unique_key!);
   await db.transaction(async () => {
-    await db.run(`CREATE OR REPLACE TEMP TABLE snapshot_keys AS SELECT DISTINCT * FROM (${await keysChangedSince(db, model.id, model.header.incremental!.unique_key, since)}) AS k (${key})`);
+    await db.run(`CREATE OR REPLACE TEMP TABLE snapshot_keys AS SELECT DISTINCT * FROM (${await keysChangedSince(db, model.id, model.header.incremental!.unique_key!, since)}) AS k (${key})`);
     const keys = `SELECT ${key} FROM snapshot_keys`;
     await db.run(`DELETE FROM ${target} WHERE ${key} IN (${keys})`);
     await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (${keys})`);

@@ -48,6 +48,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
     ctx.progress.start('transform', models.length, 'models');
     await buildModels(ctx.db, models, {
       fullRefresh: options.fullRefresh ?? false,
+      all,
       onModel: (model, ms, how) => {
         ctx.progress.advance(model.id);
         log.debug({ model: model.id, ms: Math.round(ms), build: how }, 'model built');

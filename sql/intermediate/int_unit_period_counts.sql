@@ -11,24 +11,6 @@ grain: one row per period and unit, plus one per period and level and one per pe
 primary_key: [period_key, unit_code]
 materialized: table
 columns:
-  received_online: Received online in the period
-  received_direct: Received directly or by post in the period
-  carried_over: Carried over from the previous period
-  resolved_early: Resolved before the due date
-  resolved_on_time: Resolved on the due date
-  resolved_late: Resolved after the due date
-  in_progress_within: In progress at the end, not overdue
-  in_progress_overdue: In progress at the end, overdue
-  stopped_total: Withdrawn, refused or stopped in the period
-  dossiers_requiring_digitization: Received in the period with components to digitize
-  dossiers_digitized: Of those, digitized
-  results_total: Results issued (dossiers resolved in the period)
-  results_digitized: Of those, issued electronically
-  dossiers_of_online_procedures: Received in the period for procedures offered online
-  dossiers_online: Of those, received online
-  dossiers_procedure_unplaced: Received in the period for a procedure the catalogue does not list (by code, or by name when the export has none)
-  online_dossiers_with_fee: Received online in the period with a financial obligation
-  online_paid: Of those, paid online
   ratings_total: Satisfaction survey forms filled in the period
   ratings_satisfied: Of those, satisfied or very satisfied
   feedback_received: Citizen feedback (PAKN) received in the period
@@ -36,11 +18,7 @@ columns:
   feedback_answered_on_time: Of those, answered by the due day
   accounts_registered: Portal accounts registered in the period with the help of the unit's desk (all of them for the whole deployment)
 */
-with memberships as (
-    select * from intermediate.int_dossier_periods
-),
-
-periods as (
+with periods as (
     select period_type, period_key, period_start, period_end from intermediate.int_periods
 ),
 
@@ -56,29 +34,7 @@ level_names as (
 ),
 
 counts_per_unit as (
-    select
-        period_key,
-        unit_code,
-        count(*) filter (where is_received and is_online) as received_online,
-        count(*) filter (where is_received and not is_online) as received_direct,
-        count(*) filter (where is_carried_over) as carried_over,
-        count(*) filter (where resolution = 'early') as resolved_early,
-        count(*) filter (where resolution = 'on_time') as resolved_on_time,
-        count(*) filter (where resolution = 'late') as resolved_late,
-        count(*) filter (where is_in_progress and not is_overdue) as in_progress_within,
-        count(*) filter (where is_overdue) as in_progress_overdue,
-        count(*) filter (where is_stopped) as stopped_total,
-        count(*) filter (where is_received and has_digitized_components is not null) as dossiers_requiring_digitization,
-        count(*) filter (where is_received and has_digitized_components) as dossiers_digitized,
-        count(*) filter (where resolution is not null) as results_total,
-        count(*) filter (where resolution is not null and result_digitized) as results_digitized,
-        count(*) filter (where is_received and is_online_procedure) as dossiers_of_online_procedures,
-        count(*) filter (where is_received and is_online_procedure and is_online) as dossiers_online,
-        count(*) filter (where is_received and not is_procedure_placed) as dossiers_procedure_unplaced,
-        count(*) filter (where is_received and is_online and has_fee) as online_dossiers_with_fee,
-        count(*) filter (where is_received and is_online and has_fee and is_paid_online) as online_paid
-    from memberships
-    group by period_key, unit_code
+    select * from intermediate.int_dossier_counts
 ),
 
 -- Portal events, each counted in the period its date falls in.

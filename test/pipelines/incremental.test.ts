@@ -4,7 +4,7 @@
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { Warehouse } from '../../core/warehouse.js';
+import { literal, Warehouse } from '../../core/warehouse.js';
 import { queryFile, tempDir } from '../helpers.js';
 import { runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
 
@@ -13,11 +13,17 @@ const UNTIL_W06 = { motcua: /^(danh-muc-tthc\.csv|ho-so-202[23]-.*|ho-so-2024-W0
 
 const DOSSIERS = 'staging.stg_motcua__dossiers';
 const CLASSIFIED = 'intermediate.int_dossiers_classified';
+const COUNTS = 'intermediate.int_dossier_counts';
 
-/** The rows of both incremental models, in the warehouse or in a snapshot. */
+/** The rows of the incremental models, and the counts rolled up from them, in the warehouse or in a snapshot. */
 async function tables(data: string, file = 'warehouse.duckdb') {
-  const rows = (table: string) => queryFile(join(data, file), `SELECT * FROM ${table} ORDER BY dossier_id`);
-  return { dossiers: await rows(DOSSIERS), classified: await rows(CLASSIFIED) };
+  const rows = (table: string, order = 'dossier_id') => queryFile(join(data, file), `SELECT * FROM ${table} ORDER BY ${order}`);
+  return {
+    dossiers: await rows(DOSSIERS),
+    classified: await rows(CLASSIFIED),
+    counts: await rows(COUNTS, 'period_key, unit_code'),
+    rolledUp: await rows('intermediate.int_unit_period_counts', 'period_key, unit_code'),
+  };
 }
 
 const snapshot = (data: string) => tables(data, join('publish', 'current', 'cchc.duckdb'));
@@ -32,9 +38,11 @@ function builds(exit: Exit): { models: Record<string, string>; snapshot: Record<
 }
 
 const both = (how: string) => ({ [DOSSIERS]: how, [CLASSIFIED]: how });
+// The counts parted by period are copied whole into the snapshot, as the small tables are.
+const all = (how: string) => ({ ...both(how), [COUNTS]: how });
 
 describe('incremental models', () => {
-  it('merges the new weeks into the dossiers of staging and the classified dossiers as a rebuild from all of raw would, and skips the work when nothing came', async () => {
+  it('merges the new weeks into the dossiers of staging, the classified dossiers and the counts of their periods as a rebuild from all of raw would, and skips the work when nothing came', async () => {
     const dir = tempDir();
     const inboxes = sampleInboxes(sampleDir, dir, UNTIL_W06);
     const config = writeConfig(dir, inboxes);
@@ -46,7 +54,7 @@ describe('incremental models', () => {
     const from = join(sampleDir, 'motcua', 'inbox');
     for (const name of readdirSync(from).filter((n) => /^ho-so-2024-W(0[7-9]|1\d)/.test(n))) cpSync(join(from, name), join(inboxes.motcua!, name));
     // The snapshot starts from the last release's and takes the merged dossiers by key.
-    expect(builds(await runCchc(['run', '--config', config]))).toEqual({ models: both('increment'), snapshot: both('by key') });
+    expect(builds(await runCchc(['run', '--config', config]))).toEqual({ models: all('increment'), snapshot: both('by key') });
     const merged = await tables(data);
     expect(merged.dossiers.some((row) => Number(row.versions) > 1 && String(row._file) >= 'ho-so-2024-W07')).toBe(true);
     // Dossiers closed by the new weeks, and dossiers they brought, in the classified ones too.
@@ -55,7 +63,7 @@ describe('incremental models', () => {
     expect(merged.classified.length).toBeGreaterThan(before.classified.length);
     expect(await snapshot(data)).toEqual(merged);
 
-    expect(builds(await runCchc(['run', '--config', config]))).toEqual({ models: both('unchanged'), snapshot: both('by key') });
+    expect(builds(await runCchc(['run', '--config', config]))).toEqual({ models: all('unchanged'), snapshot: both('by key') });
     expect(await snapshot(data)).toEqual(merged);
     // A setting the classified dossiers read changes every dossier's row: rebuilt whole, then back.
     writeConfig(dir, inboxes, { reporting: { finished_date: 'result_returned' } });
@@ -74,5 +82,41 @@ describe('incremental models', () => {
     expect(builds(await runCchc(['run', '--config', config, '--full-refresh']))).toEqual({ models: {}, snapshot: both('whole') });
     expect(await tables(data)).toEqual(merged);
     expect(await snapshot(data)).toEqual(merged);
+  }, 300_000);
+
+  it('counts a dossier moved to another period out of the periods it left, as a rebuild would, though no period changed', async () => {
+    const dir = tempDir();
+    const inboxes = sampleInboxes(sampleDir, dir, UNTIL_W06);
+    const config = writeConfig(dir, inboxes);
+    const data = join(dir, 'data');
+    expect(builds(await runCchc(['run', '--config', config])).models).toEqual({});
+    // A dossier received and resolved in February 2023, last updated long before the data ends.
+    const [moved] = await queryFile(
+      join(data, 'warehouse.duckdb'),
+      `SELECT d.dossier_id, d.unit_code, s._file FROM ${CLASSIFIED} AS d JOIN ${DOSSIERS} AS s USING (dossier_id)
+       WHERE d.received_date BETWEEN DATE '2023-02-06' AND DATE '2023-02-10' AND d.resolved_date < DATE '2023-02-25' AND s.updated_at < TIMESTAMP '2023-03-31'
+         AND s._file LIKE '%.csv'
+       ORDER BY dossier_id LIMIT 1`,
+    );
+    const february = async () =>
+      (await queryFile(join(data, 'warehouse.duckdb'), `SELECT received_online + received_direct AS n FROM ${COUNTS} WHERE period_key = '2023-02' AND unit_code = '${String(moved!.unit_code)}'`))[0]!.n;
+    const before = Number(await february());
+    // Its source corrects its reception to August, in an update that moves no period's bounds:
+    // its last exported row again, under the contract's column names, with the dates changed.
+    const db = await Warehouse.open(':memory:');
+    await db.run(`ATTACH ${literal(join(data, 'warehouse.duckdb'))} AS w (READ_ONLY)`);
+    await db.run(
+      `COPY (SELECT * EXCLUDE (_load_id, _file, _row) REPLACE (
+               NULL AS submitted_at, '14/08/2023 09:00' AS received_at, '25/08/2023' AS due_at,
+               '21/08/2023 10:00' AS processing_finished_at, '22/08/2023 10:00' AS result_returned_at, '22/08/2023 10:05' AS updated_at)
+             FROM w.raw.motcua__dossiers WHERE dossier_id = ${literal(String(moved!.dossier_id))} ORDER BY _load_id DESC, _row DESC LIMIT 1)
+       TO ${literal(join(inboxes.motcua!, 'ho-so-2024-W06-correction.csv'))} (HEADER, DELIMITER ';')`,
+    );
+    db.close();
+    expect(builds(await runCchc(['run', '--config', config])).models).toEqual(all('increment'));
+    expect(Number(await february())).toBe(before - 1);
+    const merged = await tables(data);
+    expect(builds(await runCchc(['run', '--config', config, '--full-refresh'])).models).toEqual({});
+    expect(await tables(data)).toEqual(merged);
   });
 });
