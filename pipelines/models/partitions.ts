@@ -9,12 +9,37 @@ import { normalized, rewriteReferences, viewsOver, type Model } from './graph.js
 
 /** The rows a merge by key of `model` replaced, kept for the models parted from it. */
 export function replacedTable(model: string): string {
-  return `ops.${ident(`${model.split('.')[1]}__replaced`)}`;
+  return `ops.${ident(replacedName(model))}`;
+}
+
+function replacedName(model: string): string {
+  return `${model.replace('.', '__')}__replaced`;
 }
 
 /** Whether the rows `from`'s merges replaced are kept: the parts they fell in can be known. */
 export async function keepsReplaced(db: Warehouse, from: string): Promise<boolean> {
-  return (await db.one(`SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'ops' AND table_name = $1`, [`${from.split('.')[1]}__replaced`])) !== undefined;
+  return (await db.one(`SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'ops' AND table_name = $1`, [replacedName(from)])) !== undefined;
+}
+
+/** Whether a model is parted from `model`: its merges then keep the rows they replace. */
+export function partedFrom(model: Model, all: readonly Model[]): boolean {
+  return all.some((m) => m.header.incremental?.partition_by && m.header.incremental.from === model.id);
+}
+
+/**
+ * After a whole build of `model`: the rows its merges replace are kept from here on, for the
+ * models parted from it (an existing table may not have its columns any more); a parted model
+ * notes the parts it was built with.
+ */
+export async function startParts(db: Warehouse, model: Model, all: readonly Model[]): Promise<void> {
+  await db.run(`DROP TABLE IF EXISTS ${replacedTable(model.id)}`);
+  if (partedFrom(model, all)) await db.run(`CREATE TABLE ${replacedTable(model.id)} AS SELECT *, 0::BIGINT AS _change_id FROM ${qualified(model.id)} LIMIT 0`);
+  if (model.header.incremental?.partition_by) await savePartitions(db, model);
+}
+
+/** Whether the parts the model was last built with are known (an undone build forgets them). */
+export async function hasPartitions(db: Warehouse, model: Model): Promise<boolean> {
+  return (await db.one('SELECT 1 FROM ops.model_partitions WHERE model = $1 LIMIT 1', [model.id])) !== undefined;
 }
 
 /**
@@ -29,7 +54,7 @@ export async function rebuildParts(db: Warehouse, model: Model, all: readonly Mo
   const part = ident(spec.partition_by!);
   const views = viewsOver(model, from.id, all);
   // Each view read over some rows of `from` only: the parts those rows fall in.
-  const partsOf = (rows: string) => views.map((v) => `SELECT ${part} FROM (${rewriteReferences(v.sql, from.schema, (r) => (normalized(r) === from.id ? rows : r))})`);
+  const partsOf = (rows: string) => views.map((v) => `SELECT ${part} FROM (\n${rewriteReferences(v.sql, from.schema, (r) => (normalized(r) === from.id ? rows : r))}\n)`);
   const now = `(SELECT * FROM ${qualified(from.id)} WHERE ${key} IN (${changedKeys}))`;
   const before = `(SELECT * EXCLUDE (_change_id) FROM ${replacedTable(from.id)} WHERE _change_id > ${since})`;
   const parts = await db.all<{ part: string }>(
@@ -59,7 +84,7 @@ export async function savePartitions(db: Warehouse, model: Model): Promise<void>
 /** SQL: each part of `partitions` and the hash of its whole row. */
 function partitionRows(model: Model): string {
   const spec = model.header.incremental!;
-  return `SELECT ${ident(spec.partition_by!)}::VARCHAR AS part, hash(p) AS signature FROM ${qualified(spec.partitions!)} AS p`;
+  return `SELECT ${ident(spec.partition_by!)}::VARCHAR AS part, hash(partition_row__) AS signature FROM ${qualified(spec.partitions!)} AS partition_row__`;
 }
 
 /** SQL: the parts new, gone or changed in `partitions` since the last build. */

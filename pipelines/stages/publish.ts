@@ -61,22 +61,22 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   if (base) await ensureRoom(publishDir, 2 * (await folderBytes(join(releases, base))), 'a new release');
 
   let marts: PublishedMart[];
-  let snapshot: Awaited<ReturnType<typeof writeSnapshot>>;
+  let snapshot: Record<string, unknown>;
   try {
     await mkdir(join(partialDir, 'marts'), { recursive: true });
     marts = await timed('marts', () => writeMarts(ctx, partialDir, options.stale ?? new Map()));
-    stopIfAsked(ctx);
-    failpoint('snapshot');
-    snapshot = await timed('snapshot', () =>
-      writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base ? { release: base, releaseDir: join(releases, base) } : undefined),
-    );
     const written = await manifest(ctx, marts);
     const writeManifest = () => writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(written, null, 2)}\n`);
     await writeManifest();
     await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
     stopIfAsked(ctx);
-    // The workbooks read the release's Parquet and manifest as `cchc report` does; the manifest then lists them.
-    Object.assign(written, await timed('page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })));
+    failpoint('snapshot');
+    // Side by side, DuckDB's work and JavaScript's; the workbooks read the release's Parquet and manifest.
+    const baseRelease = base ? { release: base, releaseDir: join(releases, base) } : undefined;
+    [snapshot] = await together(
+      timed('snapshot', () => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, baseRelease)),
+      timed('page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })).then((page) => Object.assign(written, page)),
+    );
     await writeManifest();
     stopIfAsked(ctx);
     // Written private (the run's umask), opened to the readers of the publish folder once whole.
@@ -100,6 +100,14 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   return { releaseDir, currentLink, marts, removed };
 }
 
+/** Both, once both have ended: the first failure is thrown only when nothing is still writing into the release. */
+async function together<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
 /**
  * The page and the workbooks of the release, for the manifest. They are read by people, not by
  * the dashboards: a failure to write them is logged as an error and said in the manifest, and the
@@ -110,9 +118,11 @@ async function writePageAndReports(
   dir: string,
   release: { manifest: Record<string, unknown>; marts: PublishedMart[]; quarantine: Record<string, QuarantineReport> },
 ): Promise<Record<string, unknown>> {
+  // Its own connection: the snapshot is written on the run's at the same time.
+  const db = await ctx.db.another();
   try {
     const workbooks = await writeReleasePage({
-      db: ctx.db, config: ctx.config, runId: ctx.runId, log: ctx.log, dir, marts: release.marts, quarantine: release.quarantine,
+      db, config: ctx.config, runId: ctx.runId, log: ctx.log, dir, marts: release.marts, quarantine: release.quarantine,
       manifest: release.manifest as { published_at: string; data_as_of: string | null }, snapshot: SNAPSHOT_FILE, metabaseInit: METABASE_INIT,
     });
     return { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file })) };
@@ -121,6 +131,8 @@ async function writePageAndReports(
     ctx.log.error({ stage: 'publish', err: messageOf(error) }, 'the release page and workbooks could not be written: the marts are published without them');
     await Promise.all([rm(join(dir, PAGE_FILE), { force: true }), rm(join(dir, REPORTS_DIR), { recursive: true, force: true })]);
     return { page: null, reports: [], page_error: messageOf(error) };
+  } finally {
+    db.close();
   }
 }
 

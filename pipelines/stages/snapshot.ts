@@ -9,7 +9,7 @@
 // night anyway. The copy is used only
 // when it can be trusted: the model was not rebuilt from scratch since (same fingerprint, no
 // full build noted), and the copied table has the rows it was written with.
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
@@ -35,7 +35,7 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   // A release whose snapshot is gone (deleted by hand) gives nothing to start from: all is copied whole.
   const from = base && join(base.releaseDir, SNAPSHOT_FILE);
   const copied = from !== undefined && previous.length > 0 && existsSync(from);
-  if (copied) await copyFile(from, path);
+  if (copied) await copyFile(from, path, constants.COPYFILE_FICLONE); // a reflink on btrfs or XFS
   await db.run(`ATTACH ${literal(path)} AS snapshot (STORAGE_VERSION 'v1.0.0')`);
   const written: Record<string, 'by key' | 'whole'> = {};
   const states: State[] = [];

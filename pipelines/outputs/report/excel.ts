@@ -191,3 +191,9 @@ export async function saveWhole(workbook: ExcelJS.Workbook, out: string): Promis
   await mkdir(dirname(out), { recursive: true });
   await replaceDurably(out, (temporary) => workbook.xlsx.writeFile(temporary));
 }
+
+/** Written in place, into a folder no reader sees until its writer has flushed it whole. */
+export async function save(workbook: ExcelJS.Workbook, out: string): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  await workbook.xlsx.writeFile(out);
+}

@@ -5,7 +5,7 @@
 // it (cells.ts, signatures.ts), sized by columns.ts and metrics.ts, paginated by print.ts.
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { addSheet, reportWorkbook, saveWhole } from './excel.js';
+import { addSheet, reportWorkbook, save, saveWhole } from './excel.js';
 import { openRelease, readReport, type OpenRelease } from './release.js';
 
 export { UnknownPeriodError } from './release.js';
@@ -25,19 +25,23 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   }
 }
 
-/** Writes the report of each period of `reports` from a release opened once (the publish's). */
+/**
+ * Writes the report of each period of `reports` from a release opened once (the publish's), into
+ * the release's folder while it is written: no reader sees it before the publish has flushed the
+ * whole folder, so each workbook is written in place, not aside and flushed alone.
+ */
 export async function writeReports(release: OpenRelease, reports: Omit<ReportOptions, 'releaseDir'>[]): Promise<ReportResult[]> {
   const written: ReportResult[] = [];
-  for (const report of reports) written.push(await writeFrom(release, report));
+  for (const report of reports) written.push(await writeFrom(release, report, save));
   return written;
 }
 
-async function writeFrom(release: OpenRelease, options: Omit<ReportOptions, 'releaseDir'>): Promise<ReportResult> {
+async function writeFrom(release: OpenRelease, options: Omit<ReportOptions, 'releaseDir'>, write = saveWhole): Promise<ReportResult> {
   const contents = await readReport(release, options.period, options.writtenAt ?? new Date());
   const workbook = reportWorkbook();
   workbook.creator = 'cchc-warehouse';
   for (const sheet of contents.sheets) addSheet(workbook, contents.heading, sheet);
   const out = resolve(options.out);
-  await saveWhole(workbook, out);
+  await write(workbook, out);
   return { out, sheets: contents.sheets.map((s) => s.name) };
 }
