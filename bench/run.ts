@@ -258,7 +258,8 @@ async function jobOnFreshWarehouse(cities: number, exports: string, name: string
 }
 
 function ratio(x: number): string {
-  return `${x.toFixed(2)}×`;
+  // Three decimals under 0.1: a night of 0.054× is not shown as the 0.05× it misses.
+  return `${x.toFixed(x < 0.1 ? 3 : 2)}×`;
 }
 
 function sizeInMb(size: string): number {

@@ -37,6 +37,15 @@ function builds(exit: Exit): { models: Record<string, string>; snapshot: Record<
   };
 }
 
+/** A warehouse built from the exports up to week 6 of 2024. */
+async function builtUntilW06() {
+  const dir = tempDir();
+  const inboxes = sampleInboxes(sampleDir, dir, UNTIL_W06);
+  const config = writeConfig(dir, inboxes);
+  expect(builds(await runCchc(['run', '--config', config])).models).toEqual({});
+  return { inboxes, config, data: join(dir, 'data') };
+}
+
 const both = (how: string) => ({ [DOSSIERS]: how, [CLASSIFIED]: how });
 // The counts parted by period are copied whole into the snapshot, as the small tables are.
 const all = (how: string) => ({ ...both(how), [COUNTS]: how });
@@ -85,11 +94,7 @@ describe('incremental models', () => {
   }, 300_000);
 
   it('counts a dossier moved to another period out of the periods it left, as a rebuild would, though no period changed', async () => {
-    const dir = tempDir();
-    const inboxes = sampleInboxes(sampleDir, dir, UNTIL_W06);
-    const config = writeConfig(dir, inboxes);
-    const data = join(dir, 'data');
-    expect(builds(await runCchc(['run', '--config', config])).models).toEqual({});
+    const { inboxes, config, data } = await builtUntilW06();
     // A dossier received and resolved in February 2023, last updated long before the data ends.
     const [moved] = await queryFile(
       join(data, 'warehouse.duckdb'),
@@ -121,11 +126,7 @@ describe('incremental models', () => {
   }, 300_000);
 
   it('counts again the periods whose window moved when the classified dossiers did not change, as after a build of staging alone', async () => {
-    const dir = tempDir();
-    const inboxes = sampleInboxes(sampleDir, dir, UNTIL_W06);
-    const config = writeConfig(dir, inboxes);
-    const data = join(dir, 'data');
-    expect(builds(await runCchc(['run', '--config', config])).models).toEqual({});
+    const { inboxes, config, data } = await builtUntilW06();
     const from = join(sampleDir, 'motcua', 'inbox');
     for (const name of readdirSync(from).filter((n) => /^ho-so-2024-W0[7-9]/.test(n))) cpSync(join(from, name), join(inboxes.motcua!, name));
     // Staging takes the weeks and moves the periods' bounds; the classified dossiers wait.
