@@ -5,7 +5,8 @@ import { ident, literal, type Warehouse } from '../../core/warehouse.js';
 import type { Model } from './graph.js';
 import { columnDescriptions } from './header.js';
 import { buildIncremental } from './incremental.js';
-import { swapIn } from './swap.js';
+import { commonInputs, signatureOf } from './inputs.js';
+import { relations, swapIn } from './swap.js';
 
 export type BuildOptions = {
   /** Rebuild incremental models from all of raw, as if for the first time. */
@@ -15,7 +16,7 @@ export type BuildOptions = {
   all?: readonly Model[];
 };
 
-/** How a model was built: from scratch, by merging new raw rows, or left as it was (no new rows). */
+/** How a model was built: from scratch, by merging new rows, or left as it was (nothing new to read). */
 export type Build = 'full' | 'increment' | 'unchanged';
 
 /**
@@ -23,18 +24,44 @@ export type Build = 'full' | 'increment' | 'unchanged';
  * caller keeps the build (keepBuild) or undoes it (undoBuild) once it has tested it.
  */
 export async function buildModels(db: Warehouse, models: readonly Model[], options: BuildOptions = {}): Promise<void> {
+  const all = options.all ?? models;
+  const ids = new Set(all.map((m) => m.id));
+  const common = models.length > 0 ? await commonInputs(db, models[0]!.sqlDir) : '';
+  // As they were before this build: a model's own entry changes only when it is built.
+  const built = new Map((await db.all<{ model: string; fingerprint: string }>('SELECT model, fingerprint FROM ops.model_state')).map((s) => [s.model, s.fingerprint]));
+  const kinds = new Map((await relations(db)).map((r) => [`${r.schema}.${r.name}`, r.kind]));
   for (const model of models) {
     const started = performance.now();
-    let how: Build = 'full';
+    let how: Build;
     try {
-      if (model.materialized === 'incremental') how = await buildIncremental(db, model, options.fullRefresh ?? false, options.all ?? models);
-      else await buildWhole(db, model);
+      how = model.materialized === 'incremental'
+        ? await buildIncremental(db, model, options.fullRefresh ?? false, all)
+        : await buildUnlessUnchanged(db, model, options.fullRefresh ?? false, await signatureOf(db, model, common, ids), { fingerprint: built.get(model.id), kind: kinds.get(model.id) });
     } catch (error) {
       if (error instanceof ModelError) throw error;
       throw new ModelError(`${model.file}: ${messageOf(error)}`, { action: 'fix the model SQL (run it alone in DuckDB to see where)', cause: error });
     }
     options.onModel?.(model, performance.now() - started, how);
   }
+}
+
+/** A table or view built whole, unless what it reads is what it was last built from (inputs.ts). */
+async function buildUnlessUnchanged(db: Warehouse, model: Model, fullRefresh: boolean, signature: string, last: { fingerprint?: string | undefined; kind?: string | undefined }): Promise<Build> {
+  // A table dropped or replaced by hand since is built again.
+  const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
+  if (!fullRefresh && last.fingerprint === signature && last.kind === kind) return 'unchanged';
+  await buildWhole(db, model, () => noteBuilt(db, model.id, signature));
+  return 'full';
+}
+
+/**
+ * Notes a model's build, in the transaction that swaps it in (swap.ts): what it was built from
+ * (`fingerprint`), the last load or change it merged, and when, which the models read from it
+ * take into their signatures.
+ */
+export async function noteBuilt(db: Warehouse, id: string, fingerprint: string, maxLoadId = 0): Promise<void> {
+  await db.run('DELETE FROM ops.model_state WHERE model = $1', [id]);
+  await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [id, fingerprint, maxLoadId]);
 }
 
 /** The model built from all of its inputs, under a temporary name, then swapped in. */

@@ -130,7 +130,7 @@ export function sharedTests(sqlDir: string, names: readonly string[], file: stri
 const sharedColumns = new Map<string, Record<string, string>>();
 
 /** Descriptions of the columns many models share (sql/shared_columns.yaml), read once per folder. */
-function sharedColumnDescriptions(sqlDir: string): Record<string, string> {
+export function sharedColumnDescriptions(sqlDir: string): Record<string, string> {
   let shared = sharedColumns.get(sqlDir);
   if (!shared) {
     shared = z.record(z.string(), z.string()).parse(parseYaml(readFileSync(join(sqlDir, 'shared_columns.yaml'), 'utf8')));

@@ -2,8 +2,9 @@
 // the whole history built again.
 import { createHash } from 'node:crypto';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
-import { buildWhole, type Build } from './build.js';
+import { buildWhole, noteBuilt, type Build } from './build.js';
 import { normalized, rewriteReferences, viewsOver, type Model } from './graph.js';
+import { contentOf, settingsTables, stringify } from './inputs.js';
 import { hasPartitions, keepsReplaced, partedFrom, rebuildParts, replacedTable, savePartitions, startParts } from './partitions.js';
 import { kindOf } from './swap.js';
 
@@ -23,10 +24,7 @@ export async function buildIncremental(db: Warehouse, model: Model, fullRefresh:
     : Number((await db.one<{ id: number | null }>(`SELECT coalesce(max(id), 0) AS id FROM (${rawTables.map((t) => `SELECT max(_load_id) AS id FROM ${qualified(t)}`).join(' UNION ALL ')})`))!.id);
   const fingerprint = await buildFingerprint(db, model, rawTables, all);
   const last = await db.one<{ fingerprint: string; max_load_id: number }>('SELECT fingerprint, max_load_id FROM ops.model_state WHERE model = $1', [model.id]);
-  const saveState = async () => {
-    await db.run('DELETE FROM ops.model_state WHERE model = $1', [model.id]);
-    await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [model.id, fingerprint, high]);
-  };
+  const saveState = () => noteBuilt(db, model.id, fingerprint, high);
   // What the merges changed, by key, for the snapshot to copy (snapshot.ts) and the models built
   // from this one; a key of NULL is a rebuild.
   const noteChanges = (keys: string) =>
@@ -166,14 +164,7 @@ async function inputsOf(db: Warehouse, model: Model, all: readonly Model[]): Pro
   const spec = model.header.incremental!;
   const views = spec.partition_by ? viewsOver(model, spec.from!, all) : [];
   const skipped = new Set([spec.from, spec.partitions, ...views.map((v) => v.id)]);
-  // The settings as this build wrote them, not the last build's (kept as `__previous` until it passes).
-  const settings = await db.all<{ id: string }>(
-    `SELECT 'settings.' || table_name AS id FROM information_schema.tables
-     WHERE table_catalog = current_database() AND table_schema = 'settings' AND NOT regexp_matches(table_name, '__(previous|next)$') ORDER BY 1`,
-  );
   const read = [...new Set([model, ...views].flatMap((m) => m.dependsOn))].filter((id) => !skipped.has(id)).sort();
-  const hashes = [...read, ...settings.map((s) => s.id)].map((id) => `SELECT ${literal(id)} AS id, count(*) AS n, bit_xor(hash(t)) AS x, sum(hash(t)::HUGEINT) AS s FROM ${qualified(id)} AS t`);
-  const rows = hashes.length === 0 ? [] : await db.all(`${hashes.join(' UNION ALL ')} ORDER BY id`);
-  return JSON.stringify([rows, views.map((v) => v.sql)], (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return stringify([await contentOf(db, [...read, ...(await settingsTables(db))]), views.map((v) => v.sql)]);
 }
 

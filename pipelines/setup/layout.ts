@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS ops.model_changes (model VARCHAR, change_id BIGINT, k
 CREATE TABLE IF NOT EXISTS ops.model_partitions (model VARCHAR, part VARCHAR, signature UBIGINT);
 CREATE TABLE IF NOT EXISTS ops.snapshot_state (
   release VARCHAR, model VARCHAR, fingerprint VARCHAR, change_id BIGINT, rows BIGINT);
+-- How a table of the snapshot was written: its columns, and for a model its SQL and header (snapshot.ts).
+ALTER TABLE ops.snapshot_state ADD COLUMN IF NOT EXISTS shape VARCHAR;
 CREATE TABLE IF NOT EXISTS ops.quarantine (
   load_id BIGINT, source VARCHAR, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
   reason VARCHAR, record VARCHAR);
@@ -99,13 +101,17 @@ export async function prepareWarehouse(db: Warehouse, sources: readonly SourceCo
     // they count as passed, or the first run after an upgrade would judge years of history at once.
     if (acceptedIsNew) await db.run(`INSERT INTO ops.quarantine_accepted SELECT source, max(load_id), NULL, current_timestamp FROM ops.loads GROUP BY source`);
   });
+  // Read once: a column per statement, asked of every table at every run, cost a night a tenth of a second.
+  const existing = new Set(
+    (await db.all<{ id: string }>(`SELECT schema_name || '.' || table_name || '.' || column_name AS id FROM duckdb_columns() WHERE database_name = current_database() AND schema_name IN ('raw', 'quarantine')`)).map((c) => c.id),
+  );
   for (const source of sources) {
     for (const table of Object.values(source.tables)) {
       // The rows a check quarantined are kept whole beside raw, to load once the check passes.
       for (const schema of ['raw', 'quarantine']) {
         const name = `${schema}.${ident(rawTableName(source.name, table))}`;
         await db.run(`CREATE TABLE IF NOT EXISTS ${name} (_load_id BIGINT, _file VARCHAR, _row BIGINT)`);
-        for (const column of table.columns) {
+        for (const column of table.columns.filter((c) => !existing.has(`${schema}.${rawTableName(source.name, table)}.${c.name}`))) {
           await db.run(`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${ident(column.name)} VARCHAR`);
         }
       }
@@ -138,11 +144,8 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
         : 'CREATE OR REPLACE TABLE seeds.targets (year VARCHAR, measure VARCHAR, comparison VARCHAR, target_value VARCHAR, description VARCHAR)',
     );
     await db.run('CREATE OR REPLACE TABLE seeds.vocabulary (list VARCHAR, code VARCHAR, spelling VARCHAR)');
-    for (const [list, codes] of Object.entries(reference.vocabulary)) {
-      for (const [code, spellings] of Object.entries(codes)) {
-        for (const spelling of spellings) await db.run('INSERT INTO seeds.vocabulary VALUES ($1, $2, $3)', [list, code, spelling]);
-      }
-    }
+    const vocabulary = Object.entries(reference.vocabulary).flatMap(([list, codes]) => Object.entries(codes).flatMap(([code, spellings]) => spellings.map((spelling) => [list, code, spelling])));
+    await db.insertRows('seeds.vocabulary', vocabulary);
     await db.runScript(setup);
     // Refused before the commit: the seeds of the last run stay.
     await refuseUnplacedVocabulary(db);
@@ -177,20 +180,14 @@ async function loadSeeds(db: Warehouse, sqlDir: string, reference: DeploymentRef
 async function loadRegister(db: Warehouse, register: Register): Promise<void> {
   await db.run('CREATE OR REPLACE TABLE seeds.deployment AS SELECT $1 AS code, $2 AS name', [register.code, register.name]);
   await db.run('CREATE OR REPLACE TABLE seeds.levels (level VARCHAR, label VARCHAR, position INTEGER, aliases VARCHAR)');
-  for (const [position, level] of register.levels.entries()) {
-    await db.run('INSERT INTO seeds.levels VALUES ($1, $2, $3, $4)', [level.code, level.label, position + 1, level.aliases.join('|')]);
-  }
+  await db.insertRows('seeds.levels', register.levels.map((level, i) => [level.code, level.label, i + 1, level.aliases.join('|')]));
   await db.run(
     `CREATE OR REPLACE TABLE seeds.units (unit_code VARCHAR, unit_name VARCHAR, level VARCHAR, unit_type VARCHAR, parent_code VARCHAR,
        valid_from DATE, valid_to DATE, aliases VARCHAR, reports_to VARCHAR)`,
   );
   await db.run('CREATE OR REPLACE TABLE seeds.unit_successors (unit_code VARCHAR, successor_code VARCHAR, share DOUBLE)');
-  for (const u of register.units) {
-    await db.run('INSERT INTO seeds.units VALUES ($1, $2, $3, $4, $5, $6::DATE, $7::DATE, $8, $9)', [
-      u.code, u.name, u.level, u.type, u.parent, u.validFrom, u.validTo, u.aliases.join('|'), u.reportsTo,
-    ]);
-    for (const s of u.successors) await db.run('INSERT INTO seeds.unit_successors VALUES ($1, $2, $3)', [u.code, s.unit, s.share]);
-  }
+  await db.insertRows('seeds.units', register.units.map((u) => [u.code, u.name, u.level, u.type, u.parent, u.validFrom, u.validTo, u.aliases.join('|'), u.reportsTo]));
+  await db.insertRows('seeds.unit_successors', register.units.flatMap((u) => u.successors.map((s) => [u.code, s.unit, s.share])));
 }
 
 /** A spelling of the config's vocabulary that names no list, no code, or two codes, is refused before anything is read with it. */

@@ -15,7 +15,7 @@ import { failpoint } from '../ops/signals.js';
 import { PAGE_FILE, REPORTS_DIR, writeReleasePage } from '../outputs/page/release-page.js';
 import { sandbox } from '../outputs/sandbox.js';
 import type { QuarantineReport } from './quarantine-report.js';
-import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot } from './snapshot.js';
+import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot, type SnapshotWritten } from './snapshot.js';
 
 export const METABASE_INIT = 'metabase-init.sql';
 
@@ -61,7 +61,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   if (base) await ensureRoom(publishDir, 2 * (await folderBytes(join(releases, base))), 'a new release');
 
   let marts: PublishedMart[];
-  let snapshot: Record<string, unknown>;
+  let snapshot: SnapshotWritten;
   try {
     await mkdir(join(partialDir, 'marts'), { recursive: true });
     marts = await timed('marts', () => writeMarts(ctx, partialDir, options.stale ?? new Map()));
@@ -96,7 +96,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await linkMetabaseInit(publishDir);
   const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
   await forgetSnapshots(ctx.db, ctx.config.paths.sqlDir, (await readdir(releases)).filter((n) => !n.startsWith('.')));
-  log.info({ release: releaseDir, marts: marts.length, snapshot, stale: marts.filter((m) => m.stale).map((m) => m.name), removed, ms }, 'publish done');
+  log.info({ release: releaseDir, marts: marts.length, snapshot: snapshot.incremental, snapshot_tables: { kept: snapshot.kept, refilled: snapshot.refilled, written: snapshot.written }, stale: marts.filter((m) => m.stale).map((m) => m.name), removed, ms }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
 }
 

@@ -41,6 +41,8 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   if (kept.size > 0) log.warn({ sources: options.failedSources, models: [...kept] }, 'models that read a failed source keep the data of the last good run');
   const started = performance.now();
   const incremental: Record<string, Build> = {};
+  // The tables and views built whole before, left as they were: nothing they read changed.
+  const unchanged: string[] = [];
   let results: TestResult[];
   try {
     // The settings the models read are undone with them.
@@ -52,7 +54,8 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
       onModel: (model, ms, how) => {
         ctx.progress.advance(model.id);
         log.debug({ model: model.id, ms: Math.round(ms), build: how }, 'model built');
-        if (how !== 'full') incremental[model.id] = how;
+        if (model.materialized === 'incremental' && how !== 'full') incremental[model.id] = how;
+        else if (how === 'unchanged') unchanged.push(model.id);
       },
     });
     ctx.progress.end();
@@ -79,7 +82,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
   const reconciliation = blocking.length === 0 && reconciled ? await reconcile(ctx) : undefined;
   if (reconciliation) log.info(reconciliation, 'figures of the reference report compared');
   log.info(
-    { models: models.length, incremental, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },
+    { models: models.length, incremental, unchanged, tests: results.length, failed: blocking.length, warned: results.filter((r) => r.status === 'fail' && r.severity === 'warn').length, ms: Math.round(performance.now() - started) },
     blocking.length > 0 ? 'transform rolled back' : 'transform done',
   );
   return { models: models.length, kept: [...kept], tests: results, blocking, ...(reconciliation && { reconciliation }) };

@@ -12,20 +12,44 @@ export const BORDER = { top: THIN, left: THIN, bottom: THIN, right: THIN };
 /** Points of a row beyond its lines: 15.75 for one line of 12 points, Excel's own height for it. */
 const ROW_PADDING = 1.5;
 
-export type Style = { font?: Partial<ExcelJS.Font>; alignment?: Partial<ExcelJS.Alignment>; border?: Partial<ExcelJS.Borders>; numFmt?: string };
+/** What the forms vary of a cell's look; the font is always the forms' (FONT). */
+export type Style = {
+  font?: Pick<Partial<ExcelJS.Font>, 'bold' | 'italic' | 'size'>;
+  alignment?: Pick<Partial<ExcelJS.Alignment>, 'horizontal' | 'vertical' | 'wrapText'>;
+  border?: typeof BORDER;
+  numFmt?: string;
+};
 
 export function put(cell: ExcelJS.Cell, value: Value, style: Style): void {
   cell.value = value;
-  cell.font = { ...FONT, ...style.font };
-  if (style.alignment) cell.alignment = style.alignment;
-  if (style.border) cell.border = style.border;
-  if (style.numFmt) cell.numFmt = style.numFmt;
+  cell.style = shared(style);
 }
+
+/**
+ * One object for each style: exceljs turns a cell's style into an entry of the workbook's styles
+ * by writing it out as XML, unless it has met that very object before, and thousands of cells
+ * share a dozen styles. Never changed once made: a cell is given another style, not its style
+ * changed. Known by what Style holds, read field by field: serialising each took longer than
+ * exceljs's own work it saves.
+ */
+function shared(style: Style): Partial<ExcelJS.Style> {
+  const { font = {}, alignment = {}, border, numFmt } = style;
+  const key = `${font.bold}|${font.italic}|${font.size}|${alignment.horizontal}|${alignment.vertical}|${alignment.wrapText}|${border === BORDER}|${numFmt}`;
+  let found = styles.get(key);
+  if (!found) {
+    found = Object.freeze({ ...style, font: { ...FONT, ...font } }) as Partial<ExcelJS.Style>;
+    styles.set(key, found);
+  }
+  return found;
+}
+
+const styles = new Map<string, Partial<ExcelJS.Style>>();
 
 /** Text over columns `from` to `to` of a row, merged, centred and wrapped unless told otherwise. */
 export function span(ws: ExcelJS.Worksheet, row: number, [from, to]: [number, number], text: string, style: Style): void {
-  if (to > from) ws.mergeCells(row, from, row, to);
   put(ws.getCell(row, from), text, { ...style, alignment: { horizontal: 'center', vertical: 'middle', wrapText: true, ...style.alignment } });
+  // After the first cell is written: the others take its style.
+  if (to > from) ws.mergeCells(row, from, row, to);
 }
 
 /** The text style of a font, as the metrics measure it. */
