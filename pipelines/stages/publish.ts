@@ -15,7 +15,7 @@ import { failpoint } from '../ops/signals.js';
 import { PAGE_FILE, REPORTS_DIR, writeReleasePage } from '../outputs/page/release-page.js';
 import { sandbox } from '../outputs/sandbox.js';
 import type { QuarantineReport } from './quarantine-report.js';
-import { forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot, type SnapshotWritten } from './snapshot.js';
+import { copyLastSnapshot, forgetSnapshots, SNAPSHOT_FILE, tablesOf, writeSnapshot, type SnapshotWritten } from './snapshot.js';
 
 export const METABASE_INIT = 'metabase-init.sql';
 
@@ -47,24 +47,22 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   const partialDir = join(releases, `.${ctx.runId}.partial`);
   // How long each part took, for the log: the operator sees what a night's publish costs.
   const ms: Record<string, number> = {};
-  const timed = async <T>(part: string, write: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await write();
-    ms[part] = Math.round(performance.now() - started);
-    return result;
-  };
   await removeLeftovers(publishDir);
-  const base = await currentRelease(publishDir);
+  const current = await currentRelease(publishDir);
+  const base = current ? { release: current, releaseDir: join(releases, current) } : undefined;
   // A new release is about the size of the one before, and its snapshot, copied from that one's
   // then brought up to date, takes up to twice its size while DuckDB writes it: refuse before
   // writing half of it.
-  if (base) await ensureRoom(publishDir, 2 * (await folderBytes(join(releases, base))), 'a new release');
+  if (base) await ensureRoom(publishDir, 2 * (await folderBytes(base.releaseDir)), 'a new release');
 
   let marts: PublishedMart[];
   let snapshot: SnapshotWritten;
+  let copying: Promise<boolean> | undefined;
   try {
     await mkdir(join(partialDir, 'marts'), { recursive: true });
-    marts = await timed('marts', () => writeMarts(ctx, partialDir, options.stale ?? new Map()));
+    // The copy the snapshot starts from, made while the marts are written.
+    copying = base && copyLastSnapshot(base, join(partialDir, SNAPSHOT_FILE));
+    marts = await timed(ms, 'marts', () => writeMarts(ctx, partialDir, options.stale ?? new Map()));
     const written = await manifest(ctx, marts);
     const writeManifest = () => writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(written, null, 2)}\n`);
     await writeManifest();
@@ -72,10 +70,9 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     stopIfAsked(ctx);
     failpoint('snapshot');
     // Side by side, DuckDB's work and JavaScript's; the workbooks read the release's Parquet and manifest.
-    const baseRelease = base ? { release: base, releaseDir: join(releases, base) } : undefined;
     [snapshot] = await together(
-      timed('snapshot', () => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, baseRelease)),
-      timed('page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })).then((page) => Object.assign(written, page)),
+      timed(ms, 'snapshot', () => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base && { ...base, copying })),
+      timed(ms, 'page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })).then((page) => Object.assign(written, page)),
     );
     await writeManifest();
     stopIfAsked(ctx);
@@ -84,7 +81,9 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     // On disk before `current` can point at it: a power cut must not leave it at empty files.
     await syncTree(partialDir);
   } catch (error) {
-    // Gives the space back at once (on a full disk, the run still has its ledger to write).
+    // Gives the space back at once (on a full disk, the run still has its ledger to write), once
+    // nothing copies into it.
+    await copying;
     await rm(partialDir, { recursive: true, force: true });
     throw error;
   }
@@ -98,6 +97,14 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await forgetSnapshots(ctx.db, ctx.config.paths.sqlDir, (await readdir(releases)).filter((n) => !n.startsWith('.')));
   log.info({ release: releaseDir, marts: marts.length, snapshot: snapshot.incremental, snapshot_tables: { kept: snapshot.kept, refilled: snapshot.refilled, written: snapshot.written }, stale: marts.filter((m) => m.stale).map((m) => m.name), removed, ms }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
+}
+
+/** Runs `write`, noting in `ms` how long it took, under `part`. */
+async function timed<T>(ms: Record<string, number>, part: string, write: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await write();
+  ms[part] = Math.round(performance.now() - started);
+  return result;
 }
 
 /** Both, once both have ended: the first failure is thrown only when nothing is still writing into the release. */

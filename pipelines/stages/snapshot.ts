@@ -11,7 +11,7 @@
 // build, and the rows it was written with.
 import { createHash } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
 import { commentOn } from '../models/build.js';
@@ -25,7 +25,8 @@ import { relations } from '../models/swap.js';
 export const SNAPSHOT_FILE = 'cchc.duckdb';
 const SNAPSHOT_SCHEMAS = ['seeds', 'settings', 'staging', 'intermediate', 'marts'] as const;
 
-type Base = { releaseDir: string; release: string };
+/** The current release, and the copy of its snapshot if started before (copyLastSnapshot). */
+type Base = { releaseDir: string; release: string; copying?: Promise<boolean> | undefined };
 type State = { model: string; fingerprint: string; change_id: number; rows: number; shape: string | null };
 type Table = { schema: string; name: string; id: string; model: Model | undefined };
 
@@ -39,6 +40,17 @@ export type SnapshotWritten = {
 };
 
 /**
+ * Starts copying the snapshot of `base` (the current release) to `path`, for the next snapshot to
+ * start from, while the publish writes the marts. Settles to whether it was copied; never fails:
+ * writeSnapshot copies again, and says why it cannot.
+ */
+export function copyLastSnapshot(base: Omit<Base, 'copying'>, path: string): Promise<boolean> {
+  const from = join(base.releaseDir, SNAPSHOT_FILE);
+  if (!existsSync(from)) return Promise.resolve(false);
+  return copyFile(from, path, constants.COPYFILE_FICLONE).then(() => true, () => false); // a reflink on btrfs or XFS
+}
+
+/**
  * Writes the snapshot of release `release` at `path`, from the snapshot of `base` (the current
  * release) where it can; records what it holds for the next one.
  */
@@ -49,8 +61,11 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   );
   // A release whose snapshot is gone (deleted by hand) gives nothing to start from: all is written whole.
   const from = base && join(base.releaseDir, SNAPSHOT_FILE);
-  const copied = from !== undefined && previous.size > 0 && existsSync(from);
-  if (copied) await copyFile(from, path, constants.COPYFILE_FICLONE); // a reflink on btrfs or XFS
+  const copyable = from !== undefined && previous.size > 0 && existsSync(from);
+  const early = await base?.copying;
+  const copied = copyable && (early || (await copyFile(from, path, constants.COPYFILE_FICLONE).then(() => true)));
+  // A copy made before it was known that nothing is noted of the release it was copied from.
+  if (!copied && early) await rm(path, { force: true });
   const tables: Table[] = (await relations(db))
     .filter((t) => (SNAPSHOT_SCHEMAS as readonly string[]).includes(t.schema))
     .map(({ schema, name }) => ({ schema, name, id: `${schema}.${name}`, model: models.get(`${schema}.${name}`) }));
