@@ -64,8 +64,9 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   const copyable = from !== undefined && previous.size > 0 && existsSync(from);
   const early = await base?.copying;
   const copied = copyable && (early || (await copyFile(from, path, constants.COPYFILE_FICLONE).then(() => true)));
-  // A copy made before it was known that nothing is noted of the release it was copied from.
-  if (!copied && early) await rm(path, { force: true });
+  // A copy made before it was known that nothing is noted of the release it was copied from, or
+  // one cut short: the snapshot is written whole into a new file.
+  if (!copied) await rm(path, { force: true });
   const tables: Table[] = (await relations(db))
     .filter((t) => (SNAPSHOT_SCHEMAS as readonly string[]).includes(t.schema))
     .map(({ schema, name }) => ({ schema, name, id: `${schema}.${name}`, model: models.get(`${schema}.${name}`) }));
