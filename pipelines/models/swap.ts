@@ -111,12 +111,5 @@ export async function relations(db: Warehouse, database?: string): Promise<Relat
 }
 
 export async function kindOf(db: Warehouse, schema: string, name: string): Promise<ObjectKind | undefined> {
-  // The catalog functions, as relations() reads them.
-  const found = await db.one<{ kind: ObjectKind }>(
-    `SELECT 'TABLE' AS kind FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2
-     UNION ALL
-     SELECT 'VIEW' FROM duckdb_views() WHERE database_name = current_database() AND schema_name = $1 AND view_name = $2`,
-    [schema, name],
-  );
-  return found?.kind;
+  return (await relations(db)).find((r) => r.schema === schema && r.name === name)?.kind;
 }
