@@ -10,9 +10,10 @@
 // written again otherwise (planOthers). A copied table is used only when it can be trusted: same
 // build, and the rows it was written with.
 import { createHash } from 'node:crypto';
-import { constants, existsSync } from 'node:fs';
-import { copyFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copyLargeFile } from '../../core/files.js';
 import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
 import { commentOn } from '../models/build.js';
 import { keysChangedSince } from '../models/incremental.js';
@@ -47,7 +48,7 @@ export type SnapshotWritten = {
 export function copyLastSnapshot(base: Omit<Base, 'copying'>, path: string): Promise<boolean> {
   const from = join(base.releaseDir, SNAPSHOT_FILE);
   if (!existsSync(from)) return Promise.resolve(false);
-  return copyFile(from, path, constants.COPYFILE_FICLONE).then(() => true, () => false); // a reflink on btrfs or XFS
+  return copyLargeFile(from, path).then(() => true, () => false);
 }
 
 /**
@@ -63,7 +64,7 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   const from = base && join(base.releaseDir, SNAPSHOT_FILE);
   const copyable = from !== undefined && previous.size > 0 && existsSync(from);
   const early = await base?.copying;
-  const copied = copyable && (early || (await copyFile(from, path, constants.COPYFILE_FICLONE).then(() => true)));
+  const copied = copyable && (early || (await copyLargeFile(from, path).then(() => true)));
   // A copy made before it was known that nothing is noted of the release it was copied from, or
   // one cut short: the snapshot is written whole into a new file.
   if (!copied) await rm(path, { force: true });
