@@ -6,7 +6,7 @@ import type { Model } from './graph.js';
 import { columnDescriptions } from './header.js';
 import { buildIncremental } from './incremental.js';
 import { commonInputs, signatureOf } from './inputs.js';
-import { relations, swapIn } from './swap.js';
+import { relations, swapIn, type ObjectKind } from './swap.js';
 
 export type BuildOptions = {
   /** Rebuild incremental models from all of raw, as if for the first time. */
@@ -34,9 +34,11 @@ export async function buildModels(db: Warehouse, models: readonly Model[], optio
     const started = performance.now();
     let how: Build;
     try {
+      // What the warehouse holds under the model's name: only the model's own build changes it.
+      const current = kinds.get(model.id) ?? null;
       how = model.materialized === 'incremental'
-        ? await buildIncremental(db, model, options.fullRefresh ?? false, all)
-        : await buildUnlessUnchanged(db, model, options.fullRefresh ?? false, await signatureOf(db, model, common, ids), { fingerprint: built.get(model.id), kind: kinds.get(model.id) });
+        ? await buildIncremental(db, model, options.fullRefresh ?? false, all, current)
+        : await buildUnlessUnchanged(db, model, options.fullRefresh ?? false, await signatureOf(db, model, common, ids), { fingerprint: built.get(model.id), current });
     } catch (error) {
       if (error instanceof ModelError) throw error;
       throw new ModelError(`${model.file}: ${messageOf(error)}`, { action: 'fix the model SQL (run it alone in DuckDB to see where)', cause: error });
@@ -46,11 +48,11 @@ export async function buildModels(db: Warehouse, models: readonly Model[], optio
 }
 
 /** A table or view built whole, unless what it reads is what it was last built from (inputs.ts). */
-async function buildUnlessUnchanged(db: Warehouse, model: Model, fullRefresh: boolean, signature: string, last: { fingerprint?: string | undefined; kind?: string | undefined }): Promise<Build> {
+async function buildUnlessUnchanged(db: Warehouse, model: Model, fullRefresh: boolean, signature: string, last: { fingerprint?: string | undefined; current: ObjectKind | null }): Promise<Build> {
   // A table dropped or replaced by hand since is built again.
   const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
-  if (!fullRefresh && last.fingerprint === signature && last.kind === kind) return 'unchanged';
-  await buildWhole(db, model, () => noteBuilt(db, model.id, signature));
+  if (!fullRefresh && last.fingerprint === signature && last.current === kind) return 'unchanged';
+  await buildWhole(db, model, () => noteBuilt(db, model.id, signature), last.current);
   return 'full';
 }
 
@@ -64,10 +66,10 @@ export async function noteBuilt(db: Warehouse, id: string, fingerprint: string, 
   await db.run('INSERT INTO ops.model_state VALUES ($1, $2, $3, current_timestamp)', [id, fingerprint, maxLoadId]);
 }
 
-/** The model built from all of its inputs, under a temporary name, then swapped in. */
-export async function buildWhole(db: Warehouse, model: Model, afterSwap?: () => Promise<void>): Promise<void> {
+/** The model built from all of its inputs, under a temporary name, then swapped in over `current` (what the warehouse holds under its name). */
+export async function buildWhole(db: Warehouse, model: Model, afterSwap: () => Promise<void>, current: ObjectKind | null): Promise<void> {
   const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
-  await swapIn(db, { schema: model.schema, name: model.name, kind, ...(afterSwap && { afterSwap }) }, async (target) => {
+  await swapIn(db, { schema: model.schema, name: model.name, kind, afterSwap, current }, async (target) => {
     await db.run(`CREATE ${kind} ${target} AS\n${model.sql}`);
     await commentOn(db, model, target, kind);
   });

@@ -6,7 +6,7 @@ import { buildWhole, noteBuilt, type Build } from './build.js';
 import { normalized, rewriteReferences, viewsOver, type Model } from './graph.js';
 import { contentOf, settingsTables, stringify } from './inputs.js';
 import { hasPartitions, keepsReplaced, partedFrom, rebuildParts, replacedTable, savePartitions, startParts } from './partitions.js';
-import { kindOf } from './swap.js';
+import type { ObjectKind } from './swap.js';
 
 /**
  * An incremental model: its SQL run over the raw rows loaded after the last build (load ids
@@ -15,7 +15,7 @@ import { kindOf } from './swap.js';
  * seeds. A merge is kept whatever the tests say: it holds the source's rows as of this run, and
  * undoing it would only mean merging the same rows again.
  */
-export async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolean, all: readonly Model[]): Promise<Build> {
+export async function buildIncremental(db: Warehouse, model: Model, fullRefresh: boolean, all: readonly Model[], current: ObjectKind | null): Promise<Build> {
   const spec = model.header.incremental!;
   const rawTables = [...new Set(model.references.map((r) => r.table).filter((t) => t.startsWith('raw.')))];
   // The high-water mark: the last raw load merged, or for a model built from another, its last change.
@@ -35,13 +35,13 @@ export async function buildIncremental(db: Warehouse, model: Model, fullRefresh:
   // Parted: the parts the changes fell in before can only be known from the rows they replaced,
   // and the parts that changed from those it was built with (none after an undone build).
   const partsUnknown = spec.partition_by !== undefined && !((await keepsReplaced(db, spec.from!)) && (await hasPartitions(db, model)));
-  if (fullRefresh || !last || !(await kindOf(db, model.schema, model.name)) || last.fingerprint !== fingerprint || upstreamRebuilt || partsUnknown) {
+  if (fullRefresh || !last || !current || last.fingerprint !== fingerprint || upstreamRebuilt || partsUnknown) {
     await buildWhole(db, model, async () => {
       await saveState();
       // Nothing is built from a parted model's changes, and nothing would forget them.
       if (!spec.partition_by) await noteChanges('SELECT NULL::VARCHAR');
       await startParts(db, model, all);
-    });
+    }, current);
     return 'full';
   }
   // A parted model may have parts to build with no change of `from`: a period's window moved.
