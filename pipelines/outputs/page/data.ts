@@ -92,7 +92,7 @@ export async function readPage(sources: PageSources): Promise<PageData> {
     targets: await db.all<Target>(
       `SELECT year::INTEGER AS year, measure, comparison, target_value::DOUBLE AS value, description FROM seeds.targets ORDER BY year, measure`,
     ),
-    bieu06: release && quarter ? await bieu06Of(release, quarter.period_key) : [],
+    bieu06: release && quarter ? await bieu06Of(release, quarter) : [],
     freshness: await freshnessOf(db, sources.config),
     quarantine: Object.entries(sources.quarantine).map(([source, report]) => ({ source, ...report })),
     warnings: await warningsOf(db),
@@ -107,11 +107,11 @@ function completeQuarters(release: OpenRelease): Promise<Period[]> {
 }
 
 /** The rows of Biểu 06 as the workbook reads them (a unit of part of the quarter named with its dates), with the label of each level. */
-async function bieu06Of(release: OpenRelease, periodKey: string): Promise<Row[]> {
+async function bieu06Of(release: OpenRelease, quarter: Period): Promise<Row[]> {
   const levels = await release.db.all<{ level: string; label: string }>(
     `SELECT level, unit_name AS label FROM ${release.mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`,
   );
-  const rows = await unitRows(release, 'fct_tthc_resolution', periodKey);
+  const rows = await unitRows(release, 'fct_tthc_resolution', quarter);
   const position = (row: Row) => {
     const at = levels.findIndex((l) => l.level === row.level);
     return at === -1 ? levels.length : at;

@@ -26,10 +26,11 @@ export type Period = {
 /**
  * A release opened for reports: its marts read once from Parquet into an in-memory database, so
  * that the publish writes the workbook of every complete period for little more than one.
- * `unitRows` of a mart are read for every period at its first use, then kept (the release does not
- * change): one query per mart instead of one per mart and period, most of a workbook's reading.
+ * `unitRows` of a mart are read for every period of a type at its first use, then kept (the
+ * release does not change): one query per mart and type instead of one per mart and period, most
+ * of a workbook's reading.
  */
-export type OpenRelease = { dir: string; db: Warehouse; mart: MartReader; close: () => void; unitRows: Map<FactMart, Promise<Map<string, Row[]>>> };
+export type OpenRelease = { dir: string; db: Warehouse; mart: MartReader; close: () => void; unitRows: Map<string, Promise<Map<string, Row[]>>> };
 
 /** A mart of the open release, by name (dim_unit with its `file_row_number`, the register's order). */
 export type MartReader = (name: Mart) => string;
@@ -66,7 +67,7 @@ export async function readReport(release: OpenRelease, periodKey: string, writte
   for (const table of UNIT_TABLES) {
     // The deployment's name: in 2025 its units are a city's until 30 June and a province's after.
     const title = `${table.title} – ${heading.deployment.toLocaleUpperCase('vi-VN')}`;
-    sheets.push(unitSheet({ ...table, title }, levels, await unitRows(release, table.mart, period.period_key)));
+    sheets.push(unitSheet({ ...table, title }, levels, await unitRows(release, table.mart, period)));
   }
   sheets.push(budgetSheet(await budgetLines(db, mart, period.period_key)));
   sheets.push(await parSheet(db, mart, period));
@@ -122,12 +123,14 @@ function readManifest(releaseDir: string): { run_id?: string; data_as_of?: strin
  * part of the period only named with its dates: 2025 lists phường Đồng Sơn twice, the ward of
  * the city until 30/06 and that of the province from 01/07.
  */
-export async function unitRows(release: OpenRelease, name: FactMart, periodKey: string): Promise<Row[]> {
-  if (!release.unitRows.has(name)) release.unitRows.set(name, byPeriod(release, name));
-  return (await release.unitRows.get(name)!).get(periodKey) ?? [];
+export async function unitRows(release: OpenRelease, name: FactMart, period: Pick<Period, 'period_key' | 'period_type'>): Promise<Row[]> {
+  // The periods of the type asked for: the publish's workbooks read quarters and years only.
+  const read = `${name} ${period.period_type}`;
+  if (!release.unitRows.has(read)) release.unitRows.set(read, byPeriod(release, name, period.period_type));
+  return (await release.unitRows.get(read)!).get(period.period_key) ?? [];
 }
 
-async function byPeriod({ db, mart }: OpenRelease, name: FactMart): Promise<Map<string, Row[]>> {
+async function byPeriod({ db, mart }: OpenRelease, name: FactMart, periodType: string): Promise<Map<string, Row[]>> {
   const rows = await db.all(
     `SELECT f.* REPLACE (f.unit_name || CASE
          WHEN f.scope <> 'unit' THEN ''
@@ -139,7 +142,9 @@ async function byPeriod({ db, mart }: OpenRelease, name: FactMart): Promise<Map<
      FROM ${mart(name)} f
      LEFT JOIN (SELECT unit_code, valid_from, valid_to, file_row_number AS position FROM ${mart('dim_unit')}) u
        USING (unit_code)
+     WHERE f.period_type = $1
      ORDER BY f.period_key, u.position NULLS LAST, f.unit_name`,
+    [periodType],
   );
   const periods = new Map<string, Row[]>();
   for (const row of rows) {
