@@ -57,20 +57,29 @@ function log(line: string): void {
 // 1. The exports, once per scale.
 const { inbox, files, bytes } = await exportsOf(scale);
 
-// 2. The job, end to end, on a fresh warehouse.
-log('full load: the job over every export…');
-const { dir: jobDir, inbox: jobInbox, config, measure: full } = await jobOnFreshWarehouse(scale, inbox, 'job');
-
-// 3. The floor: DuckDB alone, same reading, models and Parquet.
-log('floor: DuckDB alone…');
-const floorDir = await fresh(join(work, 'floor'));
-const floor = (await task('floor', { config, inbox, dataDir: floorDir })) as Measure & { total2023: number | null };
-
-// 3b. The physical floor: the heart of the job in one plain SQL script of its own, which does not
-// move with the job's models (bench/physical-floor.sql).
-log('physical floor: plain SQL, independent of sql/…');
-const physicalDir = await fresh(join(work, 'physical-floor'));
-const physical = { ...(await task('physicalFloor', { inbox, dataDir: physicalDir, memoryLimit: options.memoryLimit })), rows: full.rows } as Measure & { total2023: number | null };
+// 2-3. The job on a fresh warehouse, the same-model floor (DuckDB alone, same reading, models and
+// Parquet) and the physical floor (the heart of the job in one plain SQL script of its own, which
+// does not move with the job's models: bench/physical-floor.sql), each twice and in turn, each
+// kept at the faster of its two runs: the machine's speed moves by a fifth from one minute to the
+// next, and one slow run of either side made a ratio by itself (the same-model floor took 89.5 s
+// in one run and 110.1 s in the one before).
+type FloorMeasure = Measure & { total2023: number | null };
+const runs = { full: [] as Measure[], floor: [] as FloorMeasure[], physical: [] as FloorMeasure[] };
+let job: Awaited<ReturnType<typeof jobOnFreshWarehouse>> | undefined;
+for (const round of [1, 2]) {
+  log(`full load (${round} of 2): the job over every export…`);
+  const ran = await jobOnFreshWarehouse(scale, inbox, round === 1 ? 'job' : 'job-again');
+  job ??= ran;
+  runs.full.push(ran.measure);
+  log(`floor (${round} of 2): DuckDB alone…`);
+  runs.floor.push((await task('floor', { config: ran.config, inbox, dataDir: await fresh(join(work, 'floor')) })) as FloorMeasure);
+  log(`physical floor (${round} of 2): plain SQL, independent of sql/…`);
+  const physicalDir = await fresh(join(work, 'physical-floor'));
+  runs.physical.push({ ...(await task('physicalFloor', { inbox, dataDir: physicalDir, memoryLimit: options.memoryLimit })), rows: ran.measure.rows } as FloorMeasure);
+}
+await rm(join(work, 'job-again'), { recursive: true, force: true });
+const { dir: jobDir, inbox: jobInbox, config } = job!;
+const [full, floor, physical] = [fastest(runs.full), fastest(runs.floor), fastest(runs.physical)];
 const jobTotal2023 = await Warehouse.open(':memory:').then(async (db) => {
   const mart = join(jobDir, 'data', 'publish', 'current', 'marts', 'fct_tthc_resolution.parquet');
   const row = await db.one<{ n: number }>(`SELECT received_total AS n FROM read_parquet(${literal(mart)}) WHERE scope = 'total' AND period_key = '2023'`);
@@ -78,14 +87,20 @@ const jobTotal2023 = await Warehouse.open(':memory:').then(async (db) => {
   return row?.n ?? null;
 });
 // The same models on the same rows give the same figures, or the floor did not do the job's work.
-if (floor.total2023 !== jobTotal2023) throw new Error(`the floor's 2023 total (${floor.total2023}) is not the job's (${jobTotal2023}): it did not build what the job builds`);
+for (const f of runs.floor) {
+  if (f.total2023 !== jobTotal2023) throw new Error(`the floor's 2023 total (${f.total2023}) is not the job's (${jobTotal2023}): it did not build what the job builds`);
+}
 
-// 4. The nightly increment: one more day on top of the full warehouse.
-log('nightly increment: one more day of exports…');
-const day = join(jobInbox, 'ho-so-2024-W14-day1.csv');
-// From the week before the last: the sample's last week is cut short by its end.
-await newDayOfExports(join(inbox, files.at(-2)!), day);
-const increment = await task('job', { config });
+// 4. The nightly increment: one more day on top of the full warehouse, twice (two days running),
+// the faster kept, as above.
+const nights: Measure[] = [];
+for (const night of [1, 2]) {
+  log(`nightly increment (${night} of 2): one more day of exports…`);
+  // From the week before the last: the sample's last week is cut short by its end.
+  await newDayOfExports(join(inbox, files.at(-2)!), join(jobInbox, `ho-so-2024-W14-day${night}.csv`), 41 + night);
+  nights.push(await task('job', { config }));
+}
+const increment = fastest(nights);
 
 // 5. The row-by-row baseline on the first million rows, scaled to the full load.
 log(`row-by-row baseline on ${BASELINE_ROWS.toLocaleString('en-US')} rows…`);
@@ -170,6 +185,10 @@ const lines = [
   '',
   `Exports: ${files.length} weekly CSV files of the one-stop-shop system, ${scale} cities like Đồng Hới, ` +
     `${full.rows.toLocaleString('en-US')} dossier rows, ${(bytes / 1e9).toFixed(2)} GB (\`npx cchc sample --scale ${scale}\`).`,
+  '',
+  'The full load, both floors and the night ran twice each, in turn; each is shown at the faster of its two runs ' +
+    `(${[runs.full, runs.floor, runs.physical, nights].map((r) => r.map((m) => `${(m.ms / 1000).toFixed(1)}`).join(' and ')).join(' s; ')} s, in that order), ` +
+    'with the larger peak memory of the two.',
   '',
   '| measure | time | rows | rows/s | peak RSS |',
   '| --- | ---: | ---: | ---: | ---: |',
@@ -268,16 +287,22 @@ function sizeInMb(size: string): number {
   return Number(match[1]) * { KB: 1 / 1024, MB: 1, GB: 1024, TB: 1024 * 1024 }[unit as 'KB' | 'MB' | 'GB' | 'TB'];
 }
 
+/** The faster run of a measure, with the larger peak memory of its runs. */
+function fastest<T extends Measure>(measures: readonly T[]): T {
+  const best = measures.reduce((a, b) => (b.ms < a.ms ? b : a));
+  return { ...best, maxRssMb: Math.max(...measures.map((m) => m.maxRssMb)) };
+}
+
 /**
- * One more day: a seventh of a whole week's rows, half of them new versions of dossiers the
- * warehouse has (same code), half new dossiers, as a night brings both.
+ * One more day: a seventh of a whole week's rows (a sample drawn with `seed`), half of them new
+ * versions of dossiers the warehouse has (same code), half new dossiers, as a night brings both.
  */
-async function newDayOfExports(lastWeek: string, out: string): Promise<void> {
+async function newDayOfExports(lastWeek: string, out: string, seed: number): Promise<void> {
   const db = await Warehouse.open(':memory:');
   try {
     await db.run(
       `COPY (SELECT * REPLACE (CASE WHEN hash("Mã hồ sơ") % 2 = 0 THEN "Mã hồ sơ" ELSE "Mã hồ sơ" || '.day' END AS "Mã hồ sơ")
-             FROM read_csv(${literal(lastWeek)}, header = true, all_varchar = true) USING SAMPLE 14 PERCENT (reservoir, 42))
+             FROM read_csv(${literal(lastWeek)}, header = true, all_varchar = true) USING SAMPLE 14 PERCENT (reservoir, ${seed}))
        TO ${literal(out)} (HEADER, DELIMITER ',')`,
     );
   } finally {
