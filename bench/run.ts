@@ -60,9 +60,9 @@ const { inbox, files, bytes } = await exportsOf(scale);
 // 2-3. The job on a fresh warehouse, the same-model floor (DuckDB alone, same reading, models and
 // Parquet) and the physical floor (the heart of the job in one plain SQL script of its own, which
 // does not move with the job's models: bench/physical-floor.sql), each twice and in turn, each
-// kept at the faster of its two runs: the machine's speed moves by a fifth from one minute to the
-// next, and one slow run of either side made a ratio by itself (the same-model floor took 89.5 s
-// in one run and 110.1 s in the one before).
+// kept at the faster of its two runs: on these machines two runs of the same measure minutes
+// apart differ by up to a sixth (results.md lists both), and one slow run of either side would
+// make a ratio by itself.
 type FloorMeasure = Measure & { total2023: number | null };
 const runs = { full: [] as Measure[], floor: [] as FloorMeasure[], physical: [] as FloorMeasure[] };
 let job: Awaited<ReturnType<typeof jobOnFreshWarehouse>> | undefined;

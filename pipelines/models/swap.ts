@@ -26,8 +26,8 @@ export type BuildTarget = { schema: string; name: string; kind: ObjectKind; afte
 export async function swapIn(db: Warehouse, target: BuildTarget, create: (name: string) => Promise<void>): Promise<void> {
   const { schema, name, kind } = target;
   const next = `${schema}.${ident(name + NEXT)}`;
-  // Committed before the swap: committed with it, a build of 30 million dossier rows raised the
-  // run's peak memory from 2.29 to 2.68 GB, in the data tests after it.
+  // Committed before the swap: committed with it, a build of 30 million dossier rows (the bench's
+  // growth run) raised the run's peak memory from 2.29 to 2.68 GB, in the data tests after it.
   await db.transaction(() => create(next));
   await db.transaction(async () => {
     const previous = target.current === undefined ? await kindOf(db, schema, name) : (target.current ?? undefined);
