@@ -132,6 +132,38 @@ describe('the reform of 1 July 2025 in the Đồng Hới register', () => {
   });
 });
 
+describe('the day a name changes unit, in staging', () => {
+  let db: Warehouse;
+  beforeAll(async () => {
+    db = await modelsOn(
+      {
+        'raw.motcua__dossiers': [
+          // The last day of the old ward and the first of the new, the name spelt as an export may.
+          dossier('LAST_OLD_DAY', 'UBND phường Đồng Sơn', '30/06/2025'),
+          dossier('FIRST_NEW_DAY', 'ubnd  PHƯỜNG đồng sơn', '01/07/2025'),
+          // No day of reception that can be read: the unit of that name that existed last.
+          { ...dossier('NO_DAY', 'UBND phường Đồng Sơn', '01/01/2025'), received_at: 'chưa rõ' },
+          // A name the register does not know stays as exported, trimmed.
+          dossier('UNKNOWN', '  Ban quản lý chợ  ', '01/07/2025'),
+          { ...dossier('NO_UNIT', 'x', '01/07/2025'), receiving_unit: null },
+        ],
+      },
+      ['+staging.stg_motcua__dossiers'],
+    );
+  });
+  afterAll(() => db.close());
+
+  it('takes the old unit to the last day of its validity and the new one from the next, and the last unit of a name without a day', async () => {
+    expect(await db.all('SELECT dossier_id, unit_code FROM staging.stg_motcua__dossiers ORDER BY dossier_id')).toEqual([
+      { dossier_id: 'FIRST_NEW_DAY', unit_code: 'QT.DONGSON' },
+      { dossier_id: 'LAST_OLD_DAY', unit_code: 'DH.DONGSON' },
+      { dossier_id: 'NO_DAY', unit_code: 'QT.DONGSON' },
+      { dossier_id: 'NO_UNIT', unit_code: null },
+      { dossier_id: 'UNKNOWN', unit_code: 'Ban quản lý chợ' },
+    ]);
+  });
+});
+
 describe('a register that gives one name to two units at once', () => {
   it('is refused before anything is read, naming both units', async () => {
     const register = writeText(join(tempDir(), 'units.yaml'), [

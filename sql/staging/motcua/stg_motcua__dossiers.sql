@@ -61,10 +61,24 @@ winners as (
     select * from latest_row(decided, dossier_id)
 ),
 
--- A unit's name is looked up once per name and day of reception, not once per dossier.
-unit_days as (
-    select receiving_unit, day, coalesce(unit_at(receiving_unit, day), trim(receiving_unit)) as unit_code
-    from (select distinct receiving_unit, vn_timestamp(received_at)::date as day from source_rows)
+-- The unit a spelling names changes only on the days a unit of that spelling begins or ends
+-- (unit_at, sql/setup.sql): it is looked up once per spelling and span between such days, and
+-- each dossier takes the span its day of reception falls in. Looked up per name and day of every
+-- row, the day was read from the text twice more. A dossier without a day of reception falls in
+-- the span from -infinity, before any unit, as unit_at finds for an unknown day. From the seeds
+-- alone, so that DuckDB knows the spans are few, and looks the dossiers up in them, not the
+-- reverse.
+unit_spans as (
+    select
+        alias_key,
+        day_from,
+        lead(day_from, 1, 'infinity'::date) over (partition by alias_key order by day_from) as day_to,
+        unit_of_key(alias_key, day_from) as unit_code
+    from (
+        select alias_key, '-infinity'::date as day_from from seeds.unit_spellings
+        union
+        select alias_key, unnest([valid_from, valid_to + 1]) from seeds.unit_spellings
+    )
 ),
 
 channels as (
@@ -84,9 +98,7 @@ typed as (
         blank_to_null(r.procedure_name) as procedure_name,
         blank_to_null(r.field_code) as field_code,
         blank_to_null(r.field_name) as field_name,
-        -- The unit of that name on the day of reception: phường Đồng Sơn before 1 July 2025 is
-        -- not phường Đồng Sơn after it.
-        u.unit_code,
+        r.receiving_unit,
         blank_to_null(r.handling_unit) as handling_unit,
         c.channel_code,
         c.channel,
@@ -113,27 +125,32 @@ typed as (
         ) as fee_vnd,
         coalesce(vn_boolean(r.paid_online), false) as paid_online,
         person_key(r.applicant_id_number) as applicant_key,
-        vn_timestamp(r.updated_at) as updated_at,
+        w.updated_at,
         w.versions,
         r._load_id,
         r._file,
         r._row
     from winners as w
     inner join source_rows as r using (_load_id, _row)
-    left join unit_days as u
-        on u.receiving_unit is not distinct from r.receiving_unit and u.day is not distinct from vn_timestamp(r.received_at)::date
     left join channels as c on c.alias_key = norm_key(r.channel)
     left join statuses as s on s.alias_key = norm_key(r.status)
 ),
 
 final as (
     select
-        dossier_id, procedure_code, procedure_name, field_code, field_name, unit_code, handling_unit,
+        dossier_id, procedure_code, procedure_name, field_code, field_name,
+        coalesce(u.unit_code, trim(t.receiving_unit)) as unit_code, handling_unit,
         channel_code, channel, is_online, status_code, status_group,
         submitted_at, received_at, due_at, processing_finished_at, result_returned_at, refused_at,
         has_digitized_components, result_digitized, fee_vnd, paid_online, applicant_key,
         updated_at, versions::bigint as versions, _load_id, _file, _row
-    from typed
+    from typed as t
+    -- The unit of that name on the day of reception: phường Đồng Sơn before 1 July 2025 is not
+    -- phường Đồng Sơn after it.
+    left join unit_spans as u
+        on u.alias_key = norm_key(t.receiving_unit)
+        and coalesce(t.received_at::date, '-infinity'::date) >= u.day_from
+        and coalesce(t.received_at::date, '-infinity'::date) < u.day_to
 )
 
 select * from final
