@@ -23,7 +23,13 @@ export { isCsvForm, readCsvForm } from './csv-form.js';
 export type CsvOptions = { tempDir: string } & Partial<CsvLimits>;
 
 /** A CSV export to read into a raw table, as the load of this id. */
-export type CsvLoad = { path: string; displayName: string; loadId: number };
+export type CsvLoad = {
+  path: string;
+  displayName: string;
+  loadId: number;
+  /** The file's lines and whether a record holds decomposed text, when known from its landing (lineCount's answer). */
+  text?: { lines: number; decomposed: boolean } | undefined;
+};
 
 /**
  * Reads CSV exports of one table into `rawTable` (with `_load_id`, `_file`, `_row`), in one scan
@@ -46,7 +52,9 @@ export async function readCsvFiles(
       const shape = await sniffCsv(file.path, file.displayName);
       const mapping = mapHeaders(file.displayName, shape.headers, table, extraAliases);
       const key = JSON.stringify([shape.delimiter, shape.headers]);
-      shapes.set(key, { shape, mapping, files: [...(shapes.get(key)?.files ?? []), await asUtf8(file, shape.encoding)] });
+      // Lines counted on the bytes as landed hold for the UTF-8 copy of an export only if it was UTF-8 already.
+      const read = await asUtf8(shape.encoding === 'utf-8' ? file : { ...file, text: undefined }, shape.encoding);
+      shapes.set(key, { shape, mapping, files: [...(shapes.get(key)?.files ?? []), read] });
     }
     const results = new Map<number, ReadResult>();
     for (const { shape, mapping, files: same } of shapes.values()) {
@@ -99,7 +107,7 @@ async function withUtf8Copies<T>(tempDir: string, read: (asUtf8: AsUtf8) => Prom
 }
 
 /** The files of one scan, into `table`: with their load ids when it is a raw table. */
-type ScanInto = { table: string; files: { path: string; displayName: string; loadId?: number }[] };
+type ScanInto = { table: string; files: { path: string; displayName: string; loadId?: number; text?: CsvLoad['text'] }[] };
 
 /**
  * Files of one shape into a table in one INSERT. Header and types are known, so DuckDB's sniffer
@@ -143,13 +151,14 @@ async function scan(db: Warehouse, into: ScanInto, shape: CsvShape, mapping: Hea
 
 /**
  * The lines of each file, counted before the scan, so that a file with too many is refused before
- * DuckDB reads a row. Whether any holds decomposed text comes from the same pass (lineCount).
+ * DuckDB reads a row. Whether any holds decomposed text comes from the same pass (lineCount), or
+ * from the read of the file when it was landed.
  */
 async function countLines(files: ScanInto['files'], maxRows: number): Promise<{ counts: Map<string, ScanCounts>; decomposed: boolean }> {
   const counts = new Map<string, ScanCounts>();
   let decomposed = false;
   for (const f of files) {
-    const text = await lineCount(f.path);
+    const text = f.text ?? (await lineCount(f.path));
     refuseTooManyRecords(f.displayName, text.lines - 1, maxRows, 'lines of records');
     counts.set(f.path, { lines: text.lines, accepted: 0, rejected: [] });
     decomposed ||= text.decomposed;

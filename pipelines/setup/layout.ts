@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS ops.landed_files (
   source VARCHAR, sha256 VARCHAR, table_name VARCHAR, original_name VARCHAR,
   landed_path VARCHAR, bytes BIGINT, landed_at TIMESTAMP, run_id VARCHAR, source_mtime_ms BIGINT,
   PRIMARY KEY (source, sha256));
+-- Counted by the extract's read of the file, so that the load does not read it again (NULL: count at load).
+ALTER TABLE ops.landed_files ADD COLUMN IF NOT EXISTS lines BIGINT;
+ALTER TABLE ops.landed_files ADD COLUMN IF NOT EXISTS decomposed BOOLEAN;
 CREATE TABLE IF NOT EXISTS ops.loads (
   load_id BIGINT PRIMARY KEY, run_id VARCHAR, source VARCHAR, table_name VARCHAR, sha256 VARCHAR,
   file_name VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,

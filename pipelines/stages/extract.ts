@@ -5,12 +5,13 @@
 // file still being written never leaves half a file where a landed one should be.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, constants, copyFile, link, mkdir, open, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pullPages } from '../../connectors/api.js';
 import type { TableContract } from '../../connectors/contract.js';
 import { tableForFile, type ConfiguredSource } from '../../connectors/registry.js';
 import { SourceFileError } from '../../core/errors.js';
+import { FilePasses, type FilePass } from '../../core/file-passes.js';
 import { syncPath, writeFileDurably } from '../../core/files.js';
 import type { Logger } from '../../core/log.js';
 import { stopIfAsked, type RunContext } from '../context.js';
@@ -29,50 +30,72 @@ export async function extractSource(ctx: RunContext, source: ConfiguredSource, w
   return result;
 }
 
+type InboxFile = { name: string; path: string; table: TableContract; size: number; mtimeMs: number };
+
 async function extractInbox(ctx: RunContext, source: ConfiguredSource, inbox: string, result: ExtractResult, log: Logger): Promise<void> {
-  const names = await listInbox(source, inbox);
-  const seenBefore = await filesSeen(ctx, source.contract.name);
-  ctx.progress.start(`extract ${source.contract.name}`, names.length, 'files');
-  for (const name of names) {
-    stopIfAsked(ctx);
-    ctx.progress.advance(name);
-    const match = tableForFile(source, name);
-    if (!match) {
-      result.ignored.push(name);
-      continue;
+  const files = await filesToLand(ctx, source, inbox, result);
+  // Each file read once, ahead of its landing and in its order, two at a time (core/file-passes.ts).
+  const passes = new FilePasses();
+  const reads = files.map((f) => passes.pass(f.path));
+  // Each is awaited in turn below; those after a stop or a failure are left unread.
+  for (const read of reads) read.catch(() => {});
+  ctx.progress.start(`extract ${source.contract.name}`, files.length, 'files');
+  try {
+    for (const [i, file] of files.entries()) {
+      stopIfAsked(ctx);
+      ctx.progress.advance(file.name);
+      const seen = { source: source.contract.name, name: file.name, bytes: file.size, mtime: file.mtimeMs };
+      const landed = await land(ctx, source, file.name, extname(file.name), (to) => placeRead(file, to, reads[i]!));
+      if (landed === 'changed') {
+        log.warn({ file: file.name }, 'the file changed while it was being copied (still being written?): it will be landed by the next run');
+        continue;
+      }
+      if ('known' in landed) {
+        await ctx.db.run('INSERT OR REPLACE INTO ops.inbox_duplicates VALUES ($source, $name, $bytes, $mtime, $sha, current_timestamp, $run)', { ...seen, sha: landed.known, run: ctx.runId });
+        log.info({ file: file.name, sha256: landed.known }, 'the content of this file was landed before under another name: skipped, and not read again while it stays as it is');
+        result.skipped++;
+        continue;
+      }
+      const { path: landedPath, sha256 } = landed;
+      const { lines, decomposed } = await reads[i]!;
+      await recordLanded(ctx, source, file.table, file.name, sha256, landedPath, file.size, file.mtimeMs, { lines, decomposed });
+      log.debug({ file: file.name, sha256, table: file.table.name, bytes: file.size }, 'landed');
+      result.landed++;
     }
-    // The same table, pulled from the API: its file exports are not read.
-    if (match.fromApi) continue;
-    const table = match.table;
-    const path = join(inbox, name);
-    const { size, mtime } = await stat(path);
-    // A file already seen under this name, size and time (landed, or a copy of content landed
-    // under another name) is not read again every night.
-    const seen = { source: source.contract.name, name, bytes: size, mtime: mtime.getTime() };
-    if (seenBefore.has(seenKey(name, size, mtime.getTime()))) {
-      result.skipped++;
-      continue;
-    }
-    const landed = await land(ctx, source, name, extname(name), (to) => copyHashing(path, to, { size, mtimeMs: mtime.getTime() }));
-    if (landed === 'changed') {
-      log.warn({ file: name }, 'the file changed while it was being copied (still being written?): it will be landed by the next run');
-      continue;
-    }
-    if ('known' in landed) {
-      await ctx.db.run('INSERT OR REPLACE INTO ops.inbox_duplicates VALUES ($source, $name, $bytes, $mtime, $sha, current_timestamp, $run)', { ...seen, sha: landed.known, run: ctx.runId });
-      log.info({ file: name, sha256: landed.known }, 'the content of this file was landed before under another name: skipped, and not read again while it stays as it is');
-      result.skipped++;
-      continue;
-    }
-    const { path: landedPath, sha256 } = landed;
-    await recordLanded(ctx, source, table, name, sha256, landedPath, size, mtime.getTime());
-    log.debug({ file: name, sha256, table: table.name, bytes: size }, 'landed');
-    result.landed++;
+  } finally {
+    await passes.close();
   }
   ctx.progress.end();
   if (result.ignored.length > 0) {
     log.warn({ files: result.ignored }, 'files in the inbox that match no table of the source were left alone; rename them or add their pattern under sources.<source>.files in the config');
   }
+}
+
+/**
+ * The inbox's files to land, by name: not those no table matches (noted in `result.ignored`),
+ * nor those of a table pulled from the API, nor those already seen under this name, size and time
+ * (landed, or a copy of content landed under another name), which are not read again every night.
+ */
+async function filesToLand(ctx: RunContext, source: ConfiguredSource, inbox: string, result: ExtractResult): Promise<InboxFile[]> {
+  const names = await listInbox(source, inbox);
+  const seenBefore = await filesSeen(ctx, source.contract.name);
+  const files: InboxFile[] = [];
+  for (const name of names) {
+    const match = tableForFile(source, name);
+    if (!match) {
+      result.ignored.push(name);
+      continue;
+    }
+    if (match.fromApi) continue;
+    const path = join(inbox, name);
+    const { size, mtime } = await stat(path);
+    if (seenBefore.has(seenKey(name, size, mtime.getTime()))) {
+      result.skipped++;
+      continue;
+    }
+    files.push({ name, path, table: match.table, size, mtimeMs: mtime.getTime() });
+  }
+  return files;
 }
 
 /**
@@ -150,10 +173,12 @@ async function recordLanded(
   path: string,
   bytes: number,
   mtimeMs: number | null,
+  text?: { lines: number; decomposed: boolean },
 ): Promise<void> {
   await ctx.db.run(
-    'INSERT INTO ops.landed_files VALUES ($source, $sha, $table, $name, $path, $bytes, current_timestamp, $run, $mtime)',
-    { source: source.contract.name, sha: sha256, table: table.name, name, path, bytes, run: ctx.runId, mtime: mtimeMs },
+    `INSERT INTO ops.landed_files (source, sha256, table_name, original_name, landed_path, bytes, landed_at, run_id, source_mtime_ms, lines, decomposed)
+     VALUES ($source, $sha, $table, $name, $path, $bytes, current_timestamp, $run, $mtime, $lines, $decomposed)`,
+    { source: source.contract.name, sha: sha256, table: table.name, name, path, bytes, run: ctx.runId, mtime: mtimeMs, lines: text?.lines ?? null, decomposed: text?.decomposed ?? null },
   );
 }
 
@@ -211,41 +236,17 @@ async function land(
 }
 
 /**
- * Places a file in the landing zone while hashing it, reading its bytes once: a hard link where
- * nobody may write the file (an export its system made read-only is final, and a link to it
- * cannot change under its hash), else a copy-on-write clone where the file system has them, else
- * a copy in the kernel overlapping the hash. 'changed' when the source's size or time moved
- * meanwhile, so that the landed content and the hash are the same.
+ * Places a file in the landing zone, with the hash of its read (`read`, started before): a hard
+ * link where nobody may write the file (an export its system made read-only is final, and a link
+ * to it cannot change under its hash), else a copy-on-write clone where the file system has them,
+ * else a copy in the kernel. 'changed' when the source's size or time moved since it was listed,
+ * so that the landed content and the hash are the same.
  */
-async function copyHashing(path: string, to: string, before: { size: number; mtimeMs: number }): Promise<string | 'changed'> {
-  const [, sha256] = await Promise.all([place(path, to), hashFile(path)]);
-  const after = await stat(path);
-  if (after.size !== before.size || after.mtime.getTime() !== before.mtimeMs) return 'changed';
+async function placeRead(file: InboxFile, to: string, read: Promise<FilePass>): Promise<string | 'changed'> {
+  const [, { sha256 }] = await Promise.all([place(file.path, to), read]);
+  const after = await stat(file.path);
+  if (after.size !== file.size || after.mtime.getTime() !== file.mtimeMs) return 'changed';
   return sha256;
-}
-
-const HASH_BLOCK = 4 * 1024 * 1024;
-
-/**
- * The file's SHA-256, read in large blocks with the next one read while the last is hashed: half
- * the time of a stream of it, where hashing, not the disk, is the limit.
- */
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const file = await open(path);
-  try {
-    const blocks = [Buffer.allocUnsafe(HASH_BLOCK), Buffer.allocUnsafe(HASH_BLOCK)];
-    let reading = file.read(blocks[0]!, 0, HASH_BLOCK, null);
-    for (let i = 0; ; i ^= 1) {
-      const { bytesRead } = await reading;
-      if (bytesRead === 0) break;
-      reading = file.read(blocks[i ^ 1]!, 0, HASH_BLOCK, null);
-      hash.update(blocks[i]!.subarray(0, bytesRead));
-    }
-  } finally {
-    await file.close();
-  }
-  return hash.digest('hex');
 }
 
 async function place(path: string, to: string): Promise<void> {

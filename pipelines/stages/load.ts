@@ -35,7 +35,7 @@ export type LoadResult = {
 };
 export type LoadOptions = { retryFailed?: boolean };
 
-type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string; bytes: number };
+type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string; bytes: number; lines: number | null; decomposed: boolean | null };
 /** A file read into raw, not yet checked. */
 type ReadFile = { file: PendingFile; table: TableContract; raw: string; loadId: number; read: ReadResult; startedAt: Date };
 
@@ -50,7 +50,7 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
   }
   result.failedBefore.push(...(await filesFailedBefore(ctx, source, options, log)));
   const pending = await ctx.db.all<PendingFile>(
-    `SELECT sha256, table_name, original_name, landed_path, bytes FROM ops.landed_files f
+    `SELECT sha256, table_name, original_name, landed_path, bytes, lines, decomposed FROM ops.landed_files f
      WHERE source = $1
        AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
        AND NOT EXISTS (SELECT 1 FROM ops.load_failures x WHERE x.source = f.source AND x.sha256 = f.sha256)
@@ -187,7 +187,8 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
     refuseIfTooBig(ctx, file);
     const reader = await readerFor(source, table, file);
     if (reader === 'csv') {
-      csv.set(table, [...(csv.get(table) ?? []), { file, load: { path: file.landed_path, displayName: file.original_name, loadId }, startedAt }]);
+      const text = file.lines === null ? undefined : { lines: Number(file.lines), decomposed: file.decomposed === true };
+      csv.set(table, [...(csv.get(table) ?? []), { file, load: { path: file.landed_path, displayName: file.original_name, loadId, text }, startedAt }]);
       continue;
     }
     onRead(file);
