@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
 import { literal, Warehouse } from '../core/warehouse.js';
+import { runEnv } from '../pipelines/ops/supervise.js';
 import { writeScaledSample } from '../sample/scale.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -37,8 +38,11 @@ const work = join(ROOT, 'data', 'bench');
 type Measure = { ms: number; rows: number; maxRssMb: number; stages?: Record<string, number> };
 
 async function task(name: string, args: Record<string, unknown>): Promise<Measure> {
+  // Each task in the environment the supervisor gives a run (cron and systemd start the job
+  // supervised): the floors too, so that all are measured alike.
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'tasks.ts'), name, JSON.stringify(args)], {
     cwd: ROOT,
+    env: runEnv(),
     maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measure;

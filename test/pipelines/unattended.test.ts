@@ -154,6 +154,8 @@ describe('a supervised run, as cron or systemd starts it', () => {
     expect(started.trigger).toBe('cron');
     const holder = JSON.parse(readFileSync(join(data, LOCK_FILE), 'utf8')) as { pid: number; run_id: string };
     expect(holder.pid).not.toBe(supervisor.child.pid);
+    // The run's process holds glibc's malloc to two arenas, as the supervisor starts it (runEnv).
+    if (process.platform === 'linux') expect(readFileSync(`/proc/${holder.pid}/environ`, 'utf8').split('\0')).toContain(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'}`);
     process.kill(holder.pid, 'SIGSEGV');
     const exit = await supervisor.exited;
 
