@@ -18,9 +18,10 @@ const CLI = fileURLToPath(new URL('../../bin/cchc.js', import.meta.url));
 
 /**
  * The run's environment: the supervisor's, with glibc's malloc held to two arenas unless the
- * operator set it. With one arena per thread (DuckDB's, libuv's, the extract's workers), memory
- * that DuckDB frees stays with the process: a full load of 30 M rows peaked at 2.60–2.69 GB of
- * RSS in the data tests after the builds, 2.35 GB with two arenas, under a 2 GB memory_limit.
+ * operator set it. With an arena per thread (DuckDB's, libuv's, the extract's workers), memory
+ * that DuckDB frees stays with the process: the bench's 30 M-row run peaked at 3,065 MB of RSS
+ * with glibc's default, 2,415 MB with two arenas, under a 2 GB memory_limit
+ * (`MALLOC_ARENA_MAX=16 npm run bench` measures the default on two cores).
  */
 export function runEnv(): NodeJS.ProcessEnv {
   return { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
