@@ -171,6 +171,12 @@ export const configSchema = z.strictObject({
       memory_limit: memorySize.default('2GB'),
       /** Where DuckDB spills; defaults to `<data_dir>/tmp`. */
       temp_directory: z.string().min(1).optional(),
+      /**
+       * Megabytes of exports the load reads per transaction: big enough that commits cost little,
+       * small enough that a failure redoes little. Two batches are in flight at once, on two
+       * connections: one read while the other is checked and committed.
+       */
+      load_batch_mb: z.number().positive().default(512),
     })
     .prefault({}),
   /** Where the deployment's units come from: its unit register (config/register.ts), relative to this file. */

@@ -1,10 +1,10 @@
 // Stage 2, load: each landed file that has no load yet goes into its raw table. Files are read
-// into raw.<source>__<table> in batches, one transaction each (a commit per file would write
-// every row twice); then every value of the batch is checked against the table contract, and
-// the rows with a problem move to ops.quarantine with their reason, before the commit with the
-// files' ops.loads rows. So for every file: rows read = rows loaded + rows quarantined, and a
-// load is either complete or absent. A file that cannot be read fails alone: its batch is
-// loaded again file by file.
+// into raw.<source>__<table> in batches (duckdb.load_batch_mb), one transaction each (a commit
+// per file would write every row twice); then every value of the batch is checked against the
+// table contract, and the rows with a problem move to ops.quarantine with their reason, before
+// the commit with the files' ops.loads rows. So for every file: rows read = rows loaded + rows
+// quarantined, and a load is either complete or absent. A file that cannot be read fails alone:
+// its batch is loaded again file by file. Two batches are in flight at once (inTwoLanes).
 import { extname } from 'node:path';
 import { rawTableName, type TableContract } from '../../connectors/contract.js';
 import { readBudgetWorkbook } from '../../connectors/formats/budget-workbook.js';
@@ -39,9 +39,6 @@ type PendingFile = { sha256: string; table_name: string; original_name: string; 
 /** A file read into raw, not yet checked. */
 type ReadFile = { file: PendingFile; table: TableContract; raw: string; loadId: number; read: ReadResult; startedAt: Date };
 
-/** Bytes of exports read per transaction: big enough that commits cost little, small enough that a failure redoes little. */
-const BATCH_BYTES = 512 * 1024 * 1024;
-
 export async function loadSource(ctx: RunContext, source: ConfiguredSource, options: LoadOptions = {}): Promise<LoadResult> {
   const log = ctx.log.child({ stage: 'load', source: source.contract.name });
   const result: LoadResult = { loads: [], failures: [], failedBefore: [], released: await releaseHeldRows(ctx, source) };
@@ -61,25 +58,9 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
   let rows = 0;
   ctx.progress.start(`load ${source.contract.name}`, pending.length, 'files');
   const onRead = (file: PendingFile) => ctx.progress.advance(`${rows.toLocaleString('en-US')} rows loaded; ${file.original_name}`);
-  for (const batch of batches(pending)) {
-    let loads: FileLoad[];
-    try {
-      loads = await ctx.db.transaction(() => loadFiles(ctx, source, batch, onRead));
-    } catch (error) {
-      if (!(error instanceof CchcError) || error instanceof RunInterrupted || resourceFailureIn(error)) throw error;
-      // One of the files cannot be read: each goes alone, so that the others load.
-      loads = [];
-      for (const file of batch) {
-        try {
-          loads.push(...(await ctx.db.transaction(() => loadFiles(ctx, source, [file], () => {}))));
-        } catch (fileError) {
-          // A full disk or DuckDB's memory limit is not the file's fault: the run fails, the file stays pending.
-          if (!(fileError instanceof CchcError) || fileError instanceof RunInterrupted || resourceFailureIn(fileError)) throw fileError;
-          result.failures.push(await recordFailure(ctx, source, file, fileError, log));
-        }
-      }
-    }
-    for (const loaded of loads) {
+  const collect = (batch: BatchLoad) => {
+    result.failures.push(...batch.failures);
+    for (const loaded of batch.loads) {
       result.loads.push(loaded);
       rows += loaded.rowsLoaded;
       log.debug(loaded, 'loaded');
@@ -87,13 +68,68 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
         log.debug({ file: loaded.file, rows_quarantined: loaded.rowsQuarantined }, 'rows quarantined: see ops.quarantine for each row and its reason');
       }
     }
-  }
+  };
+  await inTwoLanes(ctx, [...batches(pending, ctx.config.duckdb.load_batch_mb * 1024 * 1024)], (lane, batch) => loadBatch(lane, source, batch, onRead, log), collect);
   ctx.progress.end();
   for (const group of groupFailures(result.failures)) log.error({ files: group.files, err: group.message, action: group.action }, 'files not loaded');
   result.quarantine = await judgeQuarantine(ctx, source);
   const quarantined = sum(result.loads.map((l) => l.rowsQuarantined));
   log.info({ files: pending.length, rows_loaded: rows, rows_quarantined: quarantined, quarantine_over_limit: result.quarantine.over_limit }, 'load done');
   return result;
+}
+
+type BatchLoad = { loads: FileLoad[]; failures: LoadFailure[] };
+
+/**
+ * Loads the batches in order on two connections, the next one's files read while the last one's
+ * rows are checked and committed (each batch is its own transaction, as appends to the same
+ * table from two transactions never conflict in DuckDB): the reader leaves a core idle at the end
+ * of its files, and a commit writes more than it computes. `collect` gets each batch's result in
+ * order. When one fails, the other ends (commits or rolls back) before the error goes on.
+ */
+async function inTwoLanes<B, R>(ctx: RunContext, items: B[], run: (lane: RunContext, item: B) => Promise<R>, collect: (result: R) => void): Promise<void> {
+  if (items.length === 0) return;
+  const lanes = [ctx, { ...ctx, db: await ctx.db.another() }];
+  const settled = (p: Promise<R>) => p.then((value) => ({ value }), (error: unknown) => ({ error }));
+  let failure: { error: unknown } | undefined;
+  try {
+    let last: Promise<{ value: R } | { error: unknown }> | undefined;
+    for (const [i, item] of items.entries()) {
+      if (failure) break;
+      const next = settled(run(lanes[i % 2]!, item));
+      const done = await last;
+      if (done && 'error' in done) failure ??= done;
+      else if (done) collect(done.value);
+      last = next;
+    }
+    const done = await last;
+    if (done && 'error' in done) failure ??= done;
+    else if (done) collect(done.value);
+  } finally {
+    lanes[1]!.db.close();
+  }
+  if (failure) throw failure.error;
+}
+
+/** One batch in one transaction; when one of its files cannot be read, each file alone. */
+async function loadBatch(ctx: RunContext, source: ConfiguredSource, batch: PendingFile[], onRead: (file: PendingFile) => void, log: Logger): Promise<BatchLoad> {
+  try {
+    return { loads: await ctx.db.transaction(() => loadFiles(ctx, source, batch, onRead)), failures: [] };
+  } catch (error) {
+    if (!(error instanceof CchcError) || error instanceof RunInterrupted || resourceFailureIn(error)) throw error;
+  }
+  // One of the files cannot be read: each goes alone, so that the others load.
+  const done: BatchLoad = { loads: [], failures: [] };
+  for (const file of batch) {
+    try {
+      done.loads.push(...(await ctx.db.transaction(() => loadFiles(ctx, source, [file], () => {}))));
+    } catch (fileError) {
+      // A full disk or DuckDB's memory limit is not the file's fault: the run fails, the file stays pending.
+      if (!(fileError instanceof CchcError) || fileError instanceof RunInterrupted || resourceFailureIn(fileError)) throw fileError;
+      done.failures.push(await recordFailure(ctx, source, file, fileError, log));
+    }
+  }
+  return done;
 }
 
 /** The files that failed to load in earlier runs, not tried again unless asked (--retry-failed). */
@@ -128,11 +164,12 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-function* batches(files: PendingFile[]): Generator<PendingFile[]> {
+/** The files in order, cut into batches of at most `batchBytes` (duckdb.load_batch_mb) unless a file alone is larger. */
+function* batches(files: PendingFile[], batchBytes: number): Generator<PendingFile[]> {
   let batch: PendingFile[] = [];
   let bytes = 0;
   for (const file of files) {
-    if (batch.length > 0 && bytes + Number(file.bytes) > BATCH_BYTES) {
+    if (batch.length > 0 && bytes + Number(file.bytes) > batchBytes) {
       yield batch;
       batch = [];
       bytes = 0;

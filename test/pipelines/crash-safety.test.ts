@@ -18,9 +18,11 @@ function nth(n: number, match: (line: LogLine) => boolean): (line: LogLine) => b
 }
 
 // Each point is a log line the job writes just before the step where the kill lands.
-const KILL_POINTS: [string, (line: LogLine) => boolean][] = [
+// With batches of one file, the 4th is logged while the next two batches are being loaded.
+const KILL_POINTS: [string, (line: LogLine) => boolean, Record<string, string>?][] = [
   ['while landing files', nth(3, (l) => l.msg === 'landed')],
   ['while loading files', nth(4, (l) => l.msg === 'loaded')],
+  ['while loading files two batches at a time', nth(4, (l) => l.msg === 'loaded'), { CCHC__DUCKDB__LOAD_BATCH_MB: '0.000001' }],
   ['while building the models', nth(6, (l) => l.msg === 'model built')],
   ['while running the data tests', (l) => l.msg === 'model built' && l.model === 'marts.rpt_reconciliation'],
   ['while writing the Parquet files', nth(2, (l) => l.msg === 'parquet written')],
@@ -53,9 +55,9 @@ describe('a run killed at any point', () => {
     expected = await warehouseContents(uninterrupted.data);
   });
 
-  it.each(KILL_POINTS)('%s: the previous release stays current, and the next run gives the same figures', async (point, match) => {
+  it.each(KILL_POINTS)('%s: the previous release stays current, and the next run gives the same figures', async (point, match, env) => {
     const { config, data } = nextNight(point.replaceAll(' ', '-'));
-    const run = startCchc(['run', '--config', config], DEBUG);
+    const run = startCchc(['run', '--config', config], { ...DEBUG, ...env });
     // The run reaches the point (a run that ended before it fails the test), and dies there.
     await run.waitFor(match);
     run.child.kill('SIGKILL');

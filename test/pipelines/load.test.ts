@@ -141,4 +141,30 @@ describe('loading exports', () => {
     expect(xlsxRows).toHaveLength(6);
     expect(xlsxRows).toEqual(csvRows);
   });
+
+  it('loads files a batch each, two batches at a time, exactly as in one batch: rows, row numbers, quarantine and failures', async () => {
+    const files = ['danh-muc-tthc.csv', 'ho-so-2024-W01.csv', 'ho-so-bad-values.csv', 'ho-so-missing-column.csv', 'ho-so-2024-W13.csv', 'ho-so-edge-cases.csv', 'ho-so-2024-W14.csv'];
+    const load = async (env: Record<string, string>) => {
+      const dir = tempDir();
+      const config = sampleConfig(join(dir, 'data'), { motcua: inboxWith(dir, files.map((f) => `motcua/${f}`)) }, env);
+      const summary = await runJob(config, capturedLog().log);
+      const query = (sql: string) => queryFile(config.paths.warehouse, sql);
+      return {
+        loads: summary.stages.load!.loads.map(({ loadId: _, ...l }) => l),
+        failures: summary.stages.load!.failures.map((f) => [f.file, f.cause]),
+        ops: await query('SELECT file_name, rows_read, rows_loaded, rows_quarantined FROM ops.loads ORDER BY file_name'),
+        raw: await query('SELECT * EXCLUDE (_load_id) FROM raw.motcua__dossiers ORDER BY _file, _row'),
+        quarantine: await query('SELECT file_name, row_number, reason FROM ops.quarantine ORDER BY file_name, row_number'),
+        failed: await query('SELECT file_name, error FROM ops.load_failures'),
+      };
+    };
+    const whole = await load({});
+    // A batch holds one file when no two fit in it: seven batches, the bad file's alone.
+    const byFile = await load({ CCHC__DUCKDB__LOAD_BATCH_MB: '0.000001' });
+    expect(byFile).toEqual(whole);
+    expect(whole.loads.map((l) => l.file).sort()).toEqual(files.filter((f) => f !== 'ho-so-missing-column.csv').sort());
+    expect(whole.failures).toEqual([['ho-so-missing-column.csv', 'missing required column received_at (e.g. "Ngày tiếp nhận")']]);
+    expect(whole.raw).toHaveLength(19);
+    expect(whole.quarantine).toHaveLength(2);
+  });
 });
