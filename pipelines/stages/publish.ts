@@ -58,6 +58,10 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   let marts: PublishedMart[];
   let snapshot: SnapshotWritten;
   let copying: Promise<boolean> | undefined;
+  // The night's changes into the warehouse's file on a connection of its own, while the marts are
+  // written (DuckDB checkpoints beside readers): the snapshot, which writes, starts after it.
+  const checkpointing = checkpointWithRoom(ctx.db);
+  checkpointing.catch(() => {}); // awaited below, where its error stops the publish
   try {
     await mkdir(join(partialDir, 'marts'), { recursive: true });
     // The copy the snapshot starts from, made while the marts are written.
@@ -71,7 +75,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     failpoint('snapshot');
     // Side by side, DuckDB's work and JavaScript's; the workbooks read the release's Parquet and manifest.
     [snapshot] = await together(
-      timed(ms, 'snapshot', () => checkpointWithRoom(ctx.db).then(() => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base && { ...base, copying }))),
+      timed(ms, 'snapshot', () => checkpointing.then(() => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base && { ...base, copying }))),
       timed(ms, 'page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })).then((page) => Object.assign(written, page)),
     );
     await writeManifest();
@@ -83,7 +87,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   } catch (error) {
     // Gives the space back at once (on a full disk, the run still has its ledger to write), once
     // nothing copies into it.
-    await copying;
+    await Promise.allSettled([copying, checkpointing]);
     await rm(partialDir, { recursive: true, force: true });
     throw error;
   }
@@ -108,14 +112,20 @@ async function timed<T>(ms: Record<string, number>, part: string, write: () => P
 }
 
 /**
- * Writes the night's changes from the warehouse's log into its file now, while the last snapshot
- * is copied (with direct I/O, which leaves the CPU idle), rather than at close after everything
- * else. Only with room to spare: a checkpoint that runs out of disk leaves the warehouse unable to
- * record even that the run failed, which it can still do at close.
+ * Writes the night's changes from the warehouse's log into its file now, on another connection
+ * while the marts are written and the last snapshot is copied, rather than at close after
+ * everything else. Only with room to spare: a checkpoint that runs out of disk leaves the
+ * warehouse unable to record even that the run failed, which it can still do at close.
  */
 async function checkpointWithRoom(db: Warehouse): Promise<void> {
   const log = await stat(`${db.path}.wal`).then((s) => s.size, () => 0);
-  if (log > 0 && (await freeBytes(db.path)) > 2 * log + 64 * 2 ** 20) await db.run('CHECKPOINT');
+  if (log === 0 || (await freeBytes(db.path)) <= 2 * log + 64 * 2 ** 20) return;
+  const beside = await db.another();
+  try {
+    await beside.run('CHECKPOINT');
+  } finally {
+    beside.close();
+  }
 }
 
 /** Both, once both have ended: the first failure is thrown only when nothing is still writing into the release. */
