@@ -50,21 +50,18 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await removeLeftovers(publishDir);
   const current = await currentRelease(publishDir);
   const base = current ? { release: current, releaseDir: join(releases, current) } : undefined;
-  // A new release is about the size of the one before, and its snapshot, copied from that one's
-  // then brought up to date, takes up to twice its size while DuckDB writes it: refuse before
-  // writing half of it.
+  // A new release is about the size of the one before, and its snapshot (that one's, copied then
+  // brought up to date) takes up to twice its size while DuckDB writes it: refused before half.
   if (base) await ensureRoom(publishDir, 2 * (await folderBytes(base.releaseDir)), 'a new release');
 
   let marts: PublishedMart[];
   let snapshot: SnapshotWritten;
   let copying: Promise<boolean> | undefined;
-  // The night's changes into the warehouse's file on a connection of its own, while the marts are
-  // written (DuckDB checkpoints beside readers): the snapshot, which writes, starts after it.
+  // While the marts are written: the night's changes checkpointed into the warehouse's file on a
+  // connection of its own, and the copy the snapshot starts from; the snapshot writes after both.
   const checkpointing = checkpointWithRoom(ctx.db);
-  checkpointing.catch(() => {}); // awaited below, where its error stops the publish
   try {
     await mkdir(join(partialDir, 'marts'), { recursive: true });
-    // The copy the snapshot starts from, made while the marts are written.
     copying = base && copyLastSnapshot(base, join(partialDir, SNAPSHOT_FILE));
     marts = await timed(ms, 'marts', () => writeMarts(ctx, partialDir, options.stale ?? new Map()));
     const written = await manifest(ctx, marts);
@@ -117,15 +114,19 @@ async function timed<T>(ms: Record<string, number>, part: string, write: () => P
  * everything else. Only with room to spare: a checkpoint that runs out of disk leaves the
  * warehouse unable to record even that the run failed, which it can still do at close.
  */
-async function checkpointWithRoom(db: Warehouse): Promise<void> {
-  const log = await stat(`${db.path}.wal`).then((s) => s.size, () => 0);
-  if (log === 0 || (await freeBytes(db.path)) <= 2 * log + 64 * 2 ** 20) return;
-  const beside = await db.another();
-  try {
-    await beside.run('CHECKPOINT');
-  } finally {
-    beside.close();
-  }
+function checkpointWithRoom(db: Warehouse): Promise<void> {
+  const checkpoint = (async () => {
+    const log = await stat(`${db.path}.wal`).then((s) => s.size, () => 0);
+    if (log === 0 || (await freeBytes(db.path)) <= 2 * log + 64 * 2 ** 20) return;
+    const beside = await db.another();
+    try {
+      await beside.run('CHECKPOINT');
+    } finally {
+      beside.close();
+    }
+  })();
+  checkpoint.catch(() => {}); // awaited by the snapshot, whose error stops the publish
+  return checkpoint;
 }
 
 /** Both, once both have ended: the first failure is thrown only when nothing is still writing into the release. */
