@@ -124,17 +124,17 @@ function sqlTests(sqlDir: string): DataTest[] {
 
 /**
  * For a model this build merged or left as it was, its rows changed since a change id
- * (ops.model_changes), or undefined when it was rebuilt since; read on the connection given.
+ * (ops.model_changes), or undefined when it was rebuilt since.
  */
-export type ChangedRows = ReadonlyMap<string, (db: Warehouse, since: number) => Promise<string | undefined>>;
+export type ChangedRows = ReadonlyMap<string, (since: number) => Promise<string | undefined>>;
 
 /** The changed rows of the models `builds` says were merged or left as they were (changedRows). */
-export function changedRows(models: readonly Model[], builds: Readonly<Record<string, string>>): ChangedRows {
-  const changed = new Map<string, (db: Warehouse, since: number) => Promise<string | undefined>>();
+export async function changedRows(db: Warehouse, models: readonly Model[], builds: Readonly<Record<string, string>>): Promise<ChangedRows> {
+  const changed = new Map<string, (since: number) => Promise<string | undefined>>();
   // A parted model (no key) is small: its tests run whole.
   for (const model of models.filter((m) => (builds[m.id] === 'increment' || builds[m.id] === 'unchanged') && m.header.incremental?.unique_key)) {
     const key = model.header.incremental!.unique_key!;
-    changed.set(model.id, async (db, since) => {
+    changed.set(model.id, async (since) => {
       // A key of NULL marks a rebuild (or a merged row without a key, which IN would miss):
       // since then, the whole table is new.
       if (await db.one('SELECT 1 FROM ops.model_changes WHERE model = $1 AND change_id > $2 AND key IS NULL', [model.id, since])) return undefined;
@@ -145,50 +145,32 @@ export function changedRows(models: readonly Model[], builds: Readonly<Record<st
 }
 
 /**
- * Runs every test, two at a time on two connections (a night's tests are many small queries,
- * which one at a time leave a core idle), the results in the tests' order. A test whose SQL does
- * not run is a model error, named with its test. A test whose failing rows each come from one
- * row, on a model in `changed`, that passed when it last ran, runs over the rows changed since
- * then only: the others are those it passed on.
+ * Runs every test; a test whose SQL does not run is a model error, named with its test. A test
+ * whose failing rows each come from one row, on a model in `changed`, that passed when it last
+ * ran, runs over the rows changed since then only: the others are those it passed on.
  */
 export async function runDataTests(db: Warehouse, tests: readonly DataTest[], changed: ChangedRows = new Map()): Promise<TestResult[]> {
   const results: TestResult[] = [];
-  const other = await db.another();
-  let next = 0;
-  try {
-    const lanes = [db, other].map(async (lane) => {
-      while (next < tests.length) {
-        const i = next++;
-        results[i] = await runDataTest(lane, tests[i]!, changed);
-      }
-    });
-    // Both lanes end before the error goes on: the second connection closes with nothing running.
-    const failed = (await Promise.allSettled(lanes)).find((l) => l.status === 'rejected');
-    if (failed) throw failed.reason;
-  } finally {
-    other.close();
+  for (const test of tests) {
+    try {
+      const rowsOf = changed.get(test.model ?? '');
+      const since = test.over && rowsOf ? await passedAt(db, test) : undefined;
+      const changedSince = since === undefined ? undefined : await rowsOf!(since);
+      const sql = changedSince === undefined ? test.sql : test.over!(changedSince);
+      // Counted first: the count reads only the columns the test filters on, where a count riding
+      // on the sample rows kept every failing row whole (tens of thousands, for a warning).
+      const failingRows = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`))!.n);
+      const sample = failingRows === 0 ? [] : (await db.all(`SELECT * FROM (${sql}) LIMIT ${SAMPLE_ROWS}`)).map(plain);
+      const { name, model, severity, description } = test;
+      results.push({ name, model, severity, description, status: failingRows > 0 ? 'fail' : 'pass', failingRows, sample });
+    } catch (error) {
+      throw new ModelError(`data test ${test.name}: its SQL does not run: ${messageOf(error)}`, {
+        action: 'fix the test in the model header or in sql/tests/',
+        cause: error,
+      });
+    }
   }
   return results;
-}
-
-async function runDataTest(db: Warehouse, test: DataTest, changed: ChangedRows): Promise<TestResult> {
-  try {
-    const rowsOf = changed.get(test.model ?? '');
-    const since = test.over && rowsOf ? await passedAt(db, test) : undefined;
-    const changedSince = since === undefined ? undefined : await rowsOf!(db, since);
-    const sql = changedSince === undefined ? test.sql : test.over!(changedSince);
-    // Counted first: the count reads only the columns the test filters on, where a count riding
-    // on the sample rows kept every failing row whole (tens of thousands, for a warning).
-    const failingRows = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`))!.n);
-    const sample = failingRows === 0 ? [] : (await db.all(`SELECT * FROM (${sql}) LIMIT ${SAMPLE_ROWS}`)).map(plain);
-    const { name, model, severity, description } = test;
-    return { name, model, severity, description, status: failingRows > 0 ? 'fail' : 'pass', failingRows, sample };
-  } catch (error) {
-    throw new ModelError(`data test ${test.name}: its SQL does not run: ${messageOf(error)}`, {
-      action: 'fix the test in the model header or in sql/tests/',
-      cause: error,
-    });
-  }
 }
 
 /**

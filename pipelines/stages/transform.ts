@@ -59,7 +59,7 @@ export async function transform(ctx: RunContext, options: TransformOptions = {})
       },
     });
     ctx.progress.end();
-    results = await runDataTests(ctx.db, tests, changedRows(models, incremental));
+    results = await runDataTests(ctx.db, tests, await changedRows(ctx.db, models, incremental));
   } catch (error) {
     // The build's own error is what the operator needs; an undo that fails too is logged, and
     // the next run undoes the build again.

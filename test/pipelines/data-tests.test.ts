@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { Warehouse } from '../../core/warehouse.js';
-import { changedRows, recordTestResults, runDataTests, testsOf, type DataTest } from '../../pipelines/models/data-tests.js';
+import { changedRows, recordTestResults, runDataTests, testsOf } from '../../pipelines/models/data-tests.js';
 import { discoverModels } from '../../pipelines/models/graph.js';
 import { selectModels } from '../../pipelines/models/selection.js';
 import { runJob } from '../../pipelines/run.js';
@@ -95,23 +95,6 @@ describe('data tests in a run', () => {
 });
 
 describe('data tests after a merge', () => {
-  it('run two at a time, each result in its test\'s place, and a test whose SQL does not run is named once both have ended', async () => {
-    const db = await Warehouse.open(':memory:');
-    try {
-      await db.run('CREATE TABLE t AS SELECT range AS n FROM range(10)');
-      const test = (name: string, sql: string): DataTest => ({ name, model: 't', severity: 'warn', description: name, sql, reads: ['t'] });
-      // The first one slow: the others end before it, on the second connection.
-      const slow = test('slow', 'SELECT * FROM range(20000000) AS r (n) WHERE hash(n) % 10000000 = 0 AND n < 0');
-      const tests = [slow, ...Array.from({ length: 7 }, (_, i) => test(`over ${i}`, `SELECT * FROM t WHERE n > ${i}`))];
-      expect((await runDataTests(db, tests)).map((r) => [r.name, r.failingRows])).toEqual([['slow', 0], ...tests.slice(1).map((t, i) => [t.name, 9 - i])]);
-      await expect(runDataTests(db, [...tests, test('broken', 'SELECT * FROM missing'), ...tests])).rejects.toThrow(/^data test broken: its SQL does not run/);
-      // The run's connection goes on, and the second one is closed.
-      expect(await db.one('SELECT count(*) AS n FROM t')).toEqual({ n: 10 });
-    } finally {
-      db.close();
-    }
-  });
-
   it('run over the rows changed since they last passed, find a broken changed row, and run whole after a rebuild or a failure', async () => {
     const models = discoverModels();
     const dossiers = models.filter((m) => m.id === 'staging.stg_motcua__dossiers');
@@ -127,7 +110,7 @@ describe('data tests after a merge', () => {
            AS t (dossier_id, unit_code, channel, status_code, updated_at, status_group)`,
       );
       await db.run(`INSERT INTO ops.model_changes VALUES ('staging.stg_motcua__dossiers', 3, 'A'), ('staging.stg_motcua__dossiers', 5, 'C')`);
-      const changed = changedRows(dossiers, { 'staging.stg_motcua__dossiers': 'increment' });
+      const changed = await changedRows(db, dossiers, { 'staging.stg_motcua__dossiers': 'increment' });
       const record = (status: 'pass' | 'fail', changeId: number) =>
         recordTestResults(db, `run-${changeId}`, tests.map((t) => ({ name: t.name, model: t.model, severity: t.severity, status, failingRows: 0, sample: [], description: t.description })), changeId);
       const unique = async () => (await runDataTests(db, tests, changed)).find((r) => r.name === 'stg_motcua__dossiers: unique(dossier_id)')!;
