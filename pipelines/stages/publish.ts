@@ -50,18 +50,17 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await removeLeftovers(publishDir);
   const current = await currentRelease(publishDir);
   const base = current ? { release: current, releaseDir: join(releases, current) } : undefined;
-  // A new release is about the size of the one before, and its snapshot (that one's, copied then
-  // brought up to date) takes up to twice its size while DuckDB writes it: refused before half.
+  // A new release is about the size of the one before, and its snapshot, copied from that one's
+  // then brought up to date, takes up to twice its size while DuckDB writes it: refuse before
+  // writing half of it.
   if (base) await ensureRoom(publishDir, 2 * (await folderBytes(base.releaseDir)), 'a new release');
 
   let marts: PublishedMart[];
   let snapshot: SnapshotWritten;
   let copying: Promise<boolean> | undefined;
-  // While the marts are written: the night's changes checkpointed into the warehouse's file on a
-  // connection of its own, and the copy the snapshot starts from; the snapshot writes after both.
-  const checkpointing = checkpointWithRoom(ctx.db);
   try {
     await mkdir(join(partialDir, 'marts'), { recursive: true });
+    // The copy the snapshot starts from, made while the marts are written.
     copying = base && copyLastSnapshot(base, join(partialDir, SNAPSHOT_FILE));
     marts = await timed(ms, 'marts', () => writeMarts(ctx, partialDir, options.stale ?? new Map()));
     const written = await manifest(ctx, marts);
@@ -72,7 +71,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     failpoint('snapshot');
     // Side by side, DuckDB's work and JavaScript's; the workbooks read the release's Parquet and manifest.
     [snapshot] = await together(
-      timed(ms, 'snapshot', () => checkpointing.then(() => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base && { ...base, copying }))),
+      timed(ms, 'snapshot', () => checkpointWithRoom(ctx.db).then(() => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base && { ...base, copying }))),
       timed(ms, 'page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })).then((page) => Object.assign(written, page)),
     );
     await writeManifest();
@@ -84,7 +83,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   } catch (error) {
     // Gives the space back at once (on a full disk, the run still has its ledger to write), once
     // nothing copies into it.
-    await Promise.allSettled([copying, checkpointing]);
+    await copying;
     await rm(partialDir, { recursive: true, force: true });
     throw error;
   }
@@ -109,24 +108,14 @@ async function timed<T>(ms: Record<string, number>, part: string, write: () => P
 }
 
 /**
- * Writes the night's changes from the warehouse's log into its file now, on another connection
- * while the marts are written and the last snapshot is copied, rather than at close after
- * everything else. Only with room to spare: a checkpoint that runs out of disk leaves the
- * warehouse unable to record even that the run failed, which it can still do at close.
+ * Writes the night's changes from the warehouse's log into its file now, while the last snapshot
+ * is copied (with direct I/O, which leaves the CPU idle), rather than at close after everything
+ * else. Only with room to spare: a checkpoint that runs out of disk leaves the warehouse unable to
+ * record even that the run failed, which it can still do at close.
  */
-function checkpointWithRoom(db: Warehouse): Promise<void> {
-  const checkpoint = (async () => {
-    const log = await stat(`${db.path}.wal`).then((s) => s.size, () => 0);
-    if (log === 0 || (await freeBytes(db.path)) <= 2 * log + 64 * 2 ** 20) return;
-    const beside = await db.another();
-    try {
-      await beside.run('CHECKPOINT');
-    } finally {
-      beside.close();
-    }
-  })();
-  checkpoint.catch(() => {}); // awaited by the snapshot, whose error stops the publish
-  return checkpoint;
+async function checkpointWithRoom(db: Warehouse): Promise<void> {
+  const log = await stat(`${db.path}.wal`).then((s) => s.size, () => 0);
+  if (log > 0 && (await freeBytes(db.path)) > 2 * log + 64 * 2 ** 20) await db.run('CHECKPOINT');
 }
 
 /** Both, once both have ended: the first failure is thrown only when nothing is still writing into the release. */
