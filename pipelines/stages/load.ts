@@ -35,7 +35,7 @@ export type LoadResult = {
 };
 export type LoadOptions = { retryFailed?: boolean };
 
-type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string; bytes: number; lines: number | null; decomposed: boolean | null };
+type PendingFile = { sha256: string; table_name: string; original_name: string; landed_path: string; bytes: number; lines: number | null; decomposed: boolean | null; loadId: number };
 /** A file read into raw, not yet checked. */
 type ReadFile = { file: PendingFile; table: TableContract; raw: string; loadId: number; read: ReadResult; startedAt: Date };
 
@@ -46,7 +46,7 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
     log.info({ rows_released: sum(result.released.map((r) => r.rows)), files: result.released.map((r) => r.file) }, 'quarantined rows now pass their checks: moved to raw');
   }
   result.failedBefore.push(...(await filesFailedBefore(ctx, source, options, log)));
-  const pending = await ctx.db.all<PendingFile>(
+  const landed = await ctx.db.all<Omit<PendingFile, 'loadId'>>(
     `SELECT sha256, table_name, original_name, landed_path, bytes, lines, decomposed FROM ops.landed_files f
      WHERE source = $1
        AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.source = f.source AND l.sha256 = f.sha256)
@@ -55,6 +55,10 @@ export async function loadSource(ctx: RunContext, source: ConfiguredSource, opti
      ORDER BY landed_at, original_name`,
     [source.contract.name],
   );
+  // Numbered in the order they landed before two batches load at once: the latest load of a key
+  // wins (version_rank, latest_loaded). A file loaded again alone, after its batch failed, keeps its number.
+  const ids = (await ctx.db.all<{ id: number }>(`SELECT nextval('ops.load_ids') AS id FROM range(${landed.length})`)).map((r) => r.id).sort((a, b) => a - b);
+  const pending = landed.map((file, i) => ({ ...file, loadId: ids[i]! }));
   let rows = 0;
   ctx.progress.start(`load ${source.contract.name}`, pending.length, 'files');
   const onRead = (file: PendingFile) => ctx.progress.advance(`${rows.toLocaleString('en-US')} rows loaded; ${file.original_name}`);
@@ -92,19 +96,19 @@ async function inTwoLanes<B, R>(ctx: RunContext, items: B[], run: (lane: RunCont
   const lanes = [ctx, { ...ctx, db: await ctx.db.another() }];
   const settled = (p: Promise<R>) => p.then((value) => ({ value }), (error: unknown) => ({ error }));
   let failure: { error: unknown } | undefined;
+  const take = (done: { value: R } | { error: unknown } | undefined) => {
+    if (done && 'error' in done) failure ??= done;
+    else if (done) collect(done.value);
+  };
   try {
     let last: Promise<{ value: R } | { error: unknown }> | undefined;
     for (const [i, item] of items.entries()) {
       if (failure) break;
       const next = settled(run(lanes[i % 2]!, item));
-      const done = await last;
-      if (done && 'error' in done) failure ??= done;
-      else if (done) collect(done.value);
+      take(await last);
       last = next;
     }
-    const done = await last;
-    if (done && 'error' in done) failure ??= done;
-    else if (done) collect(done.value);
+    take(await last);
   } finally {
     lanes[1]!.db.close();
   }
@@ -219,7 +223,7 @@ async function readFiles(ctx: RunContext, source: ConfiguredSource, files: Pendi
   for (const file of files) {
     stopIfAsked(ctx);
     const table = tableOf(source, file);
-    const loadId = (await ctx.db.one<{ id: number }>(`SELECT nextval('ops.load_ids') AS id`))!.id;
+    const { loadId } = file;
     const startedAt = new Date();
     refuseIfTooBig(ctx, file);
     const reader = await readerFor(source, table, file);

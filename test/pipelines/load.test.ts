@@ -156,12 +156,16 @@ describe('loading exports', () => {
         raw: await query('SELECT * EXCLUDE (_load_id) FROM raw.motcua__dossiers ORDER BY _file, _row'),
         quarantine: await query('SELECT file_name, row_number, reason FROM ops.quarantine ORDER BY file_name, row_number'),
         failed: await query('SELECT file_name, error FROM ops.load_failures'),
+        // Numbered in the order the files landed, whichever batch loaded first: the latest load of a key wins.
+        numbered: await query('SELECT l.file_name FROM ops.loads AS l JOIN ops.landed_files AS f USING (sha256) ORDER BY l.load_id'),
+        landed: await query('SELECT original_name AS file_name FROM ops.landed_files WHERE sha256 IN (SELECT sha256 FROM ops.loads) ORDER BY landed_at, original_name'),
       };
     };
     const whole = await load({});
     // A batch holds one file when no two fit in it: seven batches, the bad file's alone.
     const byFile = await load({ CCHC__DUCKDB__LOAD_BATCH_MB: '0.000001' });
     expect(byFile).toEqual(whole);
+    expect(byFile.numbered).toEqual(byFile.landed);
     expect(whole.loads.map((l) => l.file).sort()).toEqual(files.filter((f) => f !== 'ho-so-missing-column.csv').sort());
     expect(whole.failures).toEqual([['ho-so-missing-column.csv', 'missing required column received_at (e.g. "Ngày tiếp nhận")']]);
     expect(whole.raw).toHaveLength(19);
