@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CchcError } from '../../../core/errors.js';
-import { ident, literal, Warehouse, type Row } from '../../../core/warehouse.js';
+import { ident, literal, Warehouse, type Params, type Row } from '../../../core/warehouse.js';
 import { MARTS, UNIT_TABLES, type FactMart, type Heading, type Mart, type Sheet } from './forms.js';
 import { budgetSheet, parSheet, unitSheet, type Level } from './sheets.js';
-import { committeeOf, isoDay, placeAndDate, vietnameseDate } from './vietnamese.js';
+import { committeeOf, placeAndDate, vietnameseDate } from './vietnamese.js';
 
 /** The period asked for is not one of the release: a wrong command line, hence exit code 2. */
 export class UnknownPeriodError extends CchcError {
@@ -25,12 +25,11 @@ export type Period = {
 
 /**
  * A release opened for reports: its marts read once from Parquet into an in-memory database, so
- * that the publish writes the workbook of every complete period for little more than one.
- * `unitRows` of a mart are read for every period of a type at its first use, then kept (the
- * release does not change): one query per mart and type instead of one per mart and period, most
- * of a workbook's reading.
+ * that the publish writes the workbook of every complete period for little more than one. What a
+ * report reads is read for every period at its first use, then kept in `read` (the release does
+ * not change): a query per mart instead of one per mart and period, most of a workbook's reading.
  */
-export type OpenRelease = { dir: string; db: Warehouse; mart: MartReader; close: () => void; unitRows: Map<string, Promise<Map<string, Row[]>>> };
+export type OpenRelease = { dir: string; db: Warehouse; mart: MartReader; close: () => void; read: Map<string, Promise<unknown>> };
 
 /** A mart of the open release, by name (dim_unit with its `file_row_number`, the register's order). */
 export type MartReader = (name: Mart) => string;
@@ -52,16 +51,16 @@ export async function openRelease(releaseDir: string): Promise<OpenRelease> {
     db.close();
     throw error;
   }
-  return { dir: releaseDir, db, mart: ident, close: () => db.close(), unitRows: new Map() };
+  return { dir: releaseDir, db, mart: ident, close: () => db.close(), read: new Map() };
 }
 
 /** The report of `periodKey` from an open release, signed on `writtenAt`. */
 export async function readReport(release: OpenRelease, periodKey: string, writtenAt: Date): Promise<{ heading: Heading; sheets: Sheet[] }> {
-  const { db, mart, dir: releaseDir } = release;
-  const period = await findPeriod(db, mart, periodKey, releaseDir);
-  const heading = await headingOf(db, mart, period, releaseDir, writtenAt);
-  const levels = await db.all<Level>(
-    `SELECT level, unit_name AS label FROM ${mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`,
+  const { db, mart } = release;
+  const period = await findPeriod(release, periodKey);
+  const heading = await headingOf(release, period, writtenAt);
+  const levels = await once(release, 'levels', () =>
+    db.all<Level>(`SELECT level, unit_name AS label FROM ${mart('dim_unit')} WHERE is_rollup AND level IS NOT NULL ORDER BY level_position`),
   );
   const sheets: Sheet[] = [];
   for (const table of UNIT_TABLES) {
@@ -69,13 +68,52 @@ export async function readReport(release: OpenRelease, periodKey: string, writte
     const title = `${table.title} – ${heading.deployment.toLocaleUpperCase('vi-VN')}`;
     sheets.push(unitSheet({ ...table, title }, levels, await unitRows(release, table.mart, period)));
   }
-  sheets.push(budgetSheet(await budgetLines(db, mart, period.period_key)));
-  sheets.push(await parSheet(db, mart, period));
+  sheets.push(budgetSheet((await byPeriodKey(release, 'budget', `SELECT * FROM ${mart('fct_budget_execution')} WHERE item_key IS NOT NULL ORDER BY period_key, item_path`)).get(period.period_key) ?? []));
+  sheets.push(parSheet(period, (await parCriteria(release)).get(period.period_key) ?? []));
   return { heading, sheets };
 }
 
-async function findPeriod(db: Warehouse, mart: MartReader, periodKey: string, releaseDir: string): Promise<Period> {
-  const [period] = await db.all<Period>(`SELECT * FROM ${mart('dim_period')} WHERE period_key = $1`, [periodKey]);
+/** What `read` gives, read at its first use from an open release, then kept. */
+function once<T>(release: OpenRelease, key: string, read: () => Promise<T>): Promise<T> {
+  if (!release.read.has(key)) release.read.set(key, read());
+  return release.read.get(key) as Promise<T>;
+}
+
+/** The rows `sql` reads, by the period each is for (its column period_key, or for_period when it has one), in the order read. */
+function byPeriodKey(release: OpenRelease, key: string, sql: string, params?: Params): Promise<Map<string, Row[]>> {
+  return once(release, key, async () => {
+    const periods = new Map<string, Row[]>();
+    for (const { for_period, ...row } of await release.db.all(sql, params)) {
+      const period = String(for_period ?? row.period_key);
+      if (!periods.has(period)) periods.set(period, []);
+      periods.get(period)!.push(row);
+    }
+    return periods;
+  });
+}
+
+/**
+ * The PAR-index criteria each period shows. Criteria are scored once a year: a quarter or a month
+ * shows those of its year once assessed, else those of the last year assessed before it, which is
+ * what the province has just published.
+ */
+function parCriteria(release: OpenRelease): Promise<Map<string, Row[]>> {
+  const { mart } = release;
+  return byPeriodKey(
+    release,
+    'par',
+    `WITH shown AS (
+       SELECT p.period_key AS for_period, (SELECT max_by(c.period_key, c.period_start) FROM ${mart('fct_par_criteria')} c WHERE c.period_end <= p.period_end) AS par_key
+       FROM ${mart('dim_period')} p)
+     SELECT s.for_period, c.* FROM shown s JOIN ${mart('fct_par_criteria')} c ON c.period_key = s.par_key
+     ORDER BY s.for_period, string_split(c.criterion_code, '.')::INTEGER[]`,
+  );
+}
+
+async function findPeriod(release: OpenRelease, periodKey: string): Promise<Period> {
+  const { db, mart, dir: releaseDir } = release;
+  const periods = await once(release, 'periods', async () => new Map((await db.all<Period>(`SELECT * FROM ${mart('dim_period')}`)).map((p) => [p.period_key, p])));
+  const period = periods.get(periodKey);
   if (period) return period;
   const complete = await db.all<{ period_type: string; keys: string }>(
     `SELECT period_type, string_agg(period_key, ', ' ORDER BY period_start) AS keys FROM ${mart('dim_period')}
@@ -87,18 +125,23 @@ async function findPeriod(db: Warehouse, mart: MartReader, periodKey: string, re
   });
 }
 
-async function headingOf(db: Warehouse, mart: MartReader, period: Period, releaseDir: string, writtenAt: Date): Promise<Heading> {
+async function headingOf(release: OpenRelease, period: Period, writtenAt: Date): Promise<Heading> {
+  const { db, mart, dir: releaseDir } = release;
   // The reporting unit is the entity at the top of the register at the end of the period:
   // UBND thành phố Đồng Hới for 2023, UBND tỉnh Quảng Trị for 2026; the register says whom it
   // reports to (a release published before dim_unit had reports_to has none).
-  const [entity] = await db.all<{ unit_name: string; reports_to?: string | null }>(
-    `SELECT * FROM ${mart('dim_unit')}
-     WHERE parent_code IS NULL AND NOT is_rollup AND $1::DATE BETWEEN coalesce(valid_from, DATE '0001-01-01') AND coalesce(valid_to, DATE '9999-12-31')
-     ORDER BY valid_from DESC NULLS LAST LIMIT 1`,
-    [isoDay(period.period_end)],
+  const entities = await byPeriodKey(
+    release,
+    'entity',
+    `SELECT * EXCLUDE (position) FROM (
+       SELECT p.period_key AS for_period, u.*, row_number() OVER (PARTITION BY p.period_key ORDER BY u.valid_from DESC NULLS LAST) AS position
+       FROM ${mart('dim_period')} p JOIN ${mart('dim_unit')} u
+         ON u.parent_code IS NULL AND NOT u.is_rollup AND p.period_end::DATE BETWEEN coalesce(u.valid_from, DATE '0001-01-01') AND coalesce(u.valid_to, DATE '9999-12-31'))
+     WHERE position = 1`,
   );
-  const [deployment] = await db.all<{ unit_name: string }>(`SELECT unit_name FROM ${mart('dim_unit')} WHERE unit_type = 'total'`);
-  const manifest = readManifest(releaseDir);
+  const entity = entities.get(period.period_key)?.[0] as { unit_name: string; reports_to?: string | null } | undefined;
+  const [deployment] = await once(release, 'deployment', () => db.all<{ unit_name: string }>(`SELECT unit_name FROM ${mart('dim_unit')} WHERE unit_type = 'total'`));
+  const manifest = await once(release, 'manifest', async () => readManifest(releaseDir));
   const asOf = manifest?.data_as_of ? ` (số liệu cập nhật đến ngày ${vietnameseDate(new Date(manifest.data_as_of))})` : '';
   const running = period.is_complete ? '' : '; kỳ báo cáo chưa kết thúc';
   return {
@@ -125,13 +168,10 @@ function readManifest(releaseDir: string): { run_id?: string; data_as_of?: strin
  */
 export async function unitRows(release: OpenRelease, name: FactMart, period: Pick<Period, 'period_key' | 'period_type'>): Promise<Row[]> {
   // The periods of the type asked for: the publish's workbooks read quarters and years only.
-  const read = `${name} ${period.period_type}`;
-  if (!release.unitRows.has(read)) release.unitRows.set(read, byPeriod(release, name, period.period_type));
-  return (await release.unitRows.get(read)!).get(period.period_key) ?? [];
-}
-
-async function byPeriod({ db, mart }: OpenRelease, name: FactMart, periodType: string): Promise<Map<string, Row[]>> {
-  const rows = await db.all(
+  const { mart } = release;
+  const rows = await byPeriodKey(
+    release,
+    `${name} ${period.period_type}`,
     `SELECT f.* REPLACE (f.unit_name || CASE
          WHEN f.scope <> 'unit' THEN ''
          WHEN u.valid_from > f.period_start AND u.valid_to < f.period_end
@@ -144,17 +184,7 @@ async function byPeriod({ db, mart }: OpenRelease, name: FactMart, periodType: s
        USING (unit_code)
      WHERE f.period_type = $1
      ORDER BY f.period_key, u.position NULLS LAST, f.unit_name`,
-    [periodType],
+    [period.period_type],
   );
-  const periods = new Map<string, Row[]>();
-  for (const row of rows) {
-    const key = String(row.period_key);
-    if (!periods.has(key)) periods.set(key, []);
-    periods.get(key)!.push(row);
-  }
-  return periods;
-}
-
-function budgetLines(db: Warehouse, mart: MartReader, periodKey: string): Promise<Row[]> {
-  return db.all(`SELECT * FROM ${mart('fct_budget_execution')} WHERE period_key = $1 AND item_key IS NOT NULL ORDER BY item_path`, [periodKey]);
+  return rows.get(period.period_key) ?? [];
 }

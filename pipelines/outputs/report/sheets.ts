@@ -1,9 +1,9 @@
 // The sheets of the report: each table's rows laid out by level and unit, the budget and the
 // PAR-index criteria, as the forms number and group them.
-import type { Row, Warehouse } from '../../../core/warehouse.js';
+import type { Row } from '../../../core/warehouse.js';
 import { STT, type Sheet, type TableRow, type UnitTable, type Value } from './forms.js';
-import type { MartReader, Period } from './release.js';
-import { isoDay, withDecimalCommas } from './vietnamese.js';
+import type { Period } from './release.js';
+import { withDecimalCommas } from './vietnamese.js';
 
 /** A level of the deployment's register, as the report prints it (Cấp tỉnh, Cấp xã…), in the register's order. */
 export type Level = { level: string; label: string };
@@ -71,15 +71,8 @@ const MEASURES: Record<string, string> = {
 const POINTS = 'Điểm';
 const FROM_DATA = 'Tính từ số liệu của kho dữ liệu';
 
-// Criteria are scored once a year: a quarter or a month shows those of its year once assessed,
-// else those of the last year assessed before it, which is what the province has just published.
-export async function parSheet(db: Warehouse, mart: MartReader, period: Period): Promise<Sheet> {
-  const criteria = await db.all<Row>(
-    `SELECT * FROM ${mart('fct_par_criteria')}
-     WHERE period_key = (SELECT max_by(period_key, period_start) FROM ${mart('fct_par_criteria')} WHERE period_end <= $1::DATE)
-     ORDER BY string_split(criterion_code, '.')::INTEGER[]`,
-    [isoDay(period.period_end)],
-  );
+/** The PAR-index criteria `period` shows (release.ts), in the order of their codes. */
+export function parSheet(period: Pick<Period, 'year'>, criteria: Row[]): Sheet {
   const year = criteria[0]?.period_key as string | undefined;
   return {
     name: 'Chỉ số CCHC',

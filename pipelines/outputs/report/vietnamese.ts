@@ -4,10 +4,6 @@
  * dd/mm/yyyy, read in UTC: DATE columns come back as midnight UTC, and the exports' times are
  * Vietnam's local times stored without a zone (shifting them by 7 hours would change the day).
  */
-export function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
 export function vietnameseDate(date: Date): string {
   return DAY_MONTH_YEAR.format(date);
 }
