@@ -90,7 +90,10 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
       byKeyStates.push(state);
     }
     // One transaction: each commit writes and flushes the snapshot's log, which cost a night more
-    // than the rows written; the file is flushed whole before it is published anyway.
+    // than the rows written; the file is flushed whole before it is published anyway. Its commit
+    // goes straight into the file (a commit whose log passes the threshold is checkpointed at
+    // once): written to the log, the rows were written again when the snapshot was detached.
+    const threshold = (await db.one<{ v: string }>(`SELECT current_setting('checkpoint_threshold') AS v`))!.v;
     await db.transaction(async () => {
       await dropAllBut(db, new Set([...byKey.map((t) => t.id), ...others.filter((t) => plan.get(t.id) !== 'written').map((t) => t.id)]));
       for (const schema of SNAPSHOT_SCHEMAS) await db.run(`CREATE SCHEMA IF NOT EXISTS snapshot.${schema}`);
@@ -99,7 +102,8 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
         await writeByKey(db, t.model!, incremental[t.id] === 'by key' ? last!.change_id : undefined, last?.shape === t.shape);
       }
       await writeOthers(db, others, plan);
-    });
+      await db.run(`SET checkpoint_threshold = '0b'`);
+    }).finally(() => db.run(`SET checkpoint_threshold = ${literal(threshold)}`));
     const byKeyRows = await rowsIn(db, byKey);
     states.push(...byKeyStates.map((s) => ({ ...s, rows: byKeyRows.get(s.model)!, shape: byKey.find((t) => t.id === s.model)!.shape })));
     states.push(...(await statesAfter(db, others, plan, previous)));
