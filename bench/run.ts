@@ -65,7 +65,7 @@ const { inbox, files, bytes } = await exportsOf(scale);
 // Parquet), the physical floor (the heart of the job in one plain SQL script of its own, which
 // does not move with the job's models: bench/physical-floor.sql) and a night (one more day of
 // exports on the first run's warehouse), each three times and in turn, each kept at its fastest
-// run. On these machines two runs of the same measure minutes apart differ by up to a third
+// run. On these machines two runs of the same measure minutes apart differ by up to two thirds
 // (results.md lists them all), and with its runs spread over the same minutes as the others', one
 // slow or lucky stretch of the machine does not make a ratio by itself.
 type FloorMeasure = Measure & { total2023: number | null };

@@ -93,9 +93,8 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
     // than the rows written; the file is flushed whole before it is published anyway. Brought up
     // to date by key, its commit goes straight into the file (a commit whose log passes the
     // threshold is checkpointed at once): written to the log, a night's rows were written again
-    // when the snapshot was detached. One with tables written whole is checkpointed at DETACH as
-    // before: the one bench that checkpointed a full load's at its commit measured the 30 M run
-    // at 3,020 MB peak, where the benches before had 2,315-2,752 MB.
+    // when the snapshot was detached. One with tables written whole (a full load, a rebuild), whose
+    // rows DuckDB writes into the file as they come, is checkpointed at DETACH as before.
     const byKeyOnly = copied && Object.values(incremental).every((how) => how === 'by key');
     const threshold = (await db.one<{ v: string }>(`SELECT current_setting('checkpoint_threshold') AS v`))!.v;
     await db.transaction(async () => {
