@@ -90,14 +90,8 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
       byKeyStates.push(state);
     }
     // One transaction: each commit writes and flushes the snapshot's log, which cost a night more
-    // than the rows written; the file is flushed whole before it is published anyway. Brought up
-    // to date by key, its commit goes straight into the file (a commit whose log passes the
-    // threshold is checkpointed at once): written to the log, a night's rows were written again
-    // when the snapshot was detached. One with tables written whole (a full load, a rebuild), whose
-    // rows DuckDB writes into the file as they come, is checkpointed at DETACH as before.
-    const byKeyOnly = copied && Object.values(incremental).every((how) => how === 'by key');
-    const threshold = (await db.one<{ v: string }>(`SELECT current_setting('checkpoint_threshold') AS v`))!.v;
-    await db.transaction(async () => {
+    // than the rows written; the file is flushed whole before it is published anyway.
+    await inOneTransaction(db, copied === true && Object.values(incremental).every((how) => how === 'by key'), async () => {
       await dropAllBut(db, new Set([...byKey.map((t) => t.id), ...others.filter((t) => plan.get(t.id) !== 'written').map((t) => t.id)]));
       for (const schema of SNAPSHOT_SCHEMAS) await db.run(`CREATE SCHEMA IF NOT EXISTS snapshot.${schema}`);
       for (const t of byKey) {
@@ -105,8 +99,7 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
         await writeByKey(db, t.model!, incremental[t.id] === 'by key' ? last!.change_id : undefined, last?.shape === t.shape);
       }
       await writeOthers(db, others, plan);
-      if (byKeyOnly) await db.run(`SET checkpoint_threshold = '0b'`);
-    }).finally(() => db.run(`SET checkpoint_threshold = ${literal(threshold)}`));
+    });
     const byKeyRows = await rowsIn(db, byKey);
     states.push(...byKeyStates.map((s) => ({ ...s, rows: byKeyRows.get(s.model)!, shape: byKey.find((t) => t.id === s.model)!.shape })));
     states.push(...(await statesAfter(db, others, plan, previous)));
@@ -117,6 +110,24 @@ export async function writeSnapshot(db: Warehouse, sqlDir: string, path: string,
   }
   await db.insertRows('ops.snapshot_state (release, model, fingerprint, change_id, rows, shape)', states.map((s) => [release, s.model, s.fingerprint, s.change_id, s.rows, s.shape]));
   return written;
+}
+
+/**
+ * Writes into the snapshot in one transaction. Brought up to date by key (`byKey`), its commit
+ * goes straight into the file: DuckDB checkpoints at once a commit whose log passes
+ * checkpoint_threshold, 0 for this commit alone. Through the log, a night's rows were written
+ * twice, into the log and again when the snapshot was detached. A snapshot with tables written
+ * whole (a full load, a rebuild), whose rows DuckDB writes into the file as they come, is
+ * checkpointed at DETACH.
+ */
+async function inOneTransaction(db: Warehouse, byKey: boolean, write: () => Promise<void>): Promise<void> {
+  const threshold = (await db.one<{ v: string }>(`SELECT current_setting('checkpoint_threshold') AS v`))!.v;
+  await db
+    .transaction(async () => {
+      await write();
+      if (byKey) await db.run(`SET checkpoint_threshold = '0b'`);
+    })
+    .finally(() => db.run(`SET checkpoint_threshold = ${literal(threshold)}`));
 }
 
 /**
