@@ -9,10 +9,11 @@ export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 export type DuckDBSettings = { threads: number; memory_limit: string; temp_directory?: string };
 
 /**
- * DuckDB's allocator (its own jemalloc) returns freed memory to the system only when the thread
- * that freed it allocates again, or from a background thread. Queries run on Node's worker
- * threads, which may sit idle for a stage holding what the last stage freed: a 30-million-row
- * run peaked 1 GB over its memory_limit at the staging of the dossiers, in one run of two.
+ * DuckDB's allocator (its own jemalloc) hands back what DuckDB's threads free when they go idle,
+ * but what Node's worker threads free (they run the queries) only when the same thread allocates
+ * again, or from a background thread; one may sit idle for a stage holding what the last stage
+ * freed: a 30-million-row run peaked 1 GB over its memory_limit at the staging of the dossiers,
+ * in one run of two.
  * The setting is the process's, and every instance sets it at its creation and unsets it at its
  * close: each is opened with it, and a close puts it back for those still open.
  */
