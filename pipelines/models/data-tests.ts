@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { z } from 'zod';
 import { SQL_DIR } from '../../config/load.js';
 import { messageOf, ModelError } from '../../core/errors.js';
-import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
+import { ident, literal, qualified, rowsWhere, type Warehouse } from '../../core/warehouse.js';
 import { LAYERS } from '../setup/layout.js';
 import { referencesIn, sqlFiles, type Model } from './graph.js';
 import { parseHeader, splitHeader, type DeclaredTest } from './header.js';
@@ -23,6 +23,11 @@ export type DataTest = {
   sql: string;
   /** The models it reads, to run it when any of them is built. */
   reads: string[];
+  /**
+   * It reads an incremental model (millions of rows), or a view over one: run whole, it runs
+   * alone, so that its hash tables are not held beside another test's.
+   */
+  large?: boolean;
   /**
    * The same test over some rows of its model only (`relation`), for a test whose failing rows
    * each come from one row: after a merge, only the merged rows need it (runDataTests).
@@ -54,7 +59,13 @@ export function testsOf(models: readonly Model[], sqlDir = SQL_DIR, all: readonl
   const declared = models.flatMap(declaredTests);
   const written = sqlTests(sqlDir);
   checkTestReferences([...declared, ...written], new Set(all.map((m) => m.id)));
-  return [...declared, ...written.filter((t) => t.reads.some((id) => ids.has(id)))];
+  const byId = new Map(all.map((m) => [m.id, m]));
+  // An incremental model, or a view over one.
+  const large = (id: string): boolean => {
+    const model = byId.get(id);
+    return model?.materialized === 'incremental' || (model?.materialized === 'view' && model.dependsOn.some(large));
+  };
+  return [...declared, ...written.filter((t) => t.reads.some((id) => ids.has(id)))].map((t) => ({ ...t, large: t.reads.some(large) }));
 }
 
 /** A test that reads a model that does not exist fails the check, not the nightly run. */
@@ -138,7 +149,7 @@ export async function changedRows(db: Warehouse, models: readonly Model[], build
       // A key of NULL marks a rebuild (or a merged row without a key, which IN would miss):
       // since then, the whole table is new.
       if (await db.one('SELECT 1 FROM ops.model_changes WHERE model = $1 AND change_id > $2 AND key IS NULL', [model.id, since])) return undefined;
-      return `(SELECT * FROM ${qualified(model.id)} WHERE ${ident(key)} IN (${await keysChangedSince(db, model.id, key, since)}))`;
+      return rowsWhere(qualified(model.id), `${ident(key)} IN (${await keysChangedSince(db, model.id, key, since)})`);
     });
   }
   return changed;
@@ -150,40 +161,98 @@ export async function changedRows(db: Warehouse, models: readonly Model[], build
  * ran, runs over the rows changed since then only: the others are those it passed on.
  */
 export async function runDataTests(db: Warehouse, tests: readonly DataTest[], changed: ChangedRows = new Map()): Promise<TestResult[]> {
-  const results: TestResult[] = [];
-  for (const test of tests) {
-    try {
-      const rowsOf = changed.get(test.model ?? '');
-      const since = test.over && rowsOf ? await passedAt(db, test) : undefined;
-      const changedSince = since === undefined ? undefined : await rowsOf!(since);
-      const sql = changedSince === undefined ? test.sql : test.over!(changedSince);
-      // Counted first: the count reads only the columns the test filters on, where a count riding
-      // on the sample rows kept every failing row whole (tens of thousands, for a warning).
-      const failingRows = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`))!.n);
-      const sample = failingRows === 0 ? [] : (await db.all(`SELECT * FROM (${sql}) LIMIT ${SAMPLE_ROWS}`)).map(plain);
-      const { name, model, severity, description } = test;
-      results.push({ name, model, severity, description, status: failingRows > 0 ? 'fail' : 'pass', failingRows, sample });
-    } catch (error) {
-      throw new ModelError(`data test ${test.name}: its SQL does not run: ${messageOf(error)}`, {
-        action: 'fix the test in the model header or in sql/tests/',
-        cause: error,
-      });
+  const last = await lastResults(db);
+  // A model's rows changed since a change, kept aside once for all of its tests (by model and
+  // change): each test read them from the millions of its table before.
+  const kept = new Map<string, string | undefined>();
+  try {
+    const runs: TestRun[] = [];
+    for (const test of tests) {
+      const since = test.over && changed.has(test.model ?? '') ? passedAt(last, test) : undefined;
+      const key = `${test.model}@${since}`;
+      if (since !== undefined && !kept.has(key)) kept.set(key, await keepAside(db, await changed.get(test.model!)!(since), `data_test_rows_${kept.size}`));
+      const rows = since === undefined ? undefined : kept.get(key);
+      runs.push(rows === undefined ? { test, sql: test.sql, alone: test.large ?? false } : { test, sql: test.over!(rows), alone: false });
     }
+    return await resultsOf(db, runs);
+  } finally {
+    for (const table of kept.values()) if (table) await db.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+/** `rows` (SQL) as temporary table `table`, or undefined without rows to keep. */
+async function keepAside(db: Warehouse, rows: string | undefined, table: string): Promise<string | undefined> {
+  if (rows === undefined) return undefined;
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${rows}`);
+  return table;
+}
+
+/** A test's SQL, over all of its rows or some, and whether it runs alone. */
+type TestRun = { test: DataTest; sql: string; alone?: boolean };
+
+async function resultsOf(db: Warehouse, runs: readonly TestRun[]): Promise<TestResult[]> {
+  // Counted first: the count reads only the columns the test filters on, where a count riding on
+  // the sample rows kept every failing row whole (tens of thousands, for a warning). The small
+  // ones in one query: a night runs over a hundred, and a query each cost more than its count.
+  const together = runs.filter((r) => !r.alone);
+  const counts = new Map(together.length > 0 ? await countAll(db, together) : []);
+  const results: TestResult[] = [];
+  for (const run of runs) {
+    const { name, model, severity, description } = run.test;
+    const failingRows = counts.get(run) ?? (await countFailing(db, run));
+    const sample = failingRows === 0 ? [] : (await named(run.test, () => db.all(`SELECT * FROM (${run.sql}) LIMIT ${SAMPLE_ROWS}`))).map(plain);
+    results.push({ name, model, severity, description, status: failingRows > 0 ? 'fail' : 'pass', failingRows, sample });
   }
   return results;
+}
+
+/** The failing rows of each run, in one query; one query each when that fails, to name the test that does not run. */
+async function countAll<T extends TestRun>(db: Warehouse, runs: readonly T[]): Promise<[T, number][]> {
+  try {
+    const rows = await db.all<{ i: number; n: number }>(runs.map((r, i) => `SELECT ${i} AS i, count(*) AS n FROM (${r.sql})`).join('\nUNION ALL\n'));
+    return rows.map((r) => [runs[r.i]!, Number(r.n)]);
+  } catch {
+    const counted: [T, number][] = [];
+    for (const run of runs) counted.push([run, await countFailing(db, run)]);
+    return counted;
+  }
+}
+
+function countFailing(db: Warehouse, { test, sql }: TestRun): Promise<number> {
+  return named(test, async () => Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`))!.n));
+}
+
+/** A query of `test`, its failure a model error that names the test. */
+async function named<T>(test: DataTest, query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    throw new ModelError(`data test ${test.name}: its SQL does not run: ${messageOf(error)}`, {
+      action: 'fix the test in the model header or in sql/tests/',
+      cause: error,
+    });
+  }
+}
+
+type LastResult = { status: string; change_id: number | null; description: string };
+
+/** Each test's last result, by test and model. */
+async function lastResults(db: Warehouse): Promise<Map<string, LastResult>> {
+  const rows = await db.all<LastResult & { test_name: string; model: string | null }>(
+    `SELECT test_name, model, status, change_id, description FROM ops.test_results
+     QUALIFY row_number() OVER (PARTITION BY test_name, model ORDER BY tested_at DESC) = 1`,
+  );
+  return new Map(rows.map((r) => [`${r.test_name}\0${r.model}`, r]));
 }
 
 /**
  * The last change the test saw when it last ran, if it passed then, as it is now: the same
  * model, and the same description, which spells out its columns, values or expression.
  */
-async function passedAt(db: Warehouse, test: DataTest): Promise<number | undefined> {
-  const last = await db.one<{ status: string; change_id: number | null; description: string }>(
-    'SELECT status, change_id, description FROM ops.test_results WHERE test_name = $1 AND model IS NOT DISTINCT FROM $2 ORDER BY tested_at DESC LIMIT 1',
-    [test.name, test.model ?? null],
-  );
-  if (last?.description !== test.description) return undefined;
-  return last?.status === 'pass' && last.change_id !== null ? Number(last.change_id) : undefined;
+function passedAt(last: ReadonlyMap<string, LastResult>, test: DataTest): number | undefined {
+  const result = last.get(`${test.name}\0${test.model ?? null}`);
+  if (result?.description !== test.description) return undefined;
+  return result.status === 'pass' && result.change_id !== null ? Number(result.change_id) : undefined;
 }
 
 /**

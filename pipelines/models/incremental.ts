@@ -1,7 +1,7 @@
 // Incremental models: a night's raw rows merged by key into the table built before, instead of
 // the whole history built again.
 import { createHash } from 'node:crypto';
-import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
+import { ident, literal, qualified, rowsWhere, type Warehouse } from '../../core/warehouse.js';
 import { buildWhole, noteBuilt, type Build } from './build.js';
 import { normalized, rewriteReferences, viewsOver, type Model } from './graph.js';
 import { contentOf, settingsTables, stringify } from './inputs.js';
@@ -88,7 +88,7 @@ async function mergeNewRows(db: Warehouse, model: Model, since: number): Promise
   await db.run(
     `CREATE OR REPLACE TEMP VIEW model_candidates AS
      SELECT * ${addUp.length > 0 ? `REPLACE (${addUp.join(', ')})` : ''}
-     FROM (SELECT * FROM model_increment UNION ALL BY NAME SELECT * FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_increment))`,
+     FROM (SELECT * FROM model_increment UNION ALL BY NAME SELECT * FROM ${rowsWhere(table, `${key} IN (SELECT ${key} FROM model_increment)`)})`,
   );
   await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT * FROM latest_version(model_candidates, ${key})`);
   await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
@@ -107,7 +107,7 @@ async function mergeKeysOf(db: Warehouse, model: Model, from: string, since: num
   const table = qualified(model.id);
   await db.run(`CREATE OR REPLACE TEMP TABLE model_merge AS SELECT DISTINCT * FROM (${await keysChangedSince(db, from, model.header.incremental!.unique_key!, since)}) AS k (${key})`);
   const rows = rewriteReferences(model.sql, from.split('.')[0]!, (reference) =>
-    normalized(reference) === from ? `(SELECT * FROM ${reference} WHERE ${key} IN (SELECT ${key} FROM model_merge))` : reference,
+    normalized(reference) === from ? rowsWhere(reference, `${key} IN (SELECT ${key} FROM model_merge)`) : reference,
   );
   if (keepReplaced) {
     // Marked with a change id of their own, above every change noted before this merge and below
@@ -116,7 +116,7 @@ async function mergeKeysOf(db: Warehouse, model: Model, from: string, since: num
     const replaced = replacedTable(model.id);
     const mark = Number((await db.one<{ id: number }>(`SELECT nextval('ops.change_ids') AS id`))!.id);
     await db.run(`CREATE TABLE IF NOT EXISTS ${replaced} AS SELECT *, 0::BIGINT AS _change_id FROM ${table} LIMIT 0`);
-    await db.run(`INSERT INTO ${replaced} BY NAME SELECT *, ${mark} AS _change_id FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
+    await db.run(`INSERT INTO ${replaced} BY NAME SELECT *, ${mark} AS _change_id FROM ${rowsWhere(table, `${key} IN (SELECT ${key} FROM model_merge)`)}`);
   }
   await db.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM model_merge)`);
   await db.run(`INSERT INTO ${table} BY NAME\n${rows}`);

@@ -4,7 +4,7 @@
 // change (the rows the merge of `from` replaced) and after it, and those whose row in `partitions`
 // changed (a new month; a period still running, seen one day longer). The others are left as
 // they are: a build from scratch would give them the same rows.
-import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
+import { ident, literal, qualified, rowsWhere, type Warehouse } from '../../core/warehouse.js';
 import { normalized, rewriteReferences, viewsOver, type Model } from './graph.js';
 
 /** The rows a merge by key of `model` replaced, kept for the models parted from it. */
@@ -55,7 +55,7 @@ export async function rebuildParts(db: Warehouse, model: Model, all: readonly Mo
   const views = viewsOver(model, from.id, all);
   // Each view read over some rows of `from` only: the parts those rows fall in.
   const partsOf = (rows: string) => views.map((v) => `SELECT ${part} FROM (\n${rewriteReferences(v.sql, from.schema, (r) => (normalized(r) === from.id ? rows : r))}\n)`);
-  const now = `(SELECT * FROM ${qualified(from.id)} WHERE ${key} IN (${changedKeys}))`;
+  const now = rowsWhere(qualified(from.id), `${key} IN (${changedKeys})`);
   const before = `(SELECT * EXCLUDE (_change_id) FROM ${replacedTable(from.id)} WHERE _change_id > ${since})`;
   const parts = await db.all<{ part: string }>(
     `SELECT DISTINCT part FROM (

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyLargeFile } from '../../core/files.js';
-import { ident, literal, qualified, type Warehouse } from '../../core/warehouse.js';
+import { ident, literal, qualified, rowsWhere, type Warehouse } from '../../core/warehouse.js';
 import { commentOn } from '../models/build.js';
 import { keysChangedSince } from '../models/incremental.js';
 import { sharedColumnDescriptions } from '../models/header.js';
@@ -292,6 +292,6 @@ async function updateByKey(db: Warehouse, model: Model, target: string, since: n
   await db.run(`CREATE OR REPLACE TEMP TABLE snapshot_keys AS SELECT DISTINCT * FROM (${await keysChangedSince(db, model.id, model.header.incremental!.unique_key!, since)}) AS k (${key})`);
   const keys = `SELECT ${key} FROM snapshot_keys`;
   await db.run(`DELETE FROM ${target} WHERE ${key} IN (${keys})`);
-  await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${qualified(model.id)} WHERE ${key} IN (${keys})`);
+  await db.run(`INSERT INTO ${target} BY NAME SELECT * FROM ${rowsWhere(qualified(model.id), `${key} IN (${keys})`)}`);
   await db.run('DROP TABLE snapshot_keys');
 }

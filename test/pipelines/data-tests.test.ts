@@ -138,3 +138,22 @@ describe('data tests after a merge', () => {
     }
   });
 });
+
+describe('data tests counted together', () => {
+  const test = (name: string, sql: string, large = false) => ({ name, model: undefined, severity: 'warn' as const, description: name, sql, reads: [], large });
+
+  it('give each test its own failing rows and sample, and name a test whose SQL does not run', async () => {
+    const db = await Warehouse.open(':memory:');
+    await prepareWarehouse(db, CONNECTORS, { reference: deploymentReference(loadConfig({ env: {} })) });
+    try {
+      await db.run('CREATE TABLE t AS SELECT range AS n FROM range(10)');
+      const tests = [test('odd', 'SELECT n FROM t WHERE n % 2 = 1'), test('none', 'SELECT n FROM t WHERE n > 100'), test('alone', 'SELECT n FROM t WHERE n < 3', true)];
+      const results = await runDataTests(db, tests);
+      expect(results.map((r) => [r.name, r.status, r.failingRows, r.sample.length])).toEqual([['odd', 'fail', 5, 5], ['none', 'pass', 0, 0], ['alone', 'fail', 3, 3]]);
+      const broken = [...tests, test('broken', 'SELECT n FROM t WHERE no_such_column > 1')];
+      await expect(runDataTests(db, broken)).rejects.toThrow(/data test broken: its SQL does not run/);
+    } finally {
+      db.close();
+    }
+  });
+});
