@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { Warehouse } from '../../core/warehouse.js';
+import { writeSettings } from '../../pipelines/models/settings.js';
 import { keepBuild, swapIn, undoBuild } from '../../pipelines/models/swap.js';
 import { deploymentReference, prepareWarehouse } from '../../pipelines/setup/layout.js';
 import { tempDir } from '../helpers.js';
@@ -36,6 +37,21 @@ describe('the build journal', () => {
     expect(await objects(db)).toEqual(['marts.a']);
     expect(await db.all('SELECT v FROM marts.a')).toEqual([{ v: 2 }]);
     expect(await db.all('SELECT count(*) AS n FROM ops.build_journal')).toEqual([{ n: 0 }]);
+    db.close();
+  });
+
+  it('swaps in only the settings tables whose rows the config changed, and an undo puts those back', async () => {
+    const db = await warehouse(':memory:');
+    const config = loadConfig({ env: {} });
+    const journal = () => db.all<{ object_name: string }>('SELECT object_name FROM ops.build_journal ORDER BY position');
+    await writeSettings(db, config);
+    await keepBuild(db);
+    await writeSettings(db, config);
+    expect(await journal()).toEqual([]);
+    await writeSettings(db, { ...config, reporting: { ...config.reporting, period_window: config.reporting.period_window === 'cutoff' ? 'calendar' : 'cutoff' } });
+    expect(await journal()).toEqual([{ object_name: 'reporting' }]);
+    await undoBuild(db);
+    expect(await db.all("SELECT value FROM settings.reporting WHERE name = 'period_window'")).toEqual([{ value: config.reporting.period_window }]);
     db.close();
   });
 
