@@ -153,7 +153,7 @@ export class Warehouse {
 /**
  * SQL: the rows of `table` (a table: views have no row ids) that `where` picks, whole. Found on
  * the columns `where` reads, then read by row id: a night's few thousand keys in a table of
- * millions, read whole wherever a row group might hold one, took two to three times as long.
+ * millions, read whole wherever a row group might hold one, took up to twice as long.
  */
 export function rowsWhere(table: string, where: string): string {
   return `(SELECT * FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where}))`;
