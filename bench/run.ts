@@ -38,6 +38,9 @@ const work = join(ROOT, 'data', 'bench');
 type Measure = { ms: number; rows: number; maxRssMb: number; stages?: Record<string, number> };
 
 async function task(name: string, args: Record<string, unknown>): Promise<Measure> {
+  // What the measures before wrote is on disk first: the kernel would write it back during this
+  // one (a night ran just after the physical floor had written its database), and bill it there.
+  await promisify(execFile)('sync');
   // Each task in the environment the supervisor gives a run (cron and systemd start the job
   // supervised): the floors too, so that all are measured alike.
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'tasks.ts'), name, JSON.stringify(args)], {

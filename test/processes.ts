@@ -5,7 +5,8 @@ import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { Warehouse } from '../core/warehouse.js';
+import { literal, Warehouse } from '../core/warehouse.js';
+import { tempDir } from './helpers.js';
 import { DONG_HOI } from './sample-config.js';
 
 export const CCHC = join(import.meta.dirname, '..', 'bin', 'cchc.js');
@@ -63,6 +64,37 @@ export function runCchc(args: string[], env: Record<string, string> = {}): Promi
 
 /** The first night of a small warehouse: the catalogue, six weeks of dossiers, a month of the portal, a quarter of budget. */
 export const FIRST_NIGHT = { motcua: /^(danh-muc-tthc\.csv|ho-so-2024-W0[1-6]\..*)$/, dvc: /-2024-01\.csv$/, ngansach: /2024-Q1/ };
+
+/** The sample's exports of 2022 and 2023 and up to week 6 of 2024, of every source. */
+export const UNTIL_W06 = { motcua: /^(danh-muc-tthc\.csv|ho-so-202[23]-.*|ho-so-2024-W0[1-6]\..*)$/, dvc: /\.csv$/, ngansach: /./ };
+
+/** A new deployment in a temporary folder whose inboxes hold the sample files `pick` matches: its folder, inboxes, config and data folder. */
+export function sampleDeployment(sampleDir: string, pick: Record<string, RegExp>) {
+  const dir = tempDir();
+  const inboxes = sampleInboxes(sampleDir, dir, pick);
+  return { dir, inboxes, config: writeConfig(dir, inboxes), data: join(dir, 'data') };
+}
+
+/**
+ * A correction from the source, in a file the sample does not write: the last exported row of
+ * `dossierId` again, under the contract's column names with ';' between them, its reception moved
+ * to August 2023 and its other dates with it. Written to `<inbox>/ho-so-2024-W06-correction.csv`.
+ */
+export async function correctedToAugust(data: string, inbox: string, dossierId: string): Promise<void> {
+  const db = await Warehouse.open(':memory:');
+  try {
+    await db.run(`ATTACH ${literal(join(data, 'warehouse.duckdb'))} AS w (READ_ONLY)`);
+    await db.run(
+      `COPY (SELECT * EXCLUDE (_load_id, _file, _row) REPLACE (
+               NULL AS submitted_at, '14/08/2023 09:00' AS received_at, '25/08/2023' AS due_at,
+               '21/08/2023 10:00' AS processing_finished_at, '22/08/2023 10:00' AS result_returned_at, '22/08/2023 10:05' AS updated_at)
+             FROM w.raw.motcua__dossiers WHERE dossier_id = ${literal(dossierId)} ORDER BY _load_id DESC, _row DESC LIMIT 1)
+       TO ${literal(join(inbox, 'ho-so-2024-W06-correction.csv'))} (HEADER, DELIMITER ';')`,
+    );
+  } finally {
+    db.close();
+  }
+}
 
 /** The inboxes `sampleInboxes` fills under `dir`. */
 export function inboxesOf(dir: string): Record<string, string> {

@@ -57,13 +57,14 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
 
   let marts: PublishedMart[];
   let snapshot: SnapshotWritten;
+  let written: Record<string, unknown>;
   let copying: Promise<boolean> | undefined;
   try {
     await mkdir(join(partialDir, 'marts'), { recursive: true });
     // The copy the snapshot starts from, made while the marts are written.
     copying = base && copyLastSnapshot(base, join(partialDir, SNAPSHOT_FILE));
     marts = await timed(ms, 'marts', () => writeMarts(ctx, partialDir, options.stale ?? new Map()));
-    const written = await manifest(ctx, marts);
+    written = await manifest(ctx, marts);
     const writeManifest = () => writeFile(join(partialDir, 'manifest.json'), `${JSON.stringify(written, null, 2)}\n`);
     await writeManifest();
     await writeFile(join(partialDir, METABASE_INIT), metabaseInit(publishDir, marts));
@@ -72,7 +73,7 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
     // Side by side, DuckDB's work and JavaScript's; the workbooks read the release's Parquet and manifest.
     [snapshot] = await together(
       timed(ms, 'snapshot', () => checkpointWithRoom(ctx.db).then(() => writeSnapshot(ctx.db, ctx.config.paths.sqlDir, join(partialDir, SNAPSHOT_FILE), ctx.runId, base && { ...base, copying }))),
-      timed(ms, 'page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {} })).then((page) => Object.assign(written, page)),
+      timed(ms, 'page_and_reports', () => writePageAndReports(ctx, partialDir, { manifest: written, marts, quarantine: options.quarantine ?? {}, last: base?.releaseDir })).then((page) => Object.assign(written, page)),
     );
     await writeManifest();
     stopIfAsked(ctx);
@@ -95,8 +96,17 @@ export async function publish(ctx: RunContext, options: PublishOptions = {}): Pr
   await linkMetabaseInit(publishDir);
   const removed = await pruneReleases(releases, ctx.runId, ctx.config.warehouse.keep_releases);
   await forgetSnapshots(ctx.db, ctx.config.paths.sqlDir, (await readdir(releases)).filter((n) => !n.startsWith('.')));
-  log.info({ release: releaseDir, marts: marts.length, snapshot: snapshot.incremental, snapshot_tables: { kept: snapshot.kept, refilled: snapshot.refilled, written: snapshot.written }, stale: marts.filter((m) => m.stale).map((m) => m.name), removed, ms }, 'publish done');
+  log.info({ release: releaseDir, ...whatWasWritten(marts, snapshot, written), removed, ms }, 'publish done');
   return { releaseDir, currentLink, marts, removed };
+}
+
+/** For the log: how the snapshot's tables and the workbooks were written, and the stale marts. */
+function whatWasWritten(marts: PublishedMart[], snapshot: SnapshotWritten, manifest: Record<string, unknown>): Record<string, unknown> {
+  const carried = ((manifest.reports ?? []) as { carried_over: boolean }[]).map((r) => r.carried_over);
+  return {
+    marts: marts.length, snapshot: snapshot.incremental, snapshot_tables: { kept: snapshot.kept, refilled: snapshot.refilled, written: snapshot.written },
+    workbooks: { written: carried.filter((c) => !c).length, carried_over: carried.filter((c) => c).length }, stale: marts.filter((m) => m.stale).map((m) => m.name),
+  };
 }
 
 /** Runs `write`, noting in `ms` how long it took, under `part`. */
@@ -134,16 +144,16 @@ async function together<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 async function writePageAndReports(
   ctx: RunContext,
   dir: string,
-  release: { manifest: Record<string, unknown>; marts: PublishedMart[]; quarantine: Record<string, QuarantineReport> },
+  release: { manifest: Record<string, unknown>; marts: PublishedMart[]; quarantine: Record<string, QuarantineReport>; last: string | undefined },
 ): Promise<Record<string, unknown>> {
   // Its own connection: the snapshot is written on the run's at the same time.
   const db = await ctx.db.another();
   try {
     const workbooks = await writeReleasePage({
       db, config: ctx.config, runId: ctx.runId, log: ctx.log, dir, marts: release.marts, quarantine: release.quarantine,
-      manifest: release.manifest as { published_at: string; data_as_of: string | null }, snapshot: SNAPSHOT_FILE, metabaseInit: METABASE_INIT,
+      manifest: release.manifest as { published_at: string; data_as_of: string | null }, snapshot: SNAPSHOT_FILE, metabaseInit: METABASE_INIT, last: release.last,
     });
-    return { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file })) };
+    return { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file, fingerprint: w.fingerprint, carried_over: w.carried })) };
   } catch (error) {
     if (error instanceof RunInterrupted) throw error;
     ctx.log.error({ stage: 'publish', err: messageOf(error) }, 'the release page and workbooks could not be written: the marts are published without them');

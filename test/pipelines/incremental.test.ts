@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { literal, Warehouse } from '../../core/warehouse.js';
 import { discoverModels, type Model } from '../../pipelines/models/graph.js';
-import { queryFile, tempDir } from '../helpers.js';
-import { runCchc, sampleInboxes, writeConfig, type Exit } from '../processes.js';
+import { queryFile } from '../helpers.js';
+import { correctedToAugust, runCchc, sampleDeployment, UNTIL_W06, writeConfig, type Exit } from '../processes.js';
 
 const sampleDir = inject('sampleDir');
-const UNTIL_W06 = { motcua: /^(danh-muc-tthc\.csv|ho-so-202[23]-.*|ho-so-2024-W0[1-6]\..*)$/, dvc: /\.csv$/, ngansach: /./ };
 
 const DOSSIERS = 'staging.stg_motcua__dossiers';
 const CLASSIFIED = 'intermediate.int_dossiers_classified';
@@ -89,11 +88,9 @@ async function snapshotIsTheWarehouse(data: string): Promise<void> {
 
 /** A warehouse built from the exports up to week 6 of 2024. */
 async function builtUntilW06() {
-  const dir = tempDir();
-  const inboxes = sampleInboxes(sampleDir, dir, UNTIL_W06);
-  const config = writeConfig(dir, inboxes);
-  expect(builds(await runCchc(['run', '--config', config])).models).toEqual({});
-  return { inboxes, config, data: join(dir, 'data') };
+  const deployment = sampleDeployment(sampleDir, UNTIL_W06);
+  expect(builds(await runCchc(['run', '--config', deployment.config])).models).toEqual({});
+  return deployment;
 }
 
 const both = (how: string) => ({ [DOSSIERS]: how, [CLASSIFIED]: how });
@@ -102,10 +99,7 @@ const all = (how: string) => ({ ...both(how), [COUNTS]: how });
 
 describe('incremental models', () => {
   it('merges the new weeks into the dossiers of staging, the classified dossiers and the counts of their periods as a rebuild from all of raw would, and skips the work when nothing came', async () => {
-    const dir = tempDir();
-    const inboxes = sampleInboxes(sampleDir, dir, UNTIL_W06);
-    const config = writeConfig(dir, inboxes);
-    const data = join(dir, 'data');
+    const { dir, inboxes, config, data } = sampleDeployment(sampleDir, UNTIL_W06);
     const run = (...args: string[]) => runCchc(['run', '--config', config, ...args]);
     let exit = await run();
     expect(builds(exit)).toEqual({ models: {}, snapshot: both('whole') });
@@ -199,16 +193,7 @@ describe('incremental models', () => {
     const before = Number(await february());
     // Its source corrects its reception to August, in an update that moves no period's bounds:
     // its last exported row again, under the contract's column names, with the dates changed.
-    const db = await Warehouse.open(':memory:');
-    await db.run(`ATTACH ${literal(join(data, 'warehouse.duckdb'))} AS w (READ_ONLY)`);
-    await db.run(
-      `COPY (SELECT * EXCLUDE (_load_id, _file, _row) REPLACE (
-               NULL AS submitted_at, '14/08/2023 09:00' AS received_at, '25/08/2023' AS due_at,
-               '21/08/2023 10:00' AS processing_finished_at, '22/08/2023 10:00' AS result_returned_at, '22/08/2023 10:05' AS updated_at)
-             FROM w.raw.motcua__dossiers WHERE dossier_id = ${literal(String(moved!.dossier_id))} ORDER BY _load_id DESC, _row DESC LIMIT 1)
-       TO ${literal(join(inboxes.motcua!, 'ho-so-2024-W06-correction.csv'))} (HEADER, DELIMITER ';')`,
-    );
-    db.close();
+    await correctedToAugust(data, inboxes.motcua!, String(moved!.dossier_id));
     expect(builds(await runCchc(['run', '--config', config])).models).toEqual(all('increment'));
     expect(Number(await february())).toBe(before - 1);
     const merged = await tables(data);

@@ -2,7 +2,7 @@
 // quarter and year (reports/), and index.html, the page that shows the headline figures, Biểu 06
 // and the state of the data, and links every file of the release. Both read the release's own
 // Parquet files, opened once into memory, as `cchc report` does.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../../config/load.js';
 import type { Logger } from '../../../core/log.js';
@@ -11,7 +11,7 @@ import { readSummaries } from '../../ops/ledger.js';
 import type { QuarantineReport } from '../../stages/quarantine-report.js';
 import { MARTS } from '../report/forms.js';
 import { openRelease, type OpenRelease } from '../report/release.js';
-import { writeReports } from '../report/workbook.js';
+import { writeReports, type LastWorkbook } from '../report/workbook.js';
 import { readPage, type Link, type Workbook } from './data.js';
 import { formatBytes, formatValue } from './format.js';
 import { renderPage } from './html.js';
@@ -32,6 +32,8 @@ export type ReleaseFiles = {
   metabaseInit: string;
   /** What this run's load said of each source's quarantine; the others are taken from the ledger. */
   quarantine: Record<string, QuarantineReport>;
+  /** The folder of the last release, whose workbooks are carried over where their figures did not change. */
+  last?: string | undefined;
 };
 
 /** Writes the workbooks and index.html into the release; returns the workbooks written. */
@@ -42,7 +44,7 @@ export async function writeReleasePage(files: ReleaseFiles): Promise<Workbook[]>
   if (missing.length > 0) files.log.warn({ stage: 'publish', missing }, 'no report workbooks and no figures on the page: some marts are not built yet');
   const release = missing.length === 0 ? await openRelease(files.dir) : undefined;
   try {
-    const workbooks = release ? await writeWorkbooks(release) : [];
+    const workbooks = release ? await writeWorkbooks(release, files.last) : [];
     const links: Link[] = [
       ...files.marts.map((m) => ({ label: m.name, file: m.file, detail: `Parquet, ${formatValue(m.rows, 'count')} dòng, ${formatBytes(m.bytes)}` })),
       { label: 'Bản sao DuckDB chỉ đọc', file: files.snapshot, detail: 'cho truy vấn SQL (cchc query)' },
@@ -58,14 +60,23 @@ export async function writeReleasePage(files: ReleaseFiles): Promise<Workbook[]>
   }
 }
 
-/** The report of every complete quarter and year. */
-async function writeWorkbooks(release: OpenRelease): Promise<Workbook[]> {
+/** The report of every complete quarter and year; those of the last release (`last`) carried over where they can be. */
+async function writeWorkbooks(release: OpenRelease, last: string | undefined): Promise<Workbook[]> {
   const periods = await release.db.all<{ period_key: string; period_label: string }>(
     `SELECT period_key, period_label FROM ${release.mart('dim_period')} WHERE is_complete AND period_type IN ('quarter', 'year') ORDER BY period_start DESC, period_type`,
   );
-  const workbooks = periods.map((p) => ({ period_key: p.period_key, label: p.period_label, file: join(REPORTS_DIR, `bao-cao-${p.period_key}.xlsx`) }));
-  await writeReports(release, workbooks.map((w) => ({ period: w.period_key, out: join(release.dir, w.file) })));
-  return workbooks;
+  const files = periods.map((p) => join(REPORTS_DIR, `bao-cao-${p.period_key}.xlsx`));
+  const written = await writeReports(release, periods.map((p, i) => ({ period: p.period_key, out: join(release.dir, files[i]!) })), await lastWorkbooks(last));
+  return periods.map((p, i) => ({ period_key: p.period_key, label: p.period_label, file: files[i]!, fingerprint: written[i]!.fingerprint, carried: written[i]!.carried }));
+}
+
+/** The workbooks of the last release by period, as its manifest lists them (none before they had fingerprints). */
+async function lastWorkbooks(last: string | undefined): Promise<Map<string, LastWorkbook>> {
+  if (!last) return new Map();
+  const manifest = await readFile(join(last, 'manifest.json'), 'utf8').then((text) => JSON.parse(text) as { reports?: Partial<Workbook>[] }, () => undefined);
+  return new Map(
+    (manifest?.reports ?? []).flatMap((r) => (r.period_key && r.file && r.fingerprint ? [[r.period_key, { path: join(last, r.file), fingerprint: r.fingerprint }] as const] : [])),
+  );
 }
 
 /** Each source's quarantine as the latest run that loaded it judged it: a run that did not load a source (--only publish) still shows it. */

@@ -3,10 +3,14 @@
 // period, read from the Parquet marts of a published release (what the dashboards show too).
 // forms.ts says what each sheet holds, release.ts reads it, sheets.ts lays it out, excel.ts writes
 // it (cells.ts, signatures.ts), sized by columns.ts and metrics.ts, paginated by print.ts.
-import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { link, mkdir, realpath } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { addSheet, reportWorkbook, save, saveWhole } from './excel.js';
 import { openRelease, readReport, type OpenRelease } from './release.js';
+
+type Report = Awaited<ReturnType<typeof readReport>>;
 
 export { UnknownPeriodError } from './release.js';
 
@@ -25,23 +29,73 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   }
 }
 
+/** The workbook of a period in the last release, and its fingerprint (fingerprintOf). */
+export type LastWorkbook = { path: string; fingerprint: string };
+export type PublishedReport = ReportResult & { fingerprint: string; carried: boolean };
+
 /**
  * Writes the report of each period of `reports` from a release opened once (the publish's), into
  * the release's folder while it is written: no reader sees it before the publish has flushed the
  * whole folder, so each workbook is written in place, not aside and flushed alone.
+ *
+ * A night changes the figures of a period or two. A report whose fingerprint is that of the last
+ * release's workbook of its period (`last`) is carried over, as a hard link to that workbook, not
+ * written again: it names the release that wrote it and is signed on the day it was written.
  */
-export async function writeReports(release: OpenRelease, reports: Omit<ReportOptions, 'releaseDir'>[]): Promise<ReportResult[]> {
-  const written: ReportResult[] = [];
-  for (const report of reports) written.push(await writeFrom(release, report, save));
+export async function writeReports(
+  release: OpenRelease,
+  reports: Omit<ReportOptions, 'releaseDir'>[],
+  last: ReadonlyMap<string, LastWorkbook> = new Map(),
+): Promise<PublishedReport[]> {
+  const written: PublishedReport[] = [];
+  for (const { period, out, writtenAt } of reports) {
+    const report = await readReport(release, period, writtenAt ?? new Date());
+    const path = resolve(out);
+    const fingerprint = fingerprintOf(report);
+    const before = last.get(period);
+    const carried = before?.fingerprint === fingerprint && (await linked(before.path, path));
+    if (!carried) await writeWorkbook(report, path, save);
+    written.push({ out: path, sheets: report.sheets.map((s) => s.name), fingerprint, carried });
+  }
   return written;
 }
 
-async function writeFrom(release: OpenRelease, options: Omit<ReportOptions, 'releaseDir'>, write = saveWhole): Promise<ReportResult> {
-  const contents = await readReport(release, options.period, options.writtenAt ?? new Date());
+async function writeFrom(release: OpenRelease, options: Omit<ReportOptions, 'releaseDir'>): Promise<ReportResult> {
+  const report = await readReport(release, options.period, options.writtenAt ?? new Date());
+  const out = resolve(options.out);
+  await writeWorkbook(report, out);
+  return { out, sheets: report.sheets.map((s) => s.name) };
+}
+
+async function writeWorkbook(report: Report, out: string, write = saveWhole): Promise<void> {
   const workbook = reportWorkbook();
   workbook.creator = 'cchc-warehouse';
-  for (const sheet of contents.sheets) addSheet(workbook, contents.heading, sheet);
-  const out = resolve(options.out);
+  for (const sheet of report.sheets) addSheet(workbook, report.heading, sheet);
   await write(workbook, out);
-  return { out, sheets: contents.sheets.map((s) => s.name) };
+}
+
+/**
+ * What a report's workbook is written from, but the release its source line names and the day it
+ * is signed, which change every night; with the code of this folder, which lays it out.
+ */
+function fingerprintOf(report: Report): string {
+  const figures = { ...report.heading, source: '', placeAndDate: '' };
+  return createHash('sha256').update(layout()).update(JSON.stringify([figures, report.sheets])).digest('hex');
+}
+
+let layoutHash: string | undefined;
+
+function layout(): string {
+  if (layoutHash === undefined) {
+    const hash = createHash('sha256');
+    for (const file of readdirSync(import.meta.dirname).filter((f) => f.endsWith('.ts')).sort()) hash.update(file).update(readFileSync(join(import.meta.dirname, file)));
+    layoutHash = hash.digest('hex');
+  }
+  return layoutHash;
+}
+
+/** Links `to` to the last release's workbook; false if it cannot be (gone, another file system), to be written instead. */
+async function linked(from: string, to: string): Promise<boolean> {
+  await mkdir(dirname(to), { recursive: true });
+  return link(from, to).then(() => true, () => false);
 }
