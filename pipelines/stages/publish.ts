@@ -153,7 +153,7 @@ async function writePageAndReports(
       db, config: ctx.config, runId: ctx.runId, log: ctx.log, dir, marts: release.marts, quarantine: release.quarantine,
       manifest: release.manifest as { published_at: string; data_as_of: string | null }, snapshot: SNAPSHOT_FILE, metabaseInit: METABASE_INIT, last: release.last,
     });
-    return { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file, fingerprint: w.fingerprint, carried_over: w.carried })) };
+    return { page: PAGE_FILE, reports: workbooks.map((w) => ({ period_key: w.period_key, file: w.file, fingerprint: w.fingerprint, sha256: w.sha256, carried_over: w.carried })) };
   } catch (error) {
     if (error instanceof RunInterrupted) throw error;
     ctx.log.error({ stage: 'publish', err: messageOf(error) }, 'the release page and workbooks could not be written: the marts are published without them');

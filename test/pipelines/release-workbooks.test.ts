@@ -1,7 +1,8 @@
 // The workbooks of a release: a night writes again only those whose figures changed, and carries
 // the others over from the last release as they were. Real runs of `cchc run`; each workbook of
 // the release is held cell for cell against one `cchc report` writes from the same release.
-import { readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, inject, it } from 'vitest';
@@ -10,7 +11,7 @@ import { correctedToAugust, runCchc, sampleDeployment, UNTIL_W06 } from '../proc
 
 const sampleDir = inject('sampleDir');
 
-type Listed = { period_key: string; file: string; fingerprint: string; carried_over: boolean };
+type Listed = { period_key: string; file: string; fingerprint: string; sha256: string; carried_over: boolean };
 
 /** The current release's folder and the workbooks its manifest lists. */
 function current(data: string): { dir: string; reports: Listed[] } {
@@ -61,17 +62,20 @@ describe('the workbooks of a release', () => {
        WHERE received_date BETWEEN DATE '2023-02-06' AND DATE '2023-02-10' AND resolved_date < DATE '2023-02-25'`,
     );
     await correctedToAugust(data, inboxes.motcua!, moved!.id);
-    const gone = same.reports.find((r) => r.period_key === '2022-Q4')!;
-    rmSync(join(same.dir, gone.file));
+    const file = (period: string) => join(same.dir, same.reports.find((r) => r.period_key === period)!.file);
+    rmSync(file('2022-Q4'));
+    // One saved again by hand, another period's bytes in its file: it is written again too.
+    writeFileSync(file('2023-Q4'), readFileSync(file('2023-Q2')));
     await run();
     const after = current(data);
     expect(after.reports.map((r) => r.period_key)).toEqual(same.reports.map((r) => r.period_key));
     const carried = after.reports.filter((r) => r.carried_over);
     const written = after.reports.filter((r) => !r.carried_over);
-    expect(written.map((r) => r.period_key)).toEqual(expect.arrayContaining(['2023-Q1', '2023-Q3', '2022-Q4']));
-    expect(carried.map((r) => r.period_key)).toEqual(expect.arrayContaining(['2023-Q2', '2023-Q4']));
+    expect(written.map((r) => r.period_key)).toEqual(expect.arrayContaining(['2023-Q1', '2023-Q3', '2022-Q4', '2023-Q4']));
+    expect(carried.map((r) => r.period_key)).toContain('2023-Q2');
     for (const r of carried) expect(statSync(join(after.dir, r.file)).ino).toBe(statSync(join(same.dir, r.file)).ino);
     for (const r of written) expect(statSync(join(after.dir, r.file)).nlink).toBe(1);
+    for (const r of after.reports) expect(createHash('sha256').update(readFileSync(join(after.dir, r.file))).digest('hex'), r.period_key).toBe(r.sha256);
     for (const r of after.reports) {
       const out = join(dir, `report-${r.period_key}.xlsx`);
       expect((await runCchc(['report', '--config', config, '--period', r.period_key, '--out', out])).code).toBe(0);

@@ -28,7 +28,7 @@ export type Target = { year: number; measure: string; comparison: string; value:
 export type Warning = { test_name: string; model: string | null; failing_rows: number; description: string | null };
 export type Reconciliation = { counts: { status: string; figures: number }[]; differing: Row[] };
 /** A workbook of the release; carried over from the last release when its fingerprint is that one's (report/workbook.ts). */
-export type Workbook = { period_key: string; label: string; file: string; fingerprint: string; carried: boolean };
+export type Workbook = { period_key: string; label: string; file: string; fingerprint: string; sha256: string; carried: boolean };
 export type Link = { label: string; file: string; detail: string };
 
 export type PageData = {

@@ -67,7 +67,10 @@ async function writeWorkbooks(release: OpenRelease, last: string | undefined): P
   );
   const files = periods.map((p) => join(REPORTS_DIR, `bao-cao-${p.period_key}.xlsx`));
   const written = await writeReports(release, periods.map((p, i) => ({ period: p.period_key, out: join(release.dir, files[i]!) })), await lastWorkbooks(last));
-  return periods.map((p, i) => ({ period_key: p.period_key, label: p.period_label, file: files[i]!, fingerprint: written[i]!.fingerprint, carried: written[i]!.carried }));
+  return periods.map((p, i) => {
+    const { fingerprint, sha256, carried } = written[i]!;
+    return { period_key: p.period_key, label: p.period_label, file: files[i]!, fingerprint, sha256, carried };
+  });
 }
 
 /** The workbooks of the last release by period, as its manifest lists them (none before they had fingerprints). */
@@ -75,7 +78,7 @@ async function lastWorkbooks(last: string | undefined): Promise<Map<string, Last
   if (!last) return new Map();
   const manifest = await readFile(join(last, 'manifest.json'), 'utf8').then((text) => JSON.parse(text) as { reports?: Partial<Workbook>[] }, () => undefined);
   return new Map(
-    (manifest?.reports ?? []).flatMap((r) => (r.period_key && r.file && r.fingerprint ? [[r.period_key, { path: join(last, r.file), fingerprint: r.fingerprint }] as const] : [])),
+    (manifest?.reports ?? []).flatMap((r) => (r.period_key && r.file && r.fingerprint && r.sha256 ? [[r.period_key, { path: join(last, r.file), fingerprint: r.fingerprint, sha256: r.sha256 }] as const] : [])),
   );
 }
 

@@ -5,7 +5,7 @@
 // it (cells.ts, signatures.ts), sized by columns.ts and metrics.ts, paginated by print.ts.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { link, mkdir, realpath } from 'node:fs/promises';
+import { link, mkdir, readFile, realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { addSheet, reportWorkbook, save, saveWhole } from './excel.js';
 import { openRelease, readReport, type OpenRelease } from './release.js';
@@ -29,9 +29,9 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   }
 }
 
-/** The workbook of a period in the last release, and its fingerprint (fingerprintOf). */
-export type LastWorkbook = { path: string; fingerprint: string };
-export type PublishedReport = ReportResult & { fingerprint: string; carried: boolean };
+/** The workbook of a period in the last release: its fingerprint (fingerprintOf), and the SHA-256 of the file as written. */
+export type LastWorkbook = { path: string; fingerprint: string; sha256: string };
+export type PublishedReport = ReportResult & { fingerprint: string; sha256: string; carried: boolean };
 
 /**
  * Writes the report of each period of `reports` from a release opened once (the publish's), into
@@ -40,7 +40,8 @@ export type PublishedReport = ReportResult & { fingerprint: string; carried: boo
  *
  * A night changes the figures of a period or two. A report whose fingerprint is that of the last
  * release's workbook of its period (`last`) is carried over, as a hard link to that workbook, not
- * written again: it names the release that wrote it and is signed on the day it was written.
+ * written again: it names the release that wrote it and is signed on the day it was written. Not
+ * when that file is no longer as it was written (saved again by hand).
  */
 export async function writeReports(
   release: OpenRelease,
@@ -53,9 +54,9 @@ export async function writeReports(
     const path = resolve(out);
     const fingerprint = fingerprintOf(report);
     const before = last.get(period);
-    const carried = before?.fingerprint === fingerprint && (await linked(before.path, path));
+    const carried = before?.fingerprint === fingerprint && (await sha256Of(before.path)) === before.sha256 && (await linked(before.path, path));
     if (!carried) await writeWorkbook(report, path, save);
-    written.push({ out: path, sheets: report.sheets.map((s) => s.name), fingerprint, carried });
+    written.push({ out: path, sheets: report.sheets.map((s) => s.name), fingerprint, sha256: carried ? before.sha256 : (await sha256Of(path))!, carried });
   }
   return written;
 }
@@ -92,6 +93,11 @@ function layout(): string {
     layoutHash = hash.digest('hex');
   }
   return layoutHash;
+}
+
+/** The SHA-256 of a workbook's bytes; none when it cannot be read. */
+function sha256Of(path: string): Promise<string | undefined> {
+  return readFile(path).then((bytes) => createHash('sha256').update(bytes).digest('hex'), () => undefined);
 }
 
 /** Links `to` to the last release's workbook; false if it cannot be (gone, another file system), to be written instead. */
