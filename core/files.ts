@@ -1,6 +1,8 @@
 // Writing files so that a kill or a power cut leaves the old version or the new one, whole:
 // written aside, flushed to disk, renamed over, and the folder flushed so the rename lasts.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants, copyFile, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,4 +68,20 @@ export async function copyLargeFile(from: string, to: string): Promise<void> {
     // No dd, or no direct I/O on this file system: a buffered copy, written over what dd began.
   }
   await copyFile(from, to);
+}
+
+const codeHashes = new Map<string, string>();
+
+/**
+ * The SHA-256 of the files of `dirs` (their names and bytes, sub-folders not read), hashed once
+ * per process: the code something was made with, so that it is made again when the code changes.
+ */
+export function codeHash(dirs: readonly string[]): string {
+  const key = dirs.join('\0');
+  if (!codeHashes.has(key)) {
+    const hash = createHash('sha256');
+    for (const dir of dirs) for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+    codeHashes.set(key, hash.digest('hex'));
+  }
+  return codeHashes.get(key)!;
 }

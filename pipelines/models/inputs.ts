@@ -4,8 +4,8 @@
 // portal leaves the portal's models as they were, their tests pass as before, and the snapshot
 // keeps their tables (snapshot.ts).
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeHash } from '../../core/files.js';
 import { literal, qualified, type Row, type Warehouse } from '../../core/warehouse.js';
 import type { Model } from './graph.js';
 import { sharedColumnDescriptions } from './header.js';
@@ -24,19 +24,10 @@ export async function commonInputs(db: Warehouse, sqlDir: string): Promise<strin
   return stringify([key_id, fingerprint, duckdb, builder(), await contentOf(db, await settingsTables(db)), sharedColumnDescriptions(sqlDir)]);
 }
 
-/** The code of this folder and of setup/ (the macros defined in code, the layout), hashed once. */
+/** The code of this folder and of setup/ (the macros defined in code, the layout). */
 function builder(): string {
-  if (builderHash === undefined) {
-    const hash = createHash('sha256');
-    for (const dir of [import.meta.dirname, join(import.meta.dirname, '..', 'setup')]) {
-      for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
-    }
-    builderHash = hash.digest('hex');
-  }
-  return builderHash;
+  return codeHash([import.meta.dirname, join(import.meta.dirname, '..', 'setup')]);
 }
-
-let builderHash: string | undefined;
 
 /**
  * The signature of a model built whole: its SQL and header, `common`, and for each table it

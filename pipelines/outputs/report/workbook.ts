@@ -4,9 +4,9 @@
 // forms.ts says what each sheet holds, release.ts reads it, sheets.ts lays it out, excel.ts writes
 // it (cells.ts, signatures.ts), sized by columns.ts and metrics.ts, paginated by print.ts.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { link, mkdir, readFile, realpath } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { codeHash } from '../../../core/files.js';
 import { addSheet, reportWorkbook, save, saveWhole } from './excel.js';
 import { openRelease, readReport, type OpenRelease } from './release.js';
 
@@ -81,18 +81,7 @@ async function writeWorkbook(report: Report, out: string, write = saveWhole): Pr
  */
 function fingerprintOf(report: Report): string {
   const figures = { ...report.heading, source: '', placeAndDate: '' };
-  return createHash('sha256').update(layout()).update(JSON.stringify([figures, report.sheets])).digest('hex');
-}
-
-let layoutHash: string | undefined;
-
-function layout(): string {
-  if (layoutHash === undefined) {
-    const hash = createHash('sha256');
-    for (const file of readdirSync(import.meta.dirname).filter((f) => f.endsWith('.ts')).sort()) hash.update(file).update(readFileSync(join(import.meta.dirname, file)));
-    layoutHash = hash.digest('hex');
-  }
-  return layoutHash;
+  return createHash('sha256').update(codeHash([import.meta.dirname])).update(JSON.stringify([figures, report.sheets])).digest('hex');
 }
 
 /** The SHA-256 of a workbook's bytes; none when it cannot be read. */
